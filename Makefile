@@ -1,0 +1,48 @@
+# Kukan — the two commands: `make run` and `make test`. Both set up whatever is missing.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The database: KUKAN_DATABASE_URL when set, else the private cluster under .data/pg.
+DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
+
+.PHONY: run test lint venv db db-stop bench clean
+
+run: venv db
+	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
+	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan demo load --if-empty
+	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan serve --host $(HOST) --port $(PORT)
+
+test: venv db
+	KUKAN_DATABASE_URL="$(DB_URL)" $(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory lint
+
+lint: venv
+	$(VENV)/bin/ruff check spatialid routing registry api migrations tests bench
+	$(VENV)/bin/mypy
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"' \
+	  || { echo "Kukan needs Python 3.11 or newer with venv (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV) \
+	  || { echo "could not create $(VENV): install python3-venv (Debian: apt-get install python3-venv)"; exit 1; }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+db:
+	@if [ -z "$(KUKAN_DATABASE_URL)" ]; then scripts/devdb.sh start; fi
+
+db-stop:
+	scripts/devdb.sh stop
+
+bench: venv
+	$(PY) bench/spatialid_bench.py
+
+clean: db-stop
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI), the CLI and the web map."""
