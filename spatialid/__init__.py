@@ -1,6 +1,61 @@
 """Kukan spatial IDs (空間ID): exact, vectorised 3D/4D voxel IDs over Web Mercator tiles."""
 
+from spatialid import vectorized
 from spatialid.errors import SpatialIdError
+from spatialid.hierarchy import children, is_ancestor, neighbours, parent, shift
+from spatialid.parse import (
+    ExtendedId,
+    extended_to_voxels,
+    parse,
+    parse_voxel,
+    to_extended,
+    validate_extended,
+)
+from spatialid.points import (
+    lnglat_to_voxel,
+    voxel_bounds,
+    voxel_bounds_in_crs,
+    voxel_center,
+    voxel_vertices,
+    voxel_vertices_in_crs,
+)
+from spatialid.temporal import (
+    SpatioTemporalId,
+    spatio_temporal_ids,
+    time_to_index,
+    window_to_indices,
+)
 from spatialid.voxel import MAX_ZOOM, MIN_ZOOM, Voxel, validate, voxel_height
 
-__all__ = ["MAX_ZOOM", "MIN_ZOOM", "SpatialIdError", "Voxel", "validate", "voxel_height"]
+__all__ = [
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "ExtendedId",
+    "SpatialIdError",
+    "SpatioTemporalId",
+    "Voxel",
+    "children",
+    "extended_to_voxels",
+    "is_ancestor",
+    "lnglat_to_voxel",
+    "neighbours",
+    "parent",
+    "parse",
+    "parse_voxel",
+    "shift",
+    "spatio_temporal_ids",
+    "time_to_index",
+    "to_extended",
+    "validate",
+    "validate_extended",
+    "vectorized",
+    "voxel_bounds",
+    "voxel_bounds_in_crs",
+    "voxel_center",
+    "voxel_height",
+    "voxel_vertices",
+    "voxel_vertices_in_crs",
+    "window_to_indices",
+]
+
+# --- sets and geometry (voxelset.py, geometry.py, h3interop.py, spacetime.py) ---
