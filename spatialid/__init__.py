@@ -1,6 +1,13 @@
 """Kukan spatial IDs (空間ID): exact, vectorised 3D/4D voxel IDs over Web Mercator tiles."""
 
 from spatialid import vectorized
+from spatialid.encodings import (
+    descendant_key_range,
+    key_to_voxel,
+    tilehash_to_voxel,
+    voxel_to_key,
+    voxel_to_tilehash,
+)
 from spatialid.errors import SpatialIdError
 from spatialid.hierarchy import children, is_ancestor, neighbours, parent, shift
 from spatialid.parse import (
@@ -35,8 +42,10 @@ __all__ = [
     "SpatioTemporalId",
     "Voxel",
     "children",
+    "descendant_key_range",
     "extended_to_voxels",
     "is_ancestor",
+    "key_to_voxel",
     "lnglat_to_voxel",
     "neighbours",
     "parent",
@@ -44,6 +53,7 @@ __all__ = [
     "parse_voxel",
     "shift",
     "spatio_temporal_ids",
+    "tilehash_to_voxel",
     "time_to_index",
     "to_extended",
     "validate",
@@ -53,6 +63,8 @@ __all__ = [
     "voxel_bounds_in_crs",
     "voxel_center",
     "voxel_height",
+    "voxel_to_key",
+    "voxel_to_tilehash",
     "voxel_vertices",
     "voxel_vertices_in_crs",
     "window_to_indices",

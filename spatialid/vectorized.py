@@ -244,11 +244,35 @@ def parse_ids(ids: list[str]) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     _first_bad(ok, np.asarray(ids, dtype=object), "ids", "is not a z/f/x/y spatial ID")
     joined = "/".join(ids)
     tokens = np.asarray(joined.split("/"), dtype=str)
-    ok = (np.strings.str_len(tokens) > 0) & np.strings.isdecimal(
-        np.strings.lstrip(tokens, "-")
-    )
+    ok = (np.strings.str_len(tokens) > 0) & np.strings.isdecimal(np.strings.lstrip(tokens, "-"))
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0]) // 4
         raise SpatialIdError(f"ids[{i}]={ids[i]!r} has a part that is not an integer")
     values = tokens.astype(np.int64).reshape(-1, 4)
     return validate(values[:, 0], values[:, 1], values[:, 2], values[:, 3])
+
+
+def voxel_to_key(z: ArrayLike, f: ArrayLike, x: ArrayLike, y: ArrayLike) -> IntArray:
+    """Integer keys (see :mod:`spatialid.encodings`) of voxels at zooms up to 20.
+
+    Examples
+    --------
+    >>> voxel_to_key(1, [-2, 1], [0, 1], [0, 1]).tolist()
+    [2, 17]
+    """
+    from spatialid.encodings import voxel_to_key_array
+
+    return voxel_to_key_array(z, f, x, y)
+
+
+def key_to_voxel(k: ArrayLike) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Arrays ``(z, f, x, y)`` of integer keys of zooms up to 20.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in key_to_voxel([2, 17])]
+    [[1, 1], [-2, 1], [0, 1], [0, 1]]
+    """
+    from spatialid.encodings import key_to_voxel_array
+
+    return key_to_voxel_array(k)
