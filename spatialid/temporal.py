@@ -124,7 +124,8 @@ def window_to_indices(start: TimeLike, end: TimeLike, i: int) -> range:
     s, e = _seconds(start, "start"), _seconds(end, "end")
     if e < s:
         raise SpatialIdError(f"window end={end!r} is before start={start!r}")
-    return range(math.floor(s / i), math.ceil(e / i))
+    first = math.floor(s / i)
+    return range(first, first) if e == s else range(first, math.ceil(e / i))
 
 
 def spatio_temporal_ids(v: Voxel, start: TimeLike, end: TimeLike, i: int) -> list[SpatioTemporalId]:

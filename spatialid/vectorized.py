@@ -95,10 +95,12 @@ def lnglat_to_voxel(
     np.floor(phi, out=phi)
     y = phi.astype(np.int64)
     np.minimum(y, (1 << z) - 1, out=y)  # the southern edge of the map belongs to the last row
-    # f: an exact scaling by a power of two.
-    h = np.multiply(alt_a, n / ALTITUDE_EXTENT_M)
+    # f: floor at zoom 30 (an exact scaling by 32, where no altitude underflows to -0.0),
+    # then an arithmetic shift, which is floor division by a power of two.
+    h = np.multiply(alt_a, float(1 << MAX_ZOOM) / ALTITUDE_EXTENT_M)
     np.floor(h, out=h)
     f = h.astype(np.int64)
+    np.right_shift(f, MAX_ZOOM - z, out=f)
     return np.broadcast_arrays(f, x, y)  # type: ignore[return-value]
 
 
