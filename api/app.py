@@ -1,0 +1,52 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import health, operators, positions, spatial_ids, vehicles
+from api.settings import Settings
+from registry.db import make_engine, make_sessionmaker
+
+DESCRIPTION = """3D spatial IDs (空間ID), a registry of drones, robots and cars, and 4D
+reservations. Authenticate with `Authorization: Bearer <token>` (create one with
+`kukan keys create`). Altitudes are metres above the WGS84 ellipsoid (datum `W84`).
+Errors are `application/problem+json` (RFC 9457)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database engine opens in the lifespan and closes after it."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_s,
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="Kukan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app, retry_after_s=settings.retry_after_s)
+    app.include_router(health.router)
+    app.include_router(operators.router)
+    app.include_router(vehicles.router)
+    app.include_router(positions.router)
+    app.include_router(spatial_ids.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,220 @@
+"""The ``kukan`` command line: serve, migrate, create keys and operators, load demo data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.settings import Settings
+from registry import migrate, operators, principals, vehicles
+from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.errors import NotFound, RegistryError
+from registry.models import ROLES, Operator
+
+
+class CliError(Exception):
+    """A failure reported as one line on stderr."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line naming the problem and how to get help."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _sub(subs: argparse._SubParsersAction, name: str, help_: str, example: str) -> Parser:
+    parser: Parser = subs.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog=f"example: {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(settings.database_url, pool_size=1))
+
+
+def _operator_id(session: Session, ref: str) -> uuid.UUID:
+    """An operator named by UUID or by its exact name."""
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        found = session.scalar(select(Operator.id).where(Operator.name == ref))
+        if found is None:
+            raise NotFound(f"operator {ref!r} not found") from None
+        return found
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    """Run the API with uvicorn."""
+    import uvicorn
+
+    host, port = args.host or settings.host, args.port or settings.port
+    os.environ["KUKAN_DATABASE_URL"] = settings.database_url
+    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=args.workers)
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    """Migrate the schema."""
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url, args.rev or "head")
+    elif args.action == "downgrade":
+        migrate.downgrade(settings.database_url, args.rev)
+    rev = migrate.current(settings.database_url)
+    print(f"database {_safe_url(settings.database_url)} is at revision {rev or 'base'}")
+
+
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
+    """Create a principal and its API key; the token is the last line."""
+    with session_scope(_factory(settings)) as session:
+        op_id = _operator_id(session, args.operator) if args.operator else None
+        principal, token = principals.create_principal(
+            session=session, actor=None, name=args.name, role=args.role, operator_id=op_id
+        )
+    print(f"created {principal.role} principal {principal.name!r} id={principal.id}")
+    print("bearer token (shown only this once):")
+    print(token)
+
+
+def cmd_operators(args: argparse.Namespace, settings: Settings) -> None:
+    """Create an operator and print its id."""
+    with session_scope(_factory(settings)) as session:
+        operator = operators.create_operator(session=session, actor=None, name=args.name)
+    print(f"created operator {operator.name!r}")
+    print(operator.id)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    """Load a demo operator, principals of every role and a few vehicles."""
+    with session_scope(_factory(settings)) as session:
+        if args.if_empty and operators.any_operator_exists(session=session):
+            print("demo: operators already exist; nothing loaded")
+            return
+        demo = operators.create_operator(session=session, actor=None, name="Demo Drones")
+        keys: dict[str, str] = {}
+        for role, op_id in (("operator", demo.id), ("municipality", None), ("admin", None)):
+            _, keys[role] = principals.create_principal(
+                session=session, actor=None, name=f"demo-{role}", role=role, operator_id=op_id
+            )
+        for name, kind, speed in (
+            ("Demo Quad 1", "drone", 15.0),
+            ("Demo Quad 2", "drone", 20.0),
+            ("Demo Rover", "robot", 1.5),
+        ):
+            vehicles.create_vehicle(
+                session=session,
+                actor=None,
+                name=name,
+                kind=kind,
+                max_speed_mps=speed,
+                operator_id=demo.id,
+            )
+    path = settings.demo_keys_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"operator_id": str(demo.id), "tokens": keys}, out, indent=2)
+    os.chmod(path, 0o600)
+    print(f"demo: loaded operator 'Demo Drones' ({demo.id}); tokens in {path}")
+
+
+def build_parser() -> Parser:
+    """The argument parser of ``kukan``."""
+    parser = Parser(
+        prog="kukan",
+        description="Kukan: 3D spatial IDs, a vehicle registry and 4D reservations. "
+        "The database is KUKAN_DATABASE_URL, else the private cluster of `make run`.",
+        epilog="example: kukan keys create --role admin --name ops-admin",
+    )
+    subs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = _sub(subs, "serve", "run the HTTP API", "kukan serve --host 127.0.0.1 --port 8000")
+    serve.add_argument("--host", help="address to bind (default KUKAN_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default KUKAN_PORT or 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(func=cmd_serve)
+
+    db = _sub(subs, "db", "migrate the database schema", "kukan db upgrade")
+    db_subs = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = _sub(db_subs, "upgrade", "upgrade the schema (default: to head)", "kukan db upgrade")
+    up.add_argument("rev", nargs="?", help="target revision (default head)")
+    down = _sub(db_subs, "downgrade", "downgrade the schema", "kukan db downgrade base")
+    down.add_argument("rev", help="target revision, e.g. base or -1")
+    _sub(db_subs, "current", "print the schema revision", "kukan db current")
+    db.set_defaults(func=cmd_db, rev=None)
+
+    keys = _sub(subs, "keys", "manage API keys", "kukan keys create --role admin --name me")
+    keys_subs = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = _sub(
+        keys_subs,
+        "create",
+        "create a principal with a bearer token (printed alone on the last line)",
+        "kukan keys create --role operator --name ops --operator 'Demo Drones'",
+    )
+    create.add_argument("--role", required=True, choices=ROLES, help="the principal's role")
+    create.add_argument("--name", required=True, help="a name for the principal")
+    create.add_argument("--operator", help="operator id or name (required for operator, fleet)")
+    keys.set_defaults(func=cmd_keys)
+
+    ops = _sub(subs, "operators", "manage operators", "kukan operators create 'Sky Deliveries'")
+    ops_subs = ops.add_subparsers(dest="action", required=True, metavar="ACTION")
+    op_create = _sub(ops_subs, "create", "create an operator", "kukan operators create 'Sky Co'")
+    op_create.add_argument("name", help="the operator's unique name")
+    ops.set_defaults(func=cmd_operators)
+
+    demo = _sub(subs, "demo", "demo data", "kukan demo load --if-empty")
+    demo_subs = demo.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = _sub(
+        demo_subs,
+        "load",
+        "load demo data; tokens go to KUKAN_DEMO_KEYS_FILE (default .data/demo-keys.json)",
+        "kukan demo load --if-empty",
+    )
+    load.add_argument("--if-empty", action="store_true", help="do nothing if operators exist")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kukan`` console script."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace, Settings], None] = args.func
+    try:
+        settings = Settings()
+        func(args, settings)
+    except (RegistryError, CliError, ValueError) as exc:
+        print(f"kukan: error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"kukan: error: cannot use the database: {reason}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"kukan: error: database error: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

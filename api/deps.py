@@ -1,0 +1,45 @@
+"""Request dependencies as ``Annotated`` aliases: a DB session and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.settings import Settings
+from registry.db import session_scope
+from registry.errors import Unauthenticated
+from registry.models import Principal
+from registry.principals import authenticate
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `kukan keys create`.")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent."""
+    with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def get_principal(session: SessionDep, credentials: Credentials) -> Principal:
+    """The principal behind the bearer token; 401 when missing, unknown or revoked."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("a bearer token is required (Authorization: Bearer <token>)")
+    return authenticate(session=session, token=credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,132 @@
+"""RFC 9457 problem+json responses from one table of domain exceptions."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registry.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RegistryError,
+    Unauthenticated,
+)
+from spatialid import SpatialIdError
+
+log = logging.getLogger("kukan.api")
+PROBLEM = "application/problem+json"
+
+STATUS_OF: dict[type[Exception], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    InvalidInput: 422,
+    Unauthenticated: 401,
+    SpatialIdError: 422,
+    RegistryError: 400,
+}
+"""Domain exception -> HTTP status; the most specific class in an exception's MRO wins."""
+
+
+class PayloadTooLarge(Exception):
+    """A request would produce more results than the configured cap."""
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+def problem(
+    status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """A problem+json response with the standard members plus ``extra``."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
+
+
+def _status_of(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 500
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def install(app: FastAPI, *, retry_after_s: int) -> None:
+    """Register every exception handler on ``app``."""
+
+    async def domain(request: Request, exc: Exception) -> JSONResponse:
+        status = _status_of(exc)
+        extra: dict[str, Any] = {}
+        field = getattr(exc, "field", None)
+        if field:
+            extra["errors"] = [{"field": field, "reason": str(exc)}]
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return problem(status, str(exc), headers=headers, **extra)
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"field": _field_of(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        return problem(422, f"invalid request: {fields}", errors=errors)
+
+    async def http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+    async def too_large(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PayloadTooLarge)
+        return problem(413, str(exc), **exc.extra)
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem(
+            503,
+            "the database is unreachable; retry later",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+
+    async def dbapi(request: Request, exc: Exception) -> JSONResponse:
+        if _is_connection_error(exc):
+            return await unavailable(request, exc)
+        return await unhandled(request, exc)
+
+    async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal server error")
+
+    for cls in STATUS_OF:
+        app.add_exception_handler(cls, domain)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(PayloadTooLarge, too_large)
+    app.add_exception_handler(OperationalError, unavailable)
+    app.add_exception_handler(PoolTimeoutError, unavailable)
+    app.add_exception_handler(DBAPIError, dbapi)
+    app.add_exception_handler(Exception, unhandled)
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    """True for DB errors that mean 'the server is gone' (class 08, admin shutdown 57P01)."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or ""
+    return bool(getattr(exc, "connection_invalidated", False)) or state[:2] in ("08", "57")

@@ -1,0 +1,46 @@
+"""Operators: admins create and list; every principal reads its own."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, SessionDep
+from api.schemas import OperatorCreate, OperatorOut
+from registry import operators
+from registry.errors import NotFound
+
+router = APIRouter(prefix="/v1/operators", tags=["operators"])
+
+
+@router.post("", status_code=201, response_model=OperatorOut)
+def create_operator(body: OperatorCreate, session: SessionDep, me: PrincipalDep) -> object:
+    """Create an operator (admin only)."""
+    return operators.create_operator(session=session, actor=me, name=body.name)
+
+
+@router.get("", response_model=list[OperatorOut])
+def list_operators(
+    session: SessionDep,
+    me: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> object:
+    """List operators: all for admins, one's own for everyone else."""
+    return operators.list_operators(session=session, actor=me, limit=limit, offset=offset)
+
+
+@router.get("/me", response_model=OperatorOut)
+def my_operator(session: SessionDep, me: PrincipalDep) -> object:
+    """The caller's own operator (404 for principals without one)."""
+    if me.operator_id is None:
+        raise NotFound("this principal belongs to no operator")
+    return operators.get_operator(session=session, actor=me, operator_id=me.operator_id)
+
+
+@router.get("/{operator_id}", response_model=OperatorOut)
+def get_operator(operator_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """One operator (admins: any; others: only their own)."""
+    return operators.get_operator(session=session, actor=me, operator_id=operator_id)

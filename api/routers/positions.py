@@ -1,0 +1,43 @@
+"""Vehicle position reports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import PrincipalDep, SessionDep
+from api.schemas import PositionIn, PositionOut
+from registry import positions
+
+router = APIRouter(prefix="/v1/vehicles", tags=["positions"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such vehicle (or not yours), or no position yet."}
+}
+
+
+@router.post(
+    "/{vehicle_id}/positions", status_code=201, response_model=PositionOut, responses=NOT_FOUND
+)
+def report_position(
+    vehicle_id: uuid.UUID, body: PositionIn, session: SessionDep, me: PrincipalDep
+) -> object:
+    """Record a position report of one's vehicle."""
+    return positions.report_position(
+        session=session,
+        actor=me,
+        vehicle_id=vehicle_id,
+        time=body.time,
+        lng=body.lng,
+        lat=body.lat,
+        alt_m=body.alt_m,
+        speed_mps=body.speed_mps,
+        heading_deg=body.heading_deg,
+    )
+
+
+@router.get("/{vehicle_id}/position", response_model=PositionOut, responses=NOT_FOUND)
+def latest_position(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """The latest report of one's vehicle, with its spatial ID."""
+    return positions.latest_position(session=session, actor=me, vehicle_id=vehicle_id)

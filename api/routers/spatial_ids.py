@@ -1,0 +1,80 @@
+"""Spatial ID endpoints over the ``spatialid`` library (no authentication)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+import spatialid
+from api.deps import SettingsDep
+from api.errors import PayloadTooLarge
+from api.schemas import CoverRequest, CoverResponse
+from spatialid import MAX_ZOOM, Voxel
+
+router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"])
+DATUM = "W84"
+
+
+@router.get("/{z}/{f}/{x}/{y}", responses={422: {"description": "Out-of-range index."}})
+def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
+    """A spatial ID as a GeoJSON Feature: footprint polygon, bounds, centre, altitudes."""
+    v = spatialid.validate(Voxel(z, f, x, y))
+    west, south, bottom, east, north, top = (float(b) for b in spatialid.voxel_bounds(v))
+    lng, lat, alt = (float(c) for c in spatialid.voxel_center(v))
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {
+        "type": "Feature",
+        "id": str(v),
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "bbox": [west, south, bottom, east, north, top],
+        "properties": {
+            "id": str(v),
+            "zoom": v.z,
+            "f": v.f,
+            "x": v.x,
+            "y": v.y,
+            "bounds": {
+                "west": west,
+                "south": south,
+                "bottom": bottom,
+                "east": east,
+                "north": north,
+                "top": top,
+            },
+            "centre": [lng, lat, alt],
+            "altitude_lower": bottom,
+            "altitude_upper": top,
+            "altitude_datum": DATUM,
+            "height_m": top - bottom,
+            "parent": str(spatialid.parent(v)) if v.z > 0 else None,
+            "children_count": 8 if v.z < MAX_ZOOM else 0,
+        },
+    }
+
+
+@router.post(
+    "/cover",
+    response_model=CoverResponse,
+    responses={413: {"description": "More IDs than the configured cap."}},
+)
+def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
+    """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band."""
+    cap = settings.cover_max_voxels
+    voxels = spatialid.geometry_to_voxels(
+        body.geometry,
+        body.zoom,
+        alt_lower=body.altitude_lower,
+        alt_upper=body.altitude_upper,
+        max_voxels=cap,
+    )
+    count = len(voxels)
+    if count > cap:
+        raise PayloadTooLarge(
+            f"the cover has {count} spatial IDs, more than the cap of {cap}; "
+            "use a lower zoom or a smaller area",
+            count=count,
+            cap=cap,
+        )
+    ids = [str(v) for v in (voxels.compact() if body.compact else voxels)]
+    return CoverResponse(ids=ids, count=len(ids), zoom=body.zoom, compact=body.compact)

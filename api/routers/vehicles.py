@@ -1,0 +1,87 @@
+"""Vehicles: register, list, read, update and retire one's own."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.schemas import Kind, Status, VehicleCreate, VehicleOut, VehiclePage, VehicleUpdate
+from registry import vehicles
+
+router = APIRouter(prefix="/v1/vehicles", tags=["vehicles"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such vehicle, or not yours."}
+}
+
+
+@router.post("", status_code=201, response_model=VehicleOut)
+def create_vehicle(body: VehicleCreate, session: SessionDep, me: PrincipalDep) -> object:
+    """Register a vehicle; operator and fleet principals register for their own operator."""
+    attrs = body.model_dump(exclude={"name", "kind", "max_speed_mps", "operator_id"})
+    return vehicles.create_vehicle(
+        session=session,
+        actor=me,
+        name=body.name,
+        kind=body.kind,
+        max_speed_mps=body.max_speed_mps,
+        operator_id=body.operator_id,
+        attrs=attrs,
+    )
+
+
+@router.get("", response_model=VehiclePage)
+def list_vehicles(
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    kind: Kind | None = None,
+    status: Status | None = None,
+    operator_id: uuid.UUID | None = None,
+    limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> VehiclePage:
+    """List one's vehicles, oldest first, with filters and offset pagination."""
+    size = min(limit or settings.page_size_default, settings.page_size_max)
+    page = vehicles.list_vehicles(
+        session=session,
+        actor=me,
+        kind=kind,
+        status=status,
+        operator_id=operator_id,
+        limit=size,
+        offset=offset,
+    )
+    items = [VehicleOut.model_validate(v) for v in page.items]
+    return VehiclePage(items=items, next=page.next_offset)
+
+
+@router.get("/{vehicle_id}", response_model=VehicleOut, responses=NOT_FOUND)
+def get_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """One vehicle."""
+    return vehicles.get_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
+
+
+@router.patch("/{vehicle_id}", response_model=VehicleOut, responses=NOT_FOUND)
+def update_vehicle(
+    vehicle_id: uuid.UUID, body: VehicleUpdate, session: SessionDep, me: PrincipalDep
+) -> object:
+    """Change the fields present in the body."""
+    changes = body.model_dump(exclude_unset=True)
+    return vehicles.update_vehicle(
+        session=session, actor=me, vehicle_id=vehicle_id, changes=changes
+    )
+
+
+@router.post("/{vehicle_id}/retire", response_model=VehicleOut, responses=NOT_FOUND)
+def retire_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """Retire a vehicle (status ``retired``; it stays readable)."""
+    return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
+
+
+@router.delete("/{vehicle_id}", response_model=VehicleOut, responses=NOT_FOUND)
+def delete_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """Same as retire: vehicles are never erased, so their history stays."""
+    return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)

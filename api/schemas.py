@@ -1,0 +1,163 @@
+"""Request and response bodies (pydantic v2); inputs forbid unknown fields."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+Kind = Literal["drone", "robot", "car"]
+Status = Literal["active", "maintenance", "retired"]
+Datum = Literal["W84"]
+DATUM_DOC = "metres above the WGS84 ellipsoid (datum W84)"
+Speed = Field(gt=0, le=1000, description="metres per second")
+Rate = Field(default=None, ge=0, le=1000, description="metres per second")
+Dimension = Field(default=None, gt=0, le=1000, description="metres")
+Altitude = Field(default=None, ge=-(2**25), le=2**25, description=DATUM_DOC)
+
+
+class Input(BaseModel):
+    """Base of request bodies: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OperatorCreate(Input):
+    """A new operator."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class OperatorOut(BaseModel):
+    """An operator."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class VehicleFields(Input):
+    """Optional vehicle attributes shared by create and update."""
+
+    serial: str | None = Field(default=None, max_length=200)
+    remote_id: str | None = Field(default=None, max_length=200, description="ASTM F3411 ID")
+    length_m: float | None = Dimension
+    width_m: float | None = Dimension
+    height_m: float | None = Dimension
+    climb_rate_mps: float | None = Rate
+    descent_rate_mps: float | None = Rate
+    altitude_lower_m: float | None = Altitude
+    altitude_upper_m: float | None = Altitude
+
+
+class VehicleCreate(VehicleFields):
+    """A new vehicle; an operator or fleet principal's own operator is implied."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Kind
+    max_speed_mps: float = Speed
+    operator_id: uuid.UUID | None = Field(default=None, description="required for admins")
+
+
+class VehicleUpdate(VehicleFields):
+    """A partial update: only the fields present change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: Kind | None = None
+    max_speed_mps: float | None = Field(default=None, gt=0, le=1000)
+    status: Literal["active", "maintenance"] | None = None
+
+
+class VehicleOut(BaseModel):
+    """A vehicle as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    operator_id: uuid.UUID
+    name: str
+    kind: Kind
+    status: Status
+    max_speed_mps: float
+    serial: str | None
+    remote_id: str | None
+    length_m: float | None
+    width_m: float | None
+    height_m: float | None
+    climb_rate_mps: float | None
+    descent_rate_mps: float | None
+    altitude_lower_m: float | None
+    altitude_upper_m: float | None
+    altitude_datum: Datum = "W84"
+    created_at: datetime
+    updated_at: datetime
+
+
+class VehiclePage(BaseModel):
+    """A page of vehicles; pass ``next`` as ``offset`` for the following page."""
+
+    items: list[VehicleOut]
+    next: int | None = Field(description="offset of the next page, null at the end")
+
+
+class PositionIn(Input):
+    """A position report."""
+
+    time: AwareDatetime = Field(description="RFC 3339 with a time zone")
+    lng: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    alt_m: float = Field(ge=-10_000, le=100_000, description=DATUM_DOC)
+    altitude_datum: Datum = "W84"
+    speed_mps: float | None = Field(default=None, ge=0, le=1000)
+    heading_deg: float | None = Field(default=None, ge=0, lt=360)
+
+
+class PositionOut(BaseModel):
+    """A stored position report with its spatial ID."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    vehicle_id: uuid.UUID
+    time: datetime
+    received_at: datetime
+    lng: float
+    lat: float
+    alt_m: float
+    altitude_datum: Datum = "W84"
+    speed_mps: float | None
+    heading_deg: float | None
+    spatial_id: str = Field(validation_alias="voxel")
+    spatial_id_zoom: int = 25
+
+
+class CoverRequest(Input):
+    """A GeoJSON geometry and an altitude band to cover with spatial IDs."""
+
+    geometry: dict[str, Any] = Field(description="GeoJSON geometry (RFC 7946)")
+    zoom: int = Field(ge=0, le=30)
+    altitude_lower: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
+    altitude_upper: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
+    altitude_datum: Datum = "W84"
+    compact: bool = False
+
+    @field_validator("altitude_upper")
+    @classmethod
+    def _above_lower(cls, upper: float, info: ValidationInfo) -> float:
+        lower = info.data.get("altitude_lower")
+        if lower is not None and upper <= lower:
+            raise ValueError(f"must be above altitude_lower ({lower}), got {upper}")
+        return upper
+
+
+class CoverResponse(BaseModel):
+    """The spatial IDs covering a geometry."""
+
+    ids: list[str]
+    count: int
+    zoom: int
+    compact: bool

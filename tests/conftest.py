@@ -1,0 +1,126 @@
+"""Shared fixtures: a fresh migrated test database, a live server, principals and keys."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.settings import Settings, default_database_url
+from registry import migrate, operators, principals
+from registry.db import make_engine, make_sessionmaker, session_scope
+from tests.pgtools import recreate_database, serve, with_database
+
+
+def unique(prefix: str) -> str:
+    """A name no other test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass(frozen=True)
+class Key:
+    """A principal made for a test, with its bearer token."""
+
+    principal_id: uuid.UUID
+    role: str
+    operator_id: uuid.UUID | None
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header for this key."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(scope="session")
+def base_database_url() -> str:
+    """The database ``make test`` points at (KUKAN_DATABASE_URL), else the private cluster."""
+    return os.environ.get("KUKAN_DATABASE_URL") or default_database_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(base_database_url: str) -> str:
+    """A fresh ``<db>_test`` database, migrated to head."""
+    url = with_database(base_database_url, f"{make_url(base_database_url).database}_test")
+    recreate_database(url)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def db_sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the test database."""
+    engine = make_engine(database_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """Settings of the live server (a small cover cap so 413 is cheap to reach)."""
+    return Settings(database_url=database_url, cover_max_voxels=5_000, page_size_max=100)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """Base URL of the real app served by uvicorn in a background thread."""
+    with serve(create_app(settings)) as base:
+        yield base
+
+
+@pytest.fixture()
+def client(live_server: str) -> Iterator[httpx.Client]:
+    """An HTTP client for the live server."""
+    with httpx.Client(base_url=live_server, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture()
+def make_operator(db_sessions: sessionmaker[Session]) -> Callable[[], uuid.UUID]:
+    """Create an operator with a unique name; return its id."""
+
+    def make() -> uuid.UUID:
+        with session_scope(db_sessions) as session:
+            return operators.create_operator(session=session, actor=None, name=unique("op")).id
+
+    return make
+
+
+@pytest.fixture()
+def make_key(db_sessions: sessionmaker[Session]) -> Callable[..., Key]:
+    """Create a principal of a role (operator/fleet get a fresh operator unless given one)."""
+
+    def make(role: str, operator_id: uuid.UUID | None = None) -> Key:
+        with session_scope(db_sessions) as session:
+            if role in ("operator", "fleet") and operator_id is None:
+                op = operators.create_operator(session=session, actor=None, name=unique("op"))
+                operator_id = op.id
+            principal, token = principals.create_principal(
+                session=session,
+                actor=None,
+                name=unique(role),
+                role=role,
+                operator_id=operator_id,
+            )
+            return Key(principal.id, role, operator_id, token)
+
+    return make
+
+
+@pytest.fixture()
+def operator_key(make_key: Callable[..., Key]) -> Key:
+    """An operator principal of a fresh operator."""
+    return make_key("operator")
+
+
+@pytest.fixture()
+def admin_key(make_key: Callable[..., Key]) -> Key:
+    """An admin principal."""
+    return make_key("admin")

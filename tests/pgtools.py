@@ -1,0 +1,131 @@
+"""Test helpers: scratch databases, throwaway PostgreSQL clusters and in-thread servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import make_url
+
+PG_BIN = Path(os.environ.get("KUKAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` pointing at database ``name``."""
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def recreate_database(url: str, *, extensions: bool = True) -> None:
+    """Drop and create the database of ``url`` (via the ``postgres`` maintenance db)."""
+    name = make_url(url).database
+    admin = create_engine(
+        with_database(url, "postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    if extensions:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+        with engine.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+        engine.dispose()
+
+
+def drop_database(url: str) -> None:
+    """Drop the database of ``url`` if it exists."""
+    name = make_url(url).database
+    admin = create_engine(
+        with_database(url, "postgres"), isolation_level="AUTOCOMMIT", poolclass=pool.NullPool
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a background thread; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/health", timeout=5)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the test server did not start") from None
+            time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster (initdb in a temp dir) that tests can stop and start."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="kukan-pg-", dir="/tmp"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+        self.port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self._run(PG_BIN / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of the ``postgres`` database in this cluster."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *cmd: object) -> None:
+        subprocess.run(_as_postgres([str(c) for c in cmd]), check=True, capture_output=True)
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "start")
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open connections are cut)."""
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        """Stop if running and delete the cluster."""
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(self.dir, ignore_errors=True)
