@@ -29,7 +29,8 @@ ALT_MAX = ALTITUDE_EXTENT_M
 def _first_bad(ok: npt.NDArray[np.bool_], values: np.ndarray, name: str, rule: str) -> None:
     if not ok.all():
         i = int(np.flatnonzero(~ok.ravel())[0])
-        raise SpatialIdError(f"{name}[{i}]={values.ravel()[i]!r} {rule}")
+        bad = values.ravel()[i]
+        raise SpatialIdError(f"{name}[{i}]={getattr(bad, 'item', lambda: bad)()!r} {rule}")
 
 
 def _check_points(lng: FloatArray, lat: FloatArray, alt: FloatArray) -> None:

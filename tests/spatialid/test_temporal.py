@@ -70,9 +70,9 @@ def test_spatio_temporal_ids() -> None:
     [
         (lambda: time_to_index(datetime(2020, 1, 1), 60), "naive"),
         (lambda: time_to_index(0, 0), "i=0"),
-        (lambda: time_to_index(0, 1.5), "1.5"),
+        (lambda: time_to_index(0, 1.5), "1.5"),  # type: ignore[arg-type]
         (lambda: time_to_index(float("nan"), 60), "nan"),
-        (lambda: time_to_index("now", 60), "'now'"),
+        (lambda: time_to_index("now", 60), "'now'"),  # type: ignore[arg-type]
         (lambda: window_to_indices(10, 5, 60), "before"),
     ],
 )
