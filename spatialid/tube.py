@@ -7,11 +7,11 @@ vertical index unit is ``2**25 / 2**z`` metres. As a solid, the tube covers a vo
 their interiors intersect, i.e. iff the box-to-segment distance is below ``r``.
 
 Each segment is cut into pieces about ``2r`` long; the candidates of a piece are the
-voxels of its bounding box padded by ``r``. A candidate whose centre is within
-``r`` of the piece is in (the centre is an interior point), one farther than ``r + h``
-(``h`` the voxel half-diagonal) is out, as is one whose box point nearest to the piece
-point nearest its centre is within ``r``; only the rest is decided exactly by
-minimising the box-to-point distance along the piece (convex in the segment parameter) with a golden-section search.
+voxels of its bounding box padded by ``r``. A candidate is in when its centre (an interior
+point) is within ``r`` of the piece, or when the box point nearest to the piece point
+nearest its centre is; it is out when its centre is farther than ``r + h`` (``h`` the
+voxel half-diagonal). Only the rest is decided exactly, by minimising the box-to-point
+distance along the piece (convex in the segment parameter) with a golden-section search.
 Everything is vectorised over candidates and over chunks of pieces.
 
 Examples
