@@ -71,3 +71,17 @@ __all__ = [
 ]
 
 # --- sets and geometry (voxelset.py, geometry.py, h3interop.py, spacetime.py) ---
+from spatialid.geometry import box_to_voxels, geometry_to_voxels
+from spatialid.h3interop import voxelset_to_h3
+from spatialid.spacetime import VoxelSet4D
+from spatialid.tube import tube_to_voxels
+from spatialid.voxelset import VoxelSet
+
+__all__ += [
+    "VoxelSet",
+    "VoxelSet4D",
+    "box_to_voxels",
+    "geometry_to_voxels",
+    "tube_to_voxels",
+    "voxelset_to_h3",
+]
