@@ -280,3 +280,15 @@ def box_to_voxels(west: float, south: float, bottom: float, east: float, north: 
     _check_cap(max(x1 - x0, 0) * ys.size * (f1 - f0), max_voxels)
     f, y, a, b = extrude(ys, np.full(ys.size, x0), np.full(ys.size, x1), f0, f1)
     return VoxelSet(z, (row_key(f, y), a, b)) if x1 > x0 else VoxelSet.empty(z)
+
+
+def tube_to_voxels(path: Any, radius_m: float, z: int, *,
+                   max_voxels: int | None = None) -> VoxelSet:
+    """Flight-corridor cover; see :func:`spatialid.tube.tube_to_voxels` (re-exported here).
+
+    >>> len(tube_to_voxels([[0.0, 0.0, 50.0]], 5.0, 20)) > 0
+    True
+    """
+    from spatialid.tube import tube_to_voxels as tube
+
+    return tube(path, radius_m, z, max_voxels=max_voxels)
