@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,6 +11,7 @@ import spatialid
 from api.deps import SettingsDep
 from api.errors import PayloadTooLarge
 from api.schemas import CoverRequest, CoverResponse
+from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel
 
 router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"])
@@ -19,7 +21,13 @@ DATUM = "W84"
 @router.get("/{z}/{f}/{x}/{y}", responses={422: {"description": "Out-of-range index."}})
 def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     """A spatial ID as a GeoJSON Feature: footprint polygon, bounds, centre, altitudes."""
-    v = spatialid.validate(Voxel(z, f, x, y))
+    try:
+        v = spatialid.validate(Voxel(z, f, x, y))
+    except spatialid.SpatialIdError as exc:
+        name = str(exc).split("=", 1)[0]
+        raise InvalidInput(
+            str(exc), field=f"path.{name}" if name in ("z", "f", "x", "y") else None
+        ) from None
     west, south, bottom, east, north, top = (float(b) for b in spatialid.voxel_bounds(v))
     lng, lat, alt = (float(c) for c in spatialid.voxel_center(v))
     ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
@@ -53,6 +61,17 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     }
 
 
+def _too_many(exc: spatialid.SpatialIdError, body: CoverRequest, cap: int) -> bool:
+    """True when ``exc`` came from the cap: the same request at zoom 0 is then valid."""
+    try:
+        spatialid.geometry_to_voxels(
+            body.geometry, 0, alt_lower=body.altitude_lower, alt_upper=body.altitude_upper
+        )
+    except spatialid.SpatialIdError:
+        return False
+    return True
+
+
 @router.post(
     "/cover",
     response_model=CoverResponse,
@@ -61,20 +80,23 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
 def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
     """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band."""
     cap = settings.cover_max_voxels
-    voxels = spatialid.geometry_to_voxels(
-        body.geometry,
-        body.zoom,
-        alt_lower=body.altitude_lower,
-        alt_upper=body.altitude_upper,
-        max_voxels=cap,
-    )
-    count = len(voxels)
-    if count > cap:
-        raise PayloadTooLarge(
-            f"the cover has {count} spatial IDs, more than the cap of {cap}; "
-            "use a lower zoom or a smaller area",
-            count=count,
-            cap=cap,
+    try:
+        voxels = spatialid.geometry_to_voxels(
+            body.geometry,
+            body.zoom,
+            alt_lower=body.altitude_lower,
+            alt_upper=body.altitude_upper,
+            max_voxels=cap,
         )
+    except spatialid.SpatialIdError as exc:
+        if not _too_many(exc, body, cap):
+            raise InvalidInput(str(exc), field="body.geometry") from None
+        found = re.search(r"at least (\d+)", str(exc))
+        raise PayloadTooLarge(
+            f"the cover would have more than the cap of {cap} spatial IDs ({exc}); "
+            "use a lower zoom, a thinner altitude band or a smaller area",
+            cap=cap,
+            count_at_least=int(found.group(1)) if found else cap + 1,
+        ) from None
     ids = [str(v) for v in (voxels.compact() if body.compact else voxels)]
     return CoverResponse(ids=ids, count=len(ids), zoom=body.zoom, compact=body.compact)
