@@ -10,24 +10,21 @@ from geoalchemy2.elements import WKTElement
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import spatialid
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.models import POSITION_VOXEL_ZOOM, Position, Principal
 from registry.vehicles import get_vehicle
 from spatialid import Voxel
-from spatialid.projection import alt_to_tile_f, lat_to_tile_y, lng_to_tile_x
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def position_voxel(lng: float, lat: float, alt_m: float, z: int = POSITION_VOXEL_ZOOM) -> Voxel:
     """The spatial ID at zoom ``z`` containing a point (altitude above the WGS84 ellipsoid)."""
-    n = 1 << z
-    x = min(math.floor(float(lng_to_tile_x(lng, z))), n - 1)
-    y = min(math.floor(float(lat_to_tile_y(lat, z))), n - 1)
-    f = math.floor(float(alt_to_tile_f(alt_m, z)))
-    if not -n <= f < n:
-        raise InvalidInput(f"alt_m={alt_m} is outside the spatial ID column", field="alt_m")
-    return Voxel(z, f, x, y)
+    try:
+        return spatialid.lnglat_to_voxel(lng, lat, alt_m, z)
+    except spatialid.SpatialIdError as exc:
+        raise InvalidInput(str(exc), field="alt_m") from None
 
 
 def _check(
