@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from spatialid.errors import SpatialIdError
 from spatialid.geometry import box_to_voxels, geometry_to_voxels, tile_x
-from spatialid.lines import traverse
+from spatialid.lines import SNAP, traverse
 from spatialid.projection import lat_to_tile_y, tile_x_to_lng, tile_y_to_lat
 from spatialid.voxel import Voxel
 
@@ -93,7 +93,7 @@ def line_brute(p0: np.ndarray, p1: np.ndarray) -> set[tuple[int, ...]]:
 
 
 def seg_touches_box(p0: np.ndarray, p1: np.ndarray, cell: np.ndarray) -> bool:
-    """Slab test: does the closed segment meet the closed unit box at ``cell``?"""
+    """Slab test: does the closed segment meet the unit box at ``cell`` grown by SNAP?"""
     lo, hi = 0.0, 1.0
     d = p1 - p0
     for a in range(p0.size):
@@ -101,7 +101,9 @@ def seg_touches_box(p0: np.ndarray, p1: np.ndarray, cell: np.ndarray) -> bool:
             if not cell[a] - 1e-9 <= p0[a] <= cell[a] + 1 + 1e-9:
                 return False
             continue
-        t0, t1 = sorted(((cell[a] - p0[a]) / d[a], (cell[a] + 1 - p0[a]) / d[a]))
+        # the traversal snaps crossing points to integers within SNAP tile units
+        lo_a, hi_a = cell[a] - SNAP, cell[a] + 1 + SNAP
+        t0, t1 = sorted(((lo_a - p0[a]) / d[a], (hi_a - p0[a]) / d[a]))
         lo, hi = max(lo, t0), min(hi, t1)
     return lo <= hi + 1e-9
 
