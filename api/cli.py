@@ -8,18 +8,15 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Sequence
-from typing import NoReturn
-
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, NoReturn
 
 from api.settings import Settings
-from registry import migrate, operators, principals, vehicles
-from registry.db import make_engine, make_sessionmaker, session_scope
-from registry.errors import NotFound, RegistryError
-from registry.models import ROLES, Operator
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+# Heavy imports (SQLAlchemy, the registry) happen inside the commands, so that
+# `kukan --help` and argument errors answer at once.
 
 
 class CliError(Exception):
@@ -46,15 +43,24 @@ def _sub(subs: argparse._SubParsersAction, name: str, help_: str, example: str) 
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
 def _factory(settings: Settings) -> sessionmaker[Session]:
+    from registry.db import make_engine, make_sessionmaker
+
     return make_sessionmaker(make_engine(settings.database_url, pool_size=1))
 
 
 def _operator_id(session: Session, ref: str) -> uuid.UUID:
     """An operator named by UUID or by its exact name."""
+    from sqlalchemy import select
+
+    from registry.errors import NotFound
+    from registry.models import Operator
+
     try:
         return uuid.UUID(ref)
     except ValueError:
@@ -75,6 +81,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
     """Migrate the schema."""
+    from registry import migrate
+
     if args.action == "upgrade":
         migrate.upgrade(settings.database_url, args.rev or "head")
     elif args.action == "downgrade":
@@ -85,6 +93,9 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
     """Create a principal and its API key; the token is the last line."""
+    from registry import principals
+    from registry.db import session_scope
+
     with session_scope(_factory(settings)) as session:
         op_id = _operator_id(session, args.operator) if args.operator else None
         principal, token = principals.create_principal(
@@ -97,6 +108,9 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_operators(args: argparse.Namespace, settings: Settings) -> None:
     """Create an operator and print its id."""
+    from registry import operators
+    from registry.db import session_scope
+
     with session_scope(_factory(settings)) as session:
         operator = operators.create_operator(session=session, actor=None, name=args.name)
     print(f"created operator {operator.name!r}")
@@ -105,6 +119,9 @@ def cmd_operators(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     """Load a demo operator, principals of every role and a few vehicles."""
+    from registry import operators, principals, vehicles
+    from registry.db import session_scope
+
     with session_scope(_factory(settings)) as session:
         if args.if_empty and operators.any_operator_exists(session=session):
             print("demo: operators already exist; nothing loaded")
@@ -170,7 +187,7 @@ def build_parser() -> Parser:
         "create a principal with a bearer token (printed alone on the last line)",
         "kukan keys create --role operator --name ops --operator 'Demo Drones'",
     )
-    create.add_argument("--role", required=True, choices=ROLES, help="the principal's role")
+    create.add_argument("--role", required=True, help="operator, fleet, municipality or admin")
     create.add_argument("--name", required=True, help="a name for the principal")
     create.add_argument("--operator", help="operator id or name (required for operator, fleet)")
     keys.set_defaults(func=cmd_keys)
@@ -198,6 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kukan`` console script."""
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace, Settings], None] = args.func
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    from registry.errors import RegistryError
+
     try:
         settings = Settings()
         func(args, settings)
