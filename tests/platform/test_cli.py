@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,32 @@ def test_db_upgrade_and_demo_load(scratch_url: str, tmp_path: Path) -> None:
     assert not keys_file.exists()
     r = kukan("db", "downgrade", "base", url=scratch_url)
     assert r.returncode == 0, r.stderr
+
+
+def test_serve_answers_health(database_url: str) -> None:
+    from tests.pgtools import free_port
+
+    port = free_port()
+    cmd = [str(KUKAN)] if KUKAN.exists() else [sys.executable, "-m", "api.cli"]
+    env = {**os.environ, "KUKAN_DATABASE_URL": database_url}
+    proc = subprocess.Popen(
+        [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, "kukan serve exited"
+                assert time.monotonic() < deadline, "kukan serve did not answer"
+                time.sleep(0.1)
+        assert r.json() == {"status": "ok", "database": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -192,3 +192,23 @@ def test_duplicate_serial_is_409(client: httpx.Client, operator_key: Key) -> Non
     )
     assert r.status_code == 409
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_admin_sees_all_and_filters_by_operator(
+    client: httpx.Client, make_key: Callable[..., Key], admin_key: Key
+) -> None:
+    a, b = make_key("operator"), make_key("operator")
+    va, vb = _create(client, a), _create(client, b, kind="car")
+    for key, vehicle in ((a, va), (b, vb)):
+        r = client.get(
+            "/v1/vehicles", headers=admin_key.headers, params={"operator_id": str(key.operator_id)}
+        )
+        assert [v["id"] for v in r.json()["items"]] == [vehicle["id"]]
+    r = client.get(
+        "/v1/vehicles",
+        headers=admin_key.headers,
+        params={"operator_id": str(b.operator_id), "kind": "drone"},
+    )
+    assert r.json() == {"items": [], "next": None}
+    r = client.get("/v1/vehicles", headers=a.headers, params={"operator_id": str(b.operator_id)})
+    assert r.json()["items"] == []
