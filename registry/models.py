@@ -210,3 +210,6 @@ class Position(Base):
         ),
         Index("ix_positions_vehicle_time", "vehicle_id", text("time DESC"), text("id DESC")),
     )
+
+
+from registry import volume_models  # noqa: E402, F401  (the 4D tables join Base.metadata)

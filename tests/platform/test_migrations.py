@@ -13,7 +13,7 @@ from registry import migrate
 from registry.models import Base
 from tests.pgtools import drop_database, recreate_database, with_database
 
-TABLES = {"operators", "principals", "api_keys", "vehicles", "positions"}
+TABLES = {"operators", "principals", "api_keys", "vehicles", "positions", "reservations"}
 
 
 @pytest.fixture()
@@ -36,7 +36,7 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
     assert migrate.current(scratch_url) is None
     migrate.upgrade(scratch_url)
-    assert migrate.current(scratch_url) == "0001"
+    assert migrate.current(scratch_url) == "0002"
     assert _tables(scratch_url) >= TABLES
     engine = create_engine(scratch_url, poolclass=pool.NullPool)
     with engine.connect() as conn:
@@ -49,7 +49,7 @@ def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
     assert _tables(scratch_url) == {"alembic_version"}
 
     migrate.upgrade(scratch_url, "head")
-    assert migrate.current(scratch_url) == "0001"
+    assert migrate.current(scratch_url) == "0002"
     assert _tables(scratch_url) >= TABLES
 
 
