@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -120,6 +121,7 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(PayloadTooLarge, too_large)
     app.add_exception_handler(OperationalError, unavailable)
+    app.add_exception_handler(psycopg.OperationalError, unavailable)
     app.add_exception_handler(PoolTimeoutError, unavailable)
     app.add_exception_handler(DBAPIError, dbapi)
     app.add_exception_handler(Exception, unhandled)

@@ -28,6 +28,13 @@ def downgrade(url: str, rev: str) -> None:
     command.downgrade(alembic_config(url), rev)
 
 
+def head() -> str | None:
+    """The head revision of the migration scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
+
+
 def current(url: str) -> str | None:
     """The revision the database at ``url`` is at, or None when unmigrated."""
     from alembic.runtime.migration import MigrationContext

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,12 +47,25 @@ def base_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(base_database_url: str) -> str:
-    """A fresh ``<db>_test`` database, migrated to head."""
-    url = with_database(base_database_url, f"{make_url(base_database_url).database}_test")
-    recreate_database(url)
-    migrate.upgrade(url)
-    return url
+def database_url(base_database_url: str) -> Iterator[str]:
+    """A fresh ``<db>_test`` database, migrated to head.
+
+    A session-long advisory lock makes a concurrent test run wait instead of dropping
+    the database under this one.
+    """
+    name = f"{make_url(base_database_url).database}_test"
+    url = with_database(base_database_url, name)
+    lock_engine = create_engine(
+        with_database(base_database_url, "postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=pool.NullPool,
+    )
+    with lock_engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": f"kukan-tests:{name}"})
+        recreate_database(url)
+        migrate.upgrade(url)
+        yield url
+    lock_engine.dispose()
 
 
 @pytest.fixture(scope="session")
