@@ -161,3 +161,26 @@ class CoverResponse(BaseModel):
     count: int
     zoom: int
     compact: bool
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    field: str = Field(description="location, e.g. body.max_speed_mps or query.limit")
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail (media type application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting problem+json bodies for ``statuses``."""
+    content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {s: {"model": Problem, "content": content} for s in statuses}

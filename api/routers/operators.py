@@ -8,11 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import OperatorCreate, OperatorOut
+from api.schemas import OperatorCreate, OperatorOut, problem_responses
 from registry import operators
 from registry.errors import NotFound
 
-router = APIRouter(prefix="/v1/operators", tags=["operators"])
+router = APIRouter(
+    prefix="/v1/operators",
+    tags=["operators"],
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
 
 
 @router.post("", status_code=201, response_model=OperatorOut)

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import PositionIn, PositionOut
+from api.schemas import PositionIn, PositionOut, problem_responses
 from registry import positions
 
-router = APIRouter(prefix="/v1/vehicles", tags=["positions"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such vehicle (or not yours), or no position yet."}
-}
-
-
-@router.post(
-    "/{vehicle_id}/positions", status_code=201, response_model=PositionOut, responses=NOT_FOUND
+router = APIRouter(
+    prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 404, 409, 422, 503)
 )
+
+
+@router.post("/{vehicle_id}/positions", status_code=201, response_model=PositionOut)
 def report_position(
     vehicle_id: uuid.UUID, body: PositionIn, session: SessionDep, me: PrincipalDep
 ) -> object:
@@ -37,7 +33,7 @@ def report_position(
     )
 
 
-@router.get("/{vehicle_id}/position", response_model=PositionOut, responses=NOT_FOUND)
+@router.get("/{vehicle_id}/position", response_model=PositionOut)
 def latest_position(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """The latest report of one's vehicle, with its spatial ID."""
     return positions.latest_position(session=session, actor=me, vehicle_id=vehicle_id)

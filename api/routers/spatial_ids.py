@@ -10,15 +10,15 @@ from fastapi import APIRouter
 import spatialid
 from api.deps import SettingsDep
 from api.errors import PayloadTooLarge
-from api.schemas import CoverRequest, CoverResponse
+from api.schemas import CoverRequest, CoverResponse, problem_responses
 from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel
 
-router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"])
+router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"], responses=problem_responses(422))
 DATUM = "W84"
 
 
-@router.get("/{z}/{f}/{x}/{y}", responses={422: {"description": "Out-of-range index."}})
+@router.get("/{z}/{f}/{x}/{y}")
 def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     """A spatial ID as a GeoJSON Feature: footprint polygon, bounds, centre, altitudes."""
     try:
@@ -75,7 +75,7 @@ def _too_many(exc: spatialid.SpatialIdError, body: CoverRequest, cap: int) -> bo
 @router.post(
     "/cover",
     response_model=CoverResponse,
-    responses={413: {"description": "More IDs than the configured cap."}},
+    responses=problem_responses(413),
 )
 def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
     """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band."""

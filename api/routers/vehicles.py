@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.schemas import Kind, Status, VehicleCreate, VehicleOut, VehiclePage, VehicleUpdate
+from api.schemas import (
+    Kind,
+    Status,
+    VehicleCreate,
+    VehicleOut,
+    VehiclePage,
+    VehicleUpdate,
+    problem_responses,
+)
 from registry import vehicles
 
-router = APIRouter(prefix="/v1/vehicles", tags=["vehicles"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such vehicle, or not yours."}
-}
+router = APIRouter(
+    prefix="/v1/vehicles",
+    tags=["vehicles"],
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
 
 
 @router.post("", status_code=201, response_model=VehicleOut)
@@ -58,13 +67,13 @@ def list_vehicles(
     return VehiclePage(items=items, next=page.next_offset)
 
 
-@router.get("/{vehicle_id}", response_model=VehicleOut, responses=NOT_FOUND)
+@router.get("/{vehicle_id}", response_model=VehicleOut)
 def get_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One vehicle."""
     return vehicles.get_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
 
 
-@router.patch("/{vehicle_id}", response_model=VehicleOut, responses=NOT_FOUND)
+@router.patch("/{vehicle_id}", response_model=VehicleOut)
 def update_vehicle(
     vehicle_id: uuid.UUID, body: VehicleUpdate, session: SessionDep, me: PrincipalDep
 ) -> object:
@@ -75,13 +84,13 @@ def update_vehicle(
     )
 
 
-@router.post("/{vehicle_id}/retire", response_model=VehicleOut, responses=NOT_FOUND)
+@router.post("/{vehicle_id}/retire", response_model=VehicleOut)
 def retire_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Retire a vehicle (status ``retired``; it stays readable)."""
     return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
 
 
-@router.delete("/{vehicle_id}", response_model=VehicleOut, responses=NOT_FOUND)
+@router.delete("/{vehicle_id}", response_model=VehicleOut)
 def delete_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Same as retire: vehicles are never erased, so their history stays."""
     return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
