@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import health, operators, positions, spatial_ids, vehicles
+from api.routers import (
+    health,
+    obstacles,
+    operators,
+    positions,
+    reservations,
+    restrictions,
+    spatial_ids,
+    vehicles,
+)
 from api.settings import Settings
 from registry.db import make_engine, make_sessionmaker
 
@@ -44,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(vehicles.router)
     app.include_router(positions.router)
     app.include_router(spatial_ids.router)
+    app.include_router(reservations.router)
+    app.include_router(restrictions.router)
+    app.include_router(obstacles.router)
     return app
 
 

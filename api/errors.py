@@ -77,6 +77,7 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
         field = getattr(exc, "field", None)
         if field:
             extra["errors"] = [{"field": field, "reason": str(exc)}]
+        extra.update(getattr(exc, "problem_extra", None) or {})
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return problem(status, str(exc), headers=headers, **extra)
 

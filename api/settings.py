@@ -35,4 +35,6 @@ class Settings(BaseSettings):
     cover_max_voxels: int = Field(default=200_000, ge=1)
     page_size_default: int = Field(default=50, ge=1)
     page_size_max: int = Field(default=500, ge=1)
+    reservation_max_duration_s: int = Field(default=86_400, ge=1)
+    reservation_max_voxels: int = Field(default=100_000, ge=1)
     demo_keys_file: Path = REPO_ROOT / ".data" / "demo-keys.json"

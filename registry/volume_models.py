@@ -104,7 +104,7 @@ class ReservationVolume(Base):
     time_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     zoom: Mapped[int | None] = mapped_column(Integer)
     spatial_ids: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     altitude_lower_m: Mapped[float | None] = mapped_column(Float)
     altitude_upper_m: Mapped[float | None] = mapped_column(Float)
 

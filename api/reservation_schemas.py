@@ -1,0 +1,201 @@
+"""Bodies of reservations, restrictions and obstacles (pydantic v2; inputs forbid extras)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from geoalchemy2.shape import to_shape
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from shapely.geometry import mapping
+
+from api.schemas import DATUM_DOC, Datum, Input
+
+State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
+Band = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
+
+
+def geometry_json(value: Any) -> dict[str, Any] | None:
+    """A stored geometry (WKB element) as a GeoJSON dict."""
+    if value is None or isinstance(value, dict):
+        return value
+    return dict(mapping(to_shape(value)))
+
+
+class VolumeIn(Input):
+    """A list of spatial IDs (any zoom; spatio-temporal IDs carry their own window), or
+    a GeoJSON geometry with an altitude band and a zoom; each with a time window."""
+
+    spatial_ids: list[str] | None = Field(
+        default=None, max_length=100_000, description="z/f/x/y or z/f/x/y_i/t"
+    )
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
+    altitude_lower: float | None = Field(default=None, ge=-(2**25), le=2**25)
+    altitude_upper: float | None = Field(default=None, ge=-(2**25), le=2**25)
+    altitude_datum: Datum = "W84"
+    zoom: int | None = Field(default=None, ge=0, le=30)
+    time_start: AwareDatetime | None = Field(default=None, description="RFC 3339 with a zone")
+    time_end: AwareDatetime | None = None
+
+
+class ReservationCreate(Input):
+    """A new reservation. Priority levels: 0 normal, 50 medical, 90 police, 100 emergency."""
+
+    vehicle_id: uuid.UUID | None = None
+    priority: int = Field(default=0, ge=0, le=100)
+    volumes: list[VolumeIn] = Field(min_length=1, max_length=1000)
+
+
+class ReservationPatch(Input):
+    """A state change, guarded by the version the client last saw."""
+
+    state: Literal["activated", "ended", "cancelled"]
+    version: int = Field(ge=1)
+
+
+class VolumeOut(BaseModel):
+    """A volume as submitted."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    time_start: datetime
+    time_end: datetime
+    zoom: int | None
+    spatial_ids: list[str] | None
+    geometry: dict[str, Any] | None
+    altitude_lower: float | None = Field(validation_alias="altitude_lower_m")
+    altitude_upper: float | None = Field(validation_alias="altitude_upper_m")
+    altitude_datum: Datum = "W84"
+
+
+class Preempted(BaseModel):
+    """Reservations this one preempted: ids only of one's own operator, else a count."""
+
+    count: int
+    ids: list[uuid.UUID]
+
+
+class ReservationOut(BaseModel):
+    """A reservation as stored."""
+
+    id: uuid.UUID
+    principal_id: uuid.UUID
+    operator_id: uuid.UUID | None
+    vehicle_id: uuid.UUID | None
+    priority: int
+    state: State
+    version: int
+    needs_replan: bool
+    time_start: datetime
+    time_end: datetime
+    footprint: dict[str, Any] | None = Field(description="GeoJSON MultiPolygon")
+    volumes: list[VolumeOut]
+    created_at: datetime
+    updated_at: datetime
+    preempted: Preempted | None = None
+
+
+class ReservationPage(BaseModel):
+    """A page of reservations; pass ``next`` as ``offset`` for the following page."""
+
+    items: list[ReservationOut]
+    next: int | None
+
+
+class RestrictionCreate(Input):
+    """A no-fly area; omit both times for a permanent restriction."""
+
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+    altitude_lower: float = Band
+    altitude_upper: float = Band
+    altitude_datum: Datum = "W84"
+    time_start: AwareDatetime | None = None
+    time_end: AwareDatetime | None = None
+    reason: str = Field(min_length=1, max_length=500)
+    zoom: int | None = Field(default=None, ge=1, le=25, description="default: finest that fits")
+
+
+class RestrictionPatch(Input):
+    """Change the reason, or lift (active=false) / restore a restriction."""
+
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    active: bool | None = None
+
+
+class RestrictionOut(BaseModel):
+    """A restriction."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    principal_id: uuid.UUID
+    geometry: dict[str, Any]
+    altitude_lower: float = Field(validation_alias="altitude_lower_m")
+    altitude_upper: float = Field(validation_alias="altitude_upper_m")
+    altitude_datum: Datum = "W84"
+    time_start: datetime | None
+    time_end: datetime | None
+    zoom: int
+    reason: str
+    active: bool
+    created_at: datetime
+    affected_reservations: list[uuid.UUID] | None = Field(
+        default=None, description="active reservations inside it, now marked needs_replan"
+    )
+
+    @field_validator("geometry", mode="before")
+    @classmethod
+    def _geojson(cls, value: Any) -> Any:
+        return geometry_json(value)
+
+
+class ObstacleCreate(Input):
+    """A static obstacle: a footprint extruded from min_height_m to height_m."""
+
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+    height_m: float = Field(gt=-(2**25), le=2**25, description=DATUM_DOC)
+    min_height_m: float = Field(default=0.0, ge=-(2**25), le=2**25)
+    kind: str = Field(default="building", min_length=1, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    source: str = Field(default="api", min_length=1, max_length=100)
+    source_ref: str | None = Field(default=None, max_length=200)
+    zoom: int | None = Field(default=None, ge=1, le=25)
+
+
+class ObstacleOut(BaseModel):
+    """An obstacle."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source: str
+    source_ref: str
+    kind: str
+    name: str | None
+    geometry: dict[str, Any]
+    min_height_m: float
+    height_m: float
+    zoom: int
+    active: bool
+    created_at: datetime
+    affected_reservations: list[uuid.UUID] | None = None
+
+    @field_validator("geometry", mode="before")
+    @classmethod
+    def _geojson(cls, value: Any) -> Any:
+        return geometry_json(value)
+
+
+class RestrictionPage(BaseModel):
+    """A page of restrictions."""
+
+    items: list[RestrictionOut]
+    next: int | None
+
+
+class ObstaclePage(BaseModel):
+    """A page of obstacles."""
+
+    items: list[ObstacleOut]
+    next: int | None

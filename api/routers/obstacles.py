@@ -1,0 +1,72 @@
+"""Static obstacles: admins (and importers) add them; everyone may read them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
+from registry import obstacles
+
+router = APIRouter(prefix="/v1/obstacles", tags=["obstacles"])
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Only admins manage obstacles."},
+    404: {"description": "No such obstacle."},
+}
+
+
+@router.post("", status_code=201, response_model=ObstacleOut, responses=RESPONSES)
+def create_obstacle(
+    body: ObstacleCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
+) -> ObstacleOut:
+    """Add an obstacle; the response lists active reservations now inside it."""
+    item, hit = obstacles.create_obstacle(
+        session=session,
+        actor=me,
+        geometry=body.geometry,
+        height_m=body.height_m,
+        min_height_m=body.min_height_m,
+        source=body.source,
+        source_ref=body.source_ref,
+        kind=body.kind,
+        name=body.name,
+        zoom=body.zoom,
+        max_voxels=settings.reservation_max_voxels,
+    )
+    out = ObstacleOut.model_validate(item)
+    out.affected_reservations = hit
+    return out
+
+
+@router.get("", response_model=ObstaclePage)
+def list_obstacles(
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    source: str | None = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ObstaclePage:
+    """Active obstacles, oldest first."""
+    items, nxt = obstacles.list_obstacles(
+        session=session,
+        source=source,
+        limit=min(limit or settings.page_size_default, settings.page_size_max),
+        offset=offset,
+    )
+    return ObstaclePage(items=[ObstacleOut.model_validate(o) for o in items], next=nxt)
+
+
+@router.get("/{obstacle_id}", response_model=ObstacleOut, responses=RESPONSES)
+def get_obstacle(obstacle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """One obstacle."""
+    return obstacles.get_obstacle(session=session, obstacle_id=obstacle_id)
+
+
+@router.delete("/{obstacle_id}", response_model=ObstacleOut, responses=RESPONSES)
+def delete_obstacle(obstacle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """Remove an obstacle (it stays readable with active=false)."""
+    return obstacles.delete_obstacle(session=session, actor=me, obstacle_id=obstacle_id)

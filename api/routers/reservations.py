@@ -1,0 +1,154 @@
+"""Reservations: reserve 4D volumes conflict-free, read, list, change state and cancel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from geoalchemy2.shape import to_shape
+from pydantic import AwareDatetime
+from shapely.geometry import mapping
+from sqlalchemy.orm import Session
+
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.reservation_schemas import (
+    Preempted,
+    ReservationCreate,
+    ReservationOut,
+    ReservationPage,
+    ReservationPatch,
+    State,
+    VolumeOut,
+)
+from registry import reservations
+from registry.errors import InvalidInput
+from registry.volume_models import Reservation
+
+router = APIRouter(prefix="/v1/reservations", tags=["reservations"])
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such reservation, or not yours."},
+    409: {"description": "Conflict: `conflicts` lists contested spatial IDs and windows."},
+}
+
+
+def reservation_out(
+    session: Session, res: Reservation, preempted: Preempted | None = None
+) -> ReservationOut:
+    """The response body of a reservation with its volumes."""
+    vols = reservations.volumes_of(session=session, reservation_id=res.id)
+    return ReservationOut(
+        id=res.id,
+        principal_id=res.principal_id,
+        operator_id=res.operator_id,
+        vehicle_id=res.vehicle_id,
+        priority=res.priority,
+        state=res.state,  # type: ignore[arg-type]
+        version=res.version,
+        needs_replan=res.needs_replan,
+        time_start=res.time_start,
+        time_end=res.time_end,
+        footprint=dict(mapping(to_shape(res.geometry))) if res.geometry is not None else None,
+        volumes=[VolumeOut.model_validate(v) for v in vols],
+        created_at=res.created_at,
+        updated_at=res.updated_at,
+        preempted=preempted,
+    )
+
+
+@router.post("", status_code=201, response_model=ReservationOut, responses=RESPONSES)
+def create_reservation(
+    body: ReservationCreate,
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> ReservationOut:
+    """Reserve the volumes atomically; 409 with `conflicts` when space and time are taken.
+
+    A higher priority preempts lower-priority overlapping reservations in the same
+    transaction. The same `Idempotency-Key` and body returns the first result again.
+    """
+    volumes = [v.model_dump(exclude={"altitude_datum"}) for v in body.volumes]
+    made = reservations.create_reservation(
+        session=session,
+        actor=me,
+        volumes=volumes,
+        priority=body.priority,
+        vehicle_id=body.vehicle_id,
+        idempotency_key=idempotency_key,
+        max_duration_s=settings.reservation_max_duration_s,
+        max_voxels=settings.reservation_max_voxels,
+    )
+    preempted = Preempted(count=made.preempted_count, ids=made.preempted_ids)
+    return reservation_out(session, made.reservation, None if made.replayed else preempted)
+
+
+@router.get("", response_model=ReservationPage)
+def list_reservations(
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    state: State | None = None,
+    time_start: AwareDatetime | None = None,
+    time_end: AwareDatetime | None = None,
+    bbox: Annotated[str | None, Query(description="west,south,east,north (degrees)")] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ReservationPage:
+    """One's reservations, oldest first, filtered by state, time window and bbox."""
+    box = None
+    if bbox is not None:
+        try:
+            w, s, e, n = (float(p) for p in bbox.split(","))
+        except ValueError:
+            raise InvalidInput("bbox must be west,south,east,north", field="bbox") from None
+        if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+            raise InvalidInput(f"bbox {bbox!r} is out of range or empty", field="bbox")
+        box = (w, s, e, n)
+    page = reservations.list_reservations(
+        session=session,
+        actor=me,
+        state=state,
+        time_start=time_start,
+        time_end=time_end,
+        bbox=box,
+        limit=min(limit or settings.page_size_default, settings.page_size_max),
+        offset=offset,
+    )
+    return ReservationPage(
+        items=[reservation_out(session, r) for r in page.items], next=page.next_offset
+    )
+
+
+@router.get("/{reservation_id}", response_model=ReservationOut, responses=RESPONSES)
+def get_reservation(
+    reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
+) -> ReservationOut:
+    """One reservation with its volumes."""
+    res = reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
+    return reservation_out(session, res)
+
+
+@router.patch("/{reservation_id}", response_model=ReservationOut, responses=RESPONSES)
+def patch_reservation(
+    reservation_id: uuid.UUID, body: ReservationPatch, session: SessionDep, me: PrincipalDep
+) -> ReservationOut:
+    """Change the state (accepted→activated→ended, or cancelled); 409 on a stale version."""
+    res = reservations.change_state(
+        session=session,
+        actor=me,
+        reservation_id=reservation_id,
+        state=body.state,
+        version=body.version,
+    )
+    return reservation_out(session, res)
+
+
+@router.delete("/{reservation_id}", response_model=ReservationOut, responses=RESPONSES)
+def cancel_reservation(
+    reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
+) -> ReservationOut:
+    """Cancel: the space is free again at once."""
+    res = reservations.cancel_reservation(session=session, actor=me, reservation_id=reservation_id)
+    return reservation_out(session, res)

@@ -1,0 +1,95 @@
+"""Restrictions: municipalities declare where no one may fly; everyone may read them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.reservation_schemas import (
+    RestrictionCreate,
+    RestrictionOut,
+    RestrictionPage,
+    RestrictionPatch,
+)
+from registry import restrictions
+
+router = APIRouter(prefix="/v1/restrictions", tags=["restrictions"])
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Only municipalities and admins manage restrictions."},
+    404: {"description": "No such restriction."},
+}
+
+
+@router.post("", status_code=201, response_model=RestrictionOut, responses=RESPONSES)
+def create_restriction(
+    body: RestrictionCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
+) -> RestrictionOut:
+    """Declare a restriction; the response lists active reservations now inside it."""
+    item, hit = restrictions.create_restriction(
+        session=session,
+        actor=me,
+        geometry=body.geometry,
+        altitude_lower=body.altitude_lower,
+        altitude_upper=body.altitude_upper,
+        reason=body.reason,
+        time_start=body.time_start,
+        time_end=body.time_end,
+        zoom=body.zoom,
+        max_voxels=settings.reservation_max_voxels,
+    )
+    out = RestrictionOut.model_validate(item)
+    out.affected_reservations = hit
+    return out
+
+
+@router.get("", response_model=RestrictionPage)
+def list_restrictions(
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    active: bool | None = None,
+    mine: bool = False,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RestrictionPage:
+    """Restrictions, oldest first (``mine=true``: those one declared)."""
+    items, nxt = restrictions.list_restrictions(
+        session=session,
+        active=active,
+        mine=me if mine else None,
+        limit=min(limit or settings.page_size_default, settings.page_size_max),
+        offset=offset,
+    )
+    return RestrictionPage(items=[RestrictionOut.model_validate(r) for r in items], next=nxt)
+
+
+@router.get("/{restriction_id}", response_model=RestrictionOut, responses=RESPONSES)
+def get_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """One restriction."""
+    return restrictions.get_restriction(session=session, restriction_id=restriction_id)
+
+
+@router.patch("/{restriction_id}", response_model=RestrictionOut, responses=RESPONSES)
+def patch_restriction(
+    restriction_id: uuid.UUID, body: RestrictionPatch, session: SessionDep, me: PrincipalDep
+) -> RestrictionOut:
+    """Change the reason, or lift / restore it (restoring reports reservations inside)."""
+    item, hit = restrictions.update_restriction(
+        session=session,
+        actor=me,
+        restriction_id=restriction_id,
+        reason=body.reason,
+        active=body.active,
+    )
+    out = RestrictionOut.model_validate(item)
+    out.affected_reservations = hit if body.active else None
+    return out
+
+
+@router.delete("/{restriction_id}", response_model=RestrictionOut, responses=RESPONSES)
+def delete_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+    """Lift a restriction (it stays readable with active=false)."""
+    return restrictions.delete_restriction(session=session, actor=me, restriction_id=restriction_id)
