@@ -8,7 +8,7 @@ from spatialid.encodings import (
     voxel_to_key,
     voxel_to_tilehash,
 )
-from spatialid.errors import SpatialIdError
+from spatialid.errors import SpatialIdError, TooManyVoxels
 from spatialid.hierarchy import children, is_ancestor, neighbours, parent, shift
 from spatialid.parse import (
     ExtendedId,
@@ -40,6 +40,7 @@ __all__ = [
     "ExtendedId",
     "SpatialIdError",
     "SpatioTemporalId",
+    "TooManyVoxels",
     "Voxel",
     "children",
     "descendant_key_range",

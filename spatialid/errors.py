@@ -3,3 +3,12 @@
 
 class SpatialIdError(ValueError):
     """A spatial ID, coordinate or geometry is invalid; the message names the bad value."""
+
+
+class TooManyVoxels(SpatialIdError):
+    """A cover would exceed the caller's ``max_voxels``; ``count`` is a lower bound."""
+
+    def __init__(self, count: int, cap: int) -> None:
+        super().__init__(f"the cover has at least {count} voxels, over max_voxels={cap}")
+        self.count = count
+        self.cap = cap

@@ -39,7 +39,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from spatialid.errors import SpatialIdError
+from spatialid.errors import SpatialIdError, TooManyVoxels
 from spatialid.lines import traverse
 from spatialid.projection import alt_to_tile_f, lat_to_tile_y
 from spatialid.runs import row_key
@@ -172,7 +172,7 @@ def _polygon_parts(gi: dict[str, Any], z: int, band: tuple[float | None, float |
 
 def _check_cap(count: int, max_voxels: int | None) -> None:
     if max_voxels is not None and count > max_voxels:
-        raise SpatialIdError(f"the cover has at least {count} voxels, over max_voxels={max_voxels}")
+        raise TooManyVoxels(count, max_voxels)
 
 
 def _collect(gi: dict[str, Any], z: int, band: tuple[float | None, float | None],

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from spatialid.errors import SpatialIdError
+from spatialid.errors import SpatialIdError, TooManyVoxels
 from spatialid.geometry import check_coords, tile_x
 from spatialid.projection import alt_to_tile_f, lat_to_tile_y
 from spatialid.voxel import ALTITUDE_EXTENT_M, check_zoom
@@ -107,8 +107,9 @@ def tube_to_voxels(path: Any, radius_m: float, z: int, *,
     z
         Zoom.
     max_voxels
-        Raise ``SpatialIdError`` when the cover exceeds this count (checked early on a
-        lower bound from the tube's volume, and again on the result).
+        Raise ``TooManyVoxels`` (a ``SpatialIdError``) when the cover exceeds this
+        count (checked early on a lower bound from the tube's volume, and again on the
+        result).
     """
     check_zoom(z)
     if not (isinstance(radius_m, int | float) and math.isfinite(radius_m) and radius_m > 0):
@@ -124,8 +125,7 @@ def tube_to_voxels(path: Any, radius_m: float, z: int, *,
         vol = float(np.max(math.pi * r * r * length)) + 4.0 / 3.0 * math.pi * r**3
         bound = vol / float(np.max(scale[:, 0] ** 2 * scale[:, 2]))
         if bound > max_voxels:
-            raise SpatialIdError(f"the corridor has at least {int(bound)} voxels, "
-                                 f"over max_voxels={max_voxels}")
+            raise TooManyVoxels(int(bound), max_voxels)
     pad = r / scale
     lo = np.floor(np.minimum(a, b) - pad).astype(np.int64)
     cnt = np.ceil(np.maximum(a, b) + pad).astype(np.int64) - lo
@@ -142,7 +142,7 @@ def tube_to_voxels(path: Any, radius_m: float, z: int, *,
     cells = cells[ok]
     vs = VoxelSet.from_arrays(z, cells[:, 2], cells[:, 0], cells[:, 1])
     if max_voxels is not None and len(vs) > max_voxels:
-        raise SpatialIdError(f"the corridor has {len(vs)} voxels, over max_voxels={max_voxels}")
+        raise TooManyVoxels(len(vs), max_voxels)
     return vs
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -61,17 +60,6 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     }
 
 
-def _too_many(exc: spatialid.SpatialIdError, body: CoverRequest, cap: int) -> bool:
-    """True when ``exc`` came from the cap: the same request at zoom 0 is then valid."""
-    try:
-        spatialid.geometry_to_voxels(
-            body.geometry, 0, alt_lower=body.altitude_lower, alt_upper=body.altitude_upper
-        )
-    except spatialid.SpatialIdError:
-        return False
-    return True
-
-
 @router.post(
     "/cover",
     response_model=CoverResponse,
@@ -88,15 +76,14 @@ def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
             alt_upper=body.altitude_upper,
             max_voxels=cap,
         )
-    except spatialid.SpatialIdError as exc:
-        if not _too_many(exc, body, cap):
-            raise InvalidInput(str(exc), field="body.geometry") from None
-        found = re.search(r"at least (\d+)", str(exc))
+    except spatialid.TooManyVoxels as exc:
         raise PayloadTooLarge(
             f"the cover would have more than the cap of {cap} spatial IDs ({exc}); "
             "use a lower zoom, a thinner altitude band or a smaller area",
             cap=cap,
-            count_at_least=int(found.group(1)) if found else cap + 1,
+            count_at_least=exc.count,
         ) from None
+    except spatialid.SpatialIdError as exc:
+        raise InvalidInput(str(exc), field="body.geometry") from None
     ids = [str(v) for v in (voxels.compact() if body.compact else voxels)]
     return CoverResponse(ids=ids, count=len(ids), zoom=body.zoom, compact=body.compact)
