@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,11 @@ from api.settings import Settings, default_database_url
 from registry import migrate, operators, principals
 from registry.db import make_engine, make_sessionmaker, session_scope
 from tests.pgtools import recreate_database, serve, with_database
+
+# CI replays a fixed set of examples (no flaky landings); local runs explore new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def unique(prefix: str) -> str:
