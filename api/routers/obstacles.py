@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
+from api.schemas import problem_responses
 from registry import obstacles
 
-router = APIRouter(prefix="/v1/obstacles", tags=["obstacles"])
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Only admins manage obstacles."},
-    404: {"description": "No such obstacle."},
-}
+router = APIRouter(
+    prefix="/v1/obstacles",
+    tags=["obstacles"],
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
 
 
-@router.post("", status_code=201, response_model=ObstacleOut, responses=RESPONSES)
+@router.post("", status_code=201, response_model=ObstacleOut)
 def create_obstacle(
     body: ObstacleCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
 ) -> ObstacleOut:
@@ -60,13 +61,13 @@ def list_obstacles(
     return ObstaclePage(items=[ObstacleOut.model_validate(o) for o in items], next=nxt)
 
 
-@router.get("/{obstacle_id}", response_model=ObstacleOut, responses=RESPONSES)
+@router.get("/{obstacle_id}", response_model=ObstacleOut)
 def get_obstacle(obstacle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One obstacle."""
     return obstacles.get_obstacle(session=session, obstacle_id=obstacle_id)
 
 
-@router.delete("/{obstacle_id}", response_model=ObstacleOut, responses=RESPONSES)
+@router.delete("/{obstacle_id}", response_model=ObstacleOut)
 def delete_obstacle(obstacle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Remove an obstacle (it stays readable with active=false)."""
     return obstacles.delete_obstacle(session=session, actor=me, obstacle_id=obstacle_id)

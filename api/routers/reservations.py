@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from geoalchemy2.shape import to_shape
@@ -21,15 +21,16 @@ from api.reservation_schemas import (
     State,
     VolumeOut,
 )
+from api.schemas import problem_responses
 from registry import reservations
 from registry.errors import InvalidInput
 from registry.volume_models import Reservation
 
-router = APIRouter(prefix="/v1/reservations", tags=["reservations"])
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such reservation, or not yours."},
-    409: {"description": "Conflict: `conflicts` lists contested spatial IDs and windows."},
-}
+router = APIRouter(
+    prefix="/v1/reservations",
+    tags=["reservations"],
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
 
 
 def reservation_out(
@@ -56,7 +57,7 @@ def reservation_out(
     )
 
 
-@router.post("", status_code=201, response_model=ReservationOut, responses=RESPONSES)
+@router.post("", status_code=201, response_model=ReservationOut)
 def create_reservation(
     body: ReservationCreate,
     session: SessionDep,
@@ -121,7 +122,7 @@ def list_reservations(
     )
 
 
-@router.get("/{reservation_id}", response_model=ReservationOut, responses=RESPONSES)
+@router.get("/{reservation_id}", response_model=ReservationOut)
 def get_reservation(
     reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
 ) -> ReservationOut:
@@ -130,7 +131,7 @@ def get_reservation(
     return reservation_out(session, res)
 
 
-@router.patch("/{reservation_id}", response_model=ReservationOut, responses=RESPONSES)
+@router.patch("/{reservation_id}", response_model=ReservationOut)
 def patch_reservation(
     reservation_id: uuid.UUID, body: ReservationPatch, session: SessionDep, me: PrincipalDep
 ) -> ReservationOut:
@@ -145,7 +146,7 @@ def patch_reservation(
     return reservation_out(session, res)
 
 
-@router.delete("/{reservation_id}", response_model=ReservationOut, responses=RESPONSES)
+@router.delete("/{reservation_id}", response_model=ReservationOut)
 def cancel_reservation(
     reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
 ) -> ReservationOut:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -14,16 +14,17 @@ from api.reservation_schemas import (
     RestrictionPage,
     RestrictionPatch,
 )
+from api.schemas import problem_responses
 from registry import restrictions
 
-router = APIRouter(prefix="/v1/restrictions", tags=["restrictions"])
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Only municipalities and admins manage restrictions."},
-    404: {"description": "No such restriction."},
-}
+router = APIRouter(
+    prefix="/v1/restrictions",
+    tags=["restrictions"],
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+)
 
 
-@router.post("", status_code=201, response_model=RestrictionOut, responses=RESPONSES)
+@router.post("", status_code=201, response_model=RestrictionOut)
 def create_restriction(
     body: RestrictionCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
 ) -> RestrictionOut:
@@ -66,13 +67,13 @@ def list_restrictions(
     return RestrictionPage(items=[RestrictionOut.model_validate(r) for r in items], next=nxt)
 
 
-@router.get("/{restriction_id}", response_model=RestrictionOut, responses=RESPONSES)
+@router.get("/{restriction_id}", response_model=RestrictionOut)
 def get_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One restriction."""
     return restrictions.get_restriction(session=session, restriction_id=restriction_id)
 
 
-@router.patch("/{restriction_id}", response_model=RestrictionOut, responses=RESPONSES)
+@router.patch("/{restriction_id}", response_model=RestrictionOut)
 def patch_restriction(
     restriction_id: uuid.UUID, body: RestrictionPatch, session: SessionDep, me: PrincipalDep
 ) -> RestrictionOut:
@@ -89,7 +90,7 @@ def patch_restriction(
     return out
 
 
-@router.delete("/{restriction_id}", response_model=RestrictionOut, responses=RESPONSES)
+@router.delete("/{restriction_id}", response_model=RestrictionOut)
 def delete_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Lift a restriction (it stays readable with active=false)."""
     return restrictions.delete_restriction(session=session, actor=me, restriction_id=restriction_id)
