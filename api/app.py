@@ -11,6 +11,7 @@ from api import errors
 from api.routers import (
     health,
     obstacles,
+    occupancy,
     operators,
     positions,
     reservations,
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reservations.router)
     app.include_router(restrictions.router)
     app.include_router(obstacles.router)
+    app.include_router(occupancy.router)
     return app
 
 

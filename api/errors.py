@@ -22,6 +22,7 @@ from registry.errors import (
     RegistryError,
     Unauthenticated,
 )
+from registry.occupancy import TooLarge
 from spatialid import SpatialIdError
 
 log = logging.getLogger("kukan.api")
@@ -29,6 +30,7 @@ PROBLEM = "application/problem+json"
 
 STATUS_OF: dict[type[Exception], int] = {
     NotFound: 404,
+    TooLarge: 413,
     Conflict: 409,
     Forbidden: 403,
     InvalidInput: 422,

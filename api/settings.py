@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     db_connect_timeout_s: int = Field(default=3, ge=1)
     retry_after_s: int = Field(default=5, ge=1)
     cover_max_voxels: int = Field(default=200_000, ge=1)
+    occupancy_max_voxels: int = Field(default=200_000, ge=1)
     page_size_default: int = Field(default=50, ge=1)
     page_size_max: int = Field(default=500, ge=1)
     reservation_max_duration_s: int = Field(default=86_400, ge=1)
