@@ -17,6 +17,7 @@ from api.routers import (
     reservations,
     restrictions,
     spatial_ids,
+    tiles,
     vehicles,
 )
 from api.settings import Settings
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(restrictions.router)
     app.include_router(obstacles.router)
     app.include_router(occupancy.router)
+    app.include_router(tiles.router)
     return app
 
 
