@@ -213,3 +213,4 @@ class Position(Base):
 
 
 from registry import volume_models  # noqa: E402, F401  (the 4D tables join Base.metadata)
+from registry import road_models  # noqa: E402, F401  (the road graph joins Base.metadata)
