@@ -1,57 +1,29 @@
-"""The ``kukan`` command line: serve, migrate, create keys and operators, load demo data."""
+"""The ``kukan`` command line: serve, migrate, keys, operators, import, id, demo."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
+from api import cli_demo, cli_id, cli_import
+from api.cli_common import CliError, Parser, factory, sub
 from api.settings import Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
 # Heavy imports (SQLAlchemy, the registry) happen inside the commands, so that
 # `kukan --help` and argument errors answer at once.
-
-
-class CliError(Exception):
-    """A failure reported as one line on stderr."""
-
-
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print one line naming the problem and how to get help."""
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _sub(subs: argparse._SubParsersAction, name: str, help_: str, example: str) -> Parser:
-    parser: Parser = subs.add_parser(
-        name,
-        help=help_,
-        description=help_,
-        epilog=f"example: {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    return parser
 
 
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-
-
-def _factory(settings: Settings) -> sessionmaker[Session]:
-    from registry.db import make_engine, make_sessionmaker
-
-    return make_sessionmaker(make_engine(settings.database_url, pool_size=1))
 
 
 def _operator_id(session: Session, ref: str) -> uuid.UUID:
@@ -96,7 +68,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
     from registry import principals
     from registry.db import session_scope
 
-    with session_scope(_factory(settings)) as session:
+    with session_scope(factory(settings)) as session:
         op_id = _operator_id(session, args.operator) if args.operator else None
         principal, token = principals.create_principal(
             session=session, actor=None, name=args.name, role=args.role, operator_id=op_id
@@ -111,47 +83,10 @@ def cmd_operators(args: argparse.Namespace, settings: Settings) -> None:
     from registry import operators
     from registry.db import session_scope
 
-    with session_scope(_factory(settings)) as session:
+    with session_scope(factory(settings)) as session:
         operator = operators.create_operator(session=session, actor=None, name=args.name)
     print(f"created operator {operator.name!r}")
     print(operator.id)
-
-
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
-    """Load a demo operator, principals of every role and a few vehicles."""
-    from registry import operators, principals, vehicles
-    from registry.db import session_scope
-
-    with session_scope(_factory(settings)) as session:
-        if args.if_empty and operators.any_operator_exists(session=session):
-            print("demo: operators already exist; nothing loaded")
-            return
-        demo = operators.create_operator(session=session, actor=None, name="Demo Drones")
-        keys: dict[str, str] = {}
-        for role, op_id in (("operator", demo.id), ("municipality", None), ("admin", None)):
-            _, keys[role] = principals.create_principal(
-                session=session, actor=None, name=f"demo-{role}", role=role, operator_id=op_id
-            )
-        for name, kind, speed in (
-            ("Demo Quad 1", "drone", 15.0),
-            ("Demo Quad 2", "drone", 20.0),
-            ("Demo Rover", "robot", 1.5),
-        ):
-            vehicles.create_vehicle(
-                session=session,
-                actor=None,
-                name=name,
-                kind=kind,
-                max_speed_mps=speed,
-                operator_id=demo.id,
-            )
-    path = settings.demo_keys_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"operator_id": str(demo.id), "tokens": keys}, out, indent=2)
-    os.chmod(path, 0o600)
-    print(f"demo: loaded operator 'Demo Drones' ({demo.id}); tokens in {path}")
 
 
 def build_parser() -> Parser:
@@ -164,24 +99,24 @@ def build_parser() -> Parser:
     )
     subs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = _sub(subs, "serve", "run the HTTP API", "kukan serve --host 127.0.0.1 --port 8000")
+    serve = sub(subs, "serve", "run the HTTP API", "kukan serve --host 127.0.0.1 --port 8000")
     serve.add_argument("--host", help="address to bind (default KUKAN_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default KUKAN_PORT or 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(func=cmd_serve)
 
-    db = _sub(subs, "db", "migrate the database schema", "kukan db upgrade")
+    db = sub(subs, "db", "migrate the database schema", "kukan db upgrade")
     db_subs = db.add_subparsers(dest="action", required=True, metavar="ACTION")
-    up = _sub(db_subs, "upgrade", "upgrade the schema (default: to head)", "kukan db upgrade")
+    up = sub(db_subs, "upgrade", "upgrade the schema (default: to head)", "kukan db upgrade")
     up.add_argument("rev", nargs="?", help="target revision (default head)")
-    down = _sub(db_subs, "downgrade", "downgrade the schema", "kukan db downgrade base")
+    down = sub(db_subs, "downgrade", "downgrade the schema", "kukan db downgrade base")
     down.add_argument("rev", help="target revision, e.g. base or -1")
-    _sub(db_subs, "current", "print the schema revision", "kukan db current")
+    sub(db_subs, "current", "print the schema revision", "kukan db current")
     db.set_defaults(func=cmd_db, rev=None)
 
-    keys = _sub(subs, "keys", "manage API keys", "kukan keys create --role admin --name me")
+    keys = sub(subs, "keys", "manage API keys", "kukan keys create --role admin --name me")
     keys_subs = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = _sub(
+    create = sub(
         keys_subs,
         "create",
         "create a principal with a bearer token (printed alone on the last line)",
@@ -192,22 +127,14 @@ def build_parser() -> Parser:
     create.add_argument("--operator", help="operator id or name (required for operator, fleet)")
     keys.set_defaults(func=cmd_keys)
 
-    ops = _sub(subs, "operators", "manage operators", "kukan operators create 'Sky Deliveries'")
+    ops = sub(subs, "operators", "manage operators", "kukan operators create 'Sky Deliveries'")
     ops_subs = ops.add_subparsers(dest="action", required=True, metavar="ACTION")
-    op_create = _sub(ops_subs, "create", "create an operator", "kukan operators create 'Sky Co'")
+    op_create = sub(ops_subs, "create", "create an operator", "kukan operators create 'Sky Co'")
     op_create.add_argument("name", help="the operator's unique name")
     ops.set_defaults(func=cmd_operators)
 
-    demo = _sub(subs, "demo", "demo data", "kukan demo load --if-empty")
-    demo_subs = demo.add_subparsers(dest="action", required=True, metavar="ACTION")
-    load = _sub(
-        demo_subs,
-        "load",
-        "load demo data; tokens go to KUKAN_DEMO_KEYS_FILE (default .data/demo-keys.json)",
-        "kukan demo load --if-empty",
-    )
-    load.add_argument("--if-empty", action="store_true", help="do nothing if operators exist")
-    demo.set_defaults(func=cmd_demo)
+    for module in (cli_import, cli_id, cli_demo):
+        module.add_parsers(subs)
     return parser
 
 
@@ -231,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except SQLAlchemyError as exc:
         print(f"kukan: error: database error: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"kukan: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -32,11 +32,11 @@ from spatialid import SpatialIdError, geometry_to_voxels, voxel_height
 
 BUILDING_ZOOM = 23
 """Default horizontal zoom of building footprints (about 4.8 m at the equator, 2.4 m at 60°N)."""
-Reporter = Callable[[str, int], Callable[[int], None]]
+Reporter = Callable[[str, int | None], Callable[[int], None]]
 CHUNK = 20_000
 
 
-def quiet(label: str, total: int) -> Callable[[int], None]:
+def quiet(label: str, total: int | None) -> Callable[[int], None]:
     """A progress reporter that reports nothing."""
     return lambda n: None
 
