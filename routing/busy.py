@@ -1,0 +1,63 @@
+"""Safe intervals per grid key, built lazily from bulk busy rows (times relative to a ref)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from routing.grid import Grid
+from routing.occupancy import BusyArrays
+
+INF = math.inf
+ALWAYS: list[tuple[float, float]] = [(-INF, INF)]
+
+
+class BusyTable:
+    """Busy rows of a grid, keyed like the grid; :meth:`safe` gives a key's safe intervals.
+
+    Busy intervals are widened by ``buffer_s`` on both sides, so a visit ``[enter, leave]``
+    inside a safe interval keeps ``[enter - buffer, leave + buffer]`` clear of them.
+    Times are seconds relative to ``t_ref``.
+    """
+
+    def __init__(self, grid: Grid, rows: BusyArrays, t_ref: float, buffer_s: float) -> None:
+        f, x, y, s, e = rows
+        inside = (
+            (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
+            & (y > grid.y0) & (y < grid.y0 + grid.ny - 1)
+            & (f > grid.f0) & (f < grid.f0 + grid.nf - 1)
+        )
+        keys = grid.keys(f[inside], x[inside], y[inside])
+        s = s[inside] - t_ref - buffer_s
+        e = e[inside] - t_ref + buffer_s
+        order = np.lexsort((s, keys))
+        self._keys, self._s, self._e = keys[order], s[order], e[order]
+        self.sorted_keys = np.unique(self._keys)
+        self.keys: set[int] = set(self.sorted_keys.tolist())
+        self._cache: dict[int, list[tuple[float, float]]] = {}
+
+    def safe(self, key: int) -> list[tuple[float, float]]:
+        """Sorted safe (free) intervals ``[s, e)`` of ``key``."""
+        out = self._cache.get(key)
+        if out is not None:
+            return out
+        if key not in self.keys:
+            return ALWAYS
+        lo, hi = np.searchsorted(self._keys, [key, key + 1])
+        out = []
+        start = -INF
+        for b0, b1 in zip(self._s[lo:hi].tolist(), self._e[lo:hi].tolist(), strict=True):
+            if b0 > start:
+                out.append((start, b0))
+            start = max(start, b1)
+        if start < INF:
+            out.append((start, INF))
+        self._cache[key] = out
+        return out
+
+    def free_during(self, key: int, t0: float, t1: float) -> bool:
+        """True iff ``key`` is free over the closed window ``[t0, t1]``."""
+        if key not in self.keys:
+            return True
+        return any(s <= t0 and t1 < e for s, e in self.safe(key))

@@ -1,0 +1,166 @@
+"""The drone planner: SIPP over voxels at one zoom, then any-angle smoothing.
+
+Optimality: bounded suboptimal, ``grid duration <= weight x optimum`` (weighted A* with a
+consistent heuristic; ``DEFAULT_WEIGHT = 1.01``, ``weight=1`` is exact). The optimum is the
+earliest arrival over 26-neighbour voxel moves with hovering, under the conservative rule
+that a move holds both voxels for its whole duration. Smoothing then
+only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s`` keeps
+the grid optimum for comparison.
+
+The planning box is ``region`` when given (cached across queries while the occupancy's
+``static_version`` is unchanged: the benchmark passes the whole city), else the tile box
+of origin and destination padded by ``pad_fraction`` of their span (at least
+``min_pad_tiles``). A route that would have to leave the box is reported as ``no_path``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+
+from routing.busy import BusyTable
+from routing.errors import NoRoute
+from routing.grid import Grid, build_grid
+from routing.motion import heuristic, moves
+from routing.occupancy import Occupancy, TileBox
+from routing.route import Route, Visit
+from routing.sipp import GridPath, search
+from routing.smooth import grid_polyline, polyline_free, smooth
+from routing.traversal import polyline_visits
+from routing.vehicle import VehicleLimits
+from spatialid import Voxel, lnglat_to_voxel
+from spatialid.projection import tile_f_to_alt, tile_x_to_lng, tile_y_to_lat
+
+DEFAULT_WEIGHT = 1.01
+"""Heuristic weight: the grid route's duration is at most ``weight`` x the optimum."""
+
+Point = Sequence[float]
+"""``(lng, lat, alt)``: degrees and metres."""
+
+
+class DronePlanner:
+    """Plans drone routes against one :class:`~routing.occupancy.Occupancy`."""
+
+    def __init__(
+        self,
+        occupancy: Occupancy,
+        limits: VehicleLimits | None = None,
+        *,
+        zoom: int = 23,
+        region: TileBox | None = None,
+        pad_fraction: float = 0.25,
+        min_pad_tiles: int = 32,
+        max_expansions: int = 2_000_000,
+        time_budget_s: float = 10.0,
+        smoothing: bool = True,
+        weight: float = DEFAULT_WEIGHT,
+    ) -> None:
+        self.occupancy = occupancy
+        self.limits = limits or VehicleLimits()
+        self.zoom = zoom
+        self.region = region
+        self.pad_fraction = pad_fraction
+        self.min_pad_tiles = min_pad_tiles
+        self.max_expansions = max_expansions
+        self.time_budget_s = time_budget_s
+        self.smoothing = smoothing
+        self.weight = weight
+        self._grid: tuple[Hashable, Grid] | None = None
+        h = 2.0**25 / (1 << zoom)
+        self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
+        self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
+        if self.f_lo > self.f_hi:
+            raise NoRoute("outside_altitude_band", "the altitude band holds no whole voxel")
+
+    def grid_for(self, box: TileBox) -> Grid:
+        """The (cached) static grid over ``box``."""
+        token = (self.occupancy.static_version(), box)
+        if self._grid is None or self._grid[0] != token:
+            g = build_grid(
+                self.occupancy, self.zoom, box, self.f_lo, self.f_hi, self.limits.clearance_m
+            )
+            self._grid = (token, g)
+        return self._grid[1]
+
+    def _box(self, a: Voxel, b: Voxel) -> TileBox:
+        if self.region is not None:
+            r = self.region
+            for v in (a, b):
+                if not (r.x0 <= v.x < r.x1 and r.y0 <= v.y < r.y1):
+                    raise NoRoute("no_path", f"{v} is outside the planning region")
+            return r
+        span = max(abs(a.x - b.x), abs(a.y - b.y))
+        pad = max(self.min_pad_tiles, int(span * self.pad_fraction))
+        n = 1 << self.zoom
+        return TileBox(
+            max(0, min(a.x, b.x) - pad), max(0, min(a.y, b.y) - pad),
+            min(n, max(a.x, b.x) + pad + 1), min(n, max(a.y, b.y) + pad + 1),
+        )
+
+    def plan(self, origin: Point, destination: Point, departure: float) -> Route:
+        """The earliest-arriving route; raises :class:`~routing.errors.NoRoute`."""
+        started = time.perf_counter()
+        z = self.zoom
+        a = lnglat_to_voxel(origin[0], origin[1], origin[2], z)
+        b = lnglat_to_voxel(destination[0], destination[1], destination[2], z)
+        for v, what in ((a, "origin"), (b, "destination")):
+            if not self.f_lo <= v.f <= self.f_hi:
+                raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
+        grid = self.grid_for(self._box(a, b))
+        if grid.is_blocked(a.f, a.x, a.y):
+            raise NoRoute("origin_blocked", f"the origin {a} is blocked (or too close)")
+        if grid.is_blocked(b.f, b.x, b.y):
+            raise NoRoute("destination_blocked", f"the destination {b} is blocked")
+        buf = self.limits.safety_buffer_s
+        box = TileBox(grid.x0, grid.y0, grid.x0 + grid.nx, grid.y0 + grid.ny)
+        rows = self.occupancy.busy_in(z, box, departure - 2 * buf, math.inf)
+        busy = BusyTable(grid, rows, departure, buf)
+        goal = grid.key(b.f, b.x, b.y)
+        try:
+            path = search(
+                moves(grid, self.limits), grid.blocked, busy, grid.key(a.f, a.x, a.y), goal,
+                heuristic(grid, self.limits, goal, self.weight),
+                max_expansions=self.max_expansions, time_budget_s=self.time_budget_s,
+            )
+        except NoRoute as exc:
+            if exc.reason == "no_path" and goal in busy.keys:
+                exc.message += "; the destination is busy for part of the time"
+            raise
+        route = self._route(grid, busy, path, departure)
+        route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+        return route
+
+    def _route(self, grid: Grid, busy: BusyTable, path: GridPath, t_ref: float) -> Route:
+        points, times = grid_polyline(grid, path)
+        grid_duration = float(times[-1] - times[0])
+        if self.smoothing and len(points) > 2:
+            sp, st = smooth(grid, busy, points, times, self.limits)
+            if polyline_free(grid, busy, sp, st):
+                points, times = sp, st
+        return to_route(grid, points, times, t_ref, self.limits.safety_buffer_s,
+                        expansions=path.expansions, grid_duration_s=grid_duration)
+
+
+def to_route(
+    grid: Grid, points: np.ndarray, times: np.ndarray, t_ref: float, buffer_s: float,
+    *, expansions: int = 0, grid_duration_s: float = 0.0,
+) -> Route:
+    """A :class:`Route` from a timed tile-space polyline (times relative to ``t_ref``)."""
+    z = grid.z
+    cells, enters, leaves = polyline_visits(points, times)
+    visits = [
+        Visit(Voxel(z, f, x, y), t_ref + e0, t_ref + e1)
+        for (x, y, f), e0, e1 in zip(cells.tolist(), enters.tolist(), leaves.tolist(),
+                                     strict=True)
+    ]
+    lng = tile_x_to_lng(points[:, 0], z)
+    lat = tile_y_to_lat(points[:, 1], z)
+    alt = tile_f_to_alt(points[:, 2], z)
+    waypoints = [
+        (float(p), float(q), float(r), t_ref + float(t))
+        for p, q, r, t in zip(lng, lat, alt, times, strict=True)
+    ]
+    return Route(visits, waypoints, buffer_s, expansions, grid_duration_s)

@@ -1,0 +1,138 @@
+"""Safe-interval path planning (SIPP) over a :class:`~routing.grid.Grid`.
+
+States are ``(key, j)``: a voxel and the index of one of its safe intervals, packed into
+one int ``key << 12 | j``. Each state keeps its earliest arrival time. A move ``A -> B``
+taking ``dt`` may start after waiting (hovering) in ``A``; both voxels are held for the
+whole move (conservative), so the departure ``t`` must satisfy ``t >= s_B`` and
+``t + dt < min(e_A, e_B)``. With a consistent heuristic the first time the goal is popped
+its arrival is the earliest possible: the search is optimal in arrival time on the grid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import NamedTuple
+
+from routing.busy import BusyTable
+from routing.errors import NoRoute, SearchBudgetExceeded
+
+INF = math.inf
+SHIFT = 12
+MASK = (1 << SHIFT) - 1
+
+
+class GridPath(NamedTuple):
+    """A found path: keys, arrival times and the departure time of the move into each."""
+
+    keys: list[int]
+    arrivals: list[float]
+    departures: list[float]
+    expansions: int
+
+
+def search(
+    moves: list[tuple[int, float]],
+    blocked: bytearray,
+    busy: BusyTable,
+    start: int,
+    goal: int,
+    heuristic: Callable[[int], float],
+    *,
+    t0: float = 0.0,
+    max_expansions: int = 2_000_000,
+    time_budget_s: float = 10.0,
+) -> GridPath:
+    """Earliest-arrival SIPP from ``start`` (at ``t0``) to ``goal``; raises ``NoRoute``."""
+    j0 = -1
+    end0 = INF
+    for j, (s, e) in enumerate(busy.safe(start)):
+        if s <= t0 < e:
+            j0, end0 = j, e
+            break
+    if j0 < 0:
+        raise NoRoute("origin_blocked", "the origin voxel is busy at the departure time")
+    s0 = start << SHIFT | j0
+    best: dict[int, float] = {s0: t0}
+    parent: dict[int, int] = {}
+    hcache: dict[int, float] = {start: heuristic(start)}
+    heap: list[tuple[float, float, int, float]] = [(t0 + hcache[start], -t0, s0, end0)]
+    busy_keys = busy.keys
+    safe = busy.safe
+    deadline = time.perf_counter() + time_budget_s
+    expansions = 0
+    while heap:
+        _, ng, state, end = heappop(heap)
+        g = -ng
+        if g > best[state]:
+            continue
+        key = state >> SHIFT
+        if key == goal:
+            return _path(state, best, parent, moves, expansions)
+        expansions += 1
+        if not expansions & 1023 and (
+            expansions > max_expansions or time.perf_counter() > deadline
+        ):
+            raise SearchBudgetExceeded(
+                f"search stopped after {expansions} expansions", expansions=expansions
+            )
+        for off, dt in moves:
+            nk = key + off
+            if blocked[nk]:
+                continue
+            a = g + dt
+            if a >= end:
+                continue
+            if nk in busy_keys:
+                for j, (s, e) in enumerate(safe(nk)):
+                    if s >= end:
+                        break
+                    a = (g if g > s else s) + dt
+                    if a >= e or a >= end:
+                        continue
+                    ns = nk << SHIFT | j
+                    if a < best.get(ns, INF):
+                        best[ns] = a
+                        parent[ns] = state
+                        h = hcache.get(nk)
+                        if h is None:
+                            h = hcache[nk] = heuristic(nk)
+                        heappush(heap, (a + h, -a, ns, e))
+            else:
+                ns = nk << SHIFT
+                if a < best.get(ns, INF):
+                    best[ns] = a
+                    parent[ns] = state
+                    h = hcache.get(nk)
+                    if h is None:
+                        h = hcache[nk] = heuristic(nk)
+                    heappush(heap, (a + h, -a, ns, INF))
+    raise NoRoute("no_path", f"no route inside the planning box ({expansions} expansions)")
+
+
+def _path(
+    state: int,
+    best: dict[int, float],
+    parent: dict[int, int],
+    moves: list[tuple[int, float]],
+    expansions: int,
+) -> GridPath:
+    """Walk the parents back from the goal state."""
+    dt_of = dict(moves)
+    keys, arrivals, departures = [], [], []
+    while True:
+        key, a = state >> SHIFT, best[state]
+        keys.append(key)
+        arrivals.append(a)
+        prev = parent.get(state)
+        if prev is None:
+            departures.append(a)
+            break
+        departures.append(a - dt_of[key - (prev >> SHIFT)])
+        state = prev
+    keys.reverse()
+    arrivals.reverse()
+    departures.reverse()
+    return GridPath(keys, arrivals, departures, expansions)

@@ -1,0 +1,120 @@
+"""From a grid path to a timed polyline, and any-angle smoothing that keeps it free.
+
+The grid path becomes a polyline through voxel centres (collinear runs merged, a hover
+as two vertices at one place). Smoothing is greedy line-of-sight (as in Theta*'s post-
+processing): from each kept vertex it jumps to the farthest later vertex whose straight
+segment, flown at the vehicle's limits from the time it is reached, crosses only voxels
+free of static blocks and free of busy intervals when the segment is in them. It never
+jumps across a hover. A straight segment is never slower than the grid moves it
+replaces, so every kept vertex is reached no later than before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.busy import BusyTable
+from routing.grid import Grid
+from routing.motion import segment_time
+from routing.sipp import GridPath
+from routing.traversal import polyline_visits, segment_pieces
+from routing.vehicle import VehicleLimits
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def grid_polyline(grid: Grid, path: GridPath) -> tuple[FloatArray, FloatArray]:
+    """Vertices ``(N, 3)`` in tile space ``(x, y, f)`` and times of a grid path."""
+    f, x, y = grid.coords_array(np.asarray(path.keys, dtype=np.int64))
+    centres = np.stack([x, y, f], axis=1).astype(np.float64) + 0.5
+    pts: list[FloatArray] = [centres[0]]
+    ts: list[float] = [path.arrivals[0]]
+    n = len(path.keys)
+    for i in range(1, n):
+        dep = path.departures[i]
+        if dep > ts[-1] + 1e-9:  # hover in the previous voxel until the move starts
+            pts.append(centres[i - 1])
+            ts.append(dep)
+        pts.append(centres[i])
+        ts.append(path.arrivals[i])
+    p, t = np.array(pts), np.array(ts)
+    if len(p) <= 2:
+        return p, t
+    d = np.diff(p, axis=0)
+    same = np.all(d[1:] == d[:-1], axis=1) & np.any(d[1:] != 0, axis=1)
+    keep = np.r_[True, ~same, True]
+    return p[keep], t[keep]
+
+
+def visits_free(
+    grid: Grid, busy: BusyTable, cells: IntArray, enters: FloatArray, leaves: FloatArray
+) -> bool:
+    """True iff every ``(x, y, f)`` cell is inside, unblocked and free over its window."""
+    x, y, f = cells[:, 0], cells[:, 1], cells[:, 2]
+    inside = (
+        (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
+        & (y > grid.y0) & (y < grid.y0 + grid.ny - 1)
+        & (f > grid.f0) & (f < grid.f0 + grid.nf - 1)
+    )
+    if not inside.all():
+        return False
+    keys = grid.keys(f, x, y)
+    if grid.blocked_array()[keys].any():
+        return False
+    if not busy.keys:
+        return True
+    for i in np.flatnonzero(np.isin(keys, busy.sorted_keys)).tolist():
+        if not busy.free_during(int(keys[i]), float(enters[i]), float(leaves[i])):
+            return False
+    return True
+
+
+def _segment_free(
+    grid: Grid, busy: BusyTable, p: FloatArray, q: FloatArray, t0: float, dur: float
+) -> bool:
+    cells, ta, tb = segment_pieces(p, q)
+    return visits_free(grid, busy, cells, t0 + ta * dur, t0 + tb * dur)
+
+
+def smooth(
+    grid: Grid, busy: BusyTable, points: FloatArray, times: FloatArray, limits: VehicleLimits
+) -> tuple[FloatArray, FloatArray]:
+    """Greedy any-angle shortcuts (see the module docstring); returns a new polyline."""
+    n = len(points)
+
+    def dur(a: int, b: int) -> float:
+        d = points[b] - points[a]
+        return segment_time(d[0], d[1], d[2], grid.tile_m, grid.height_m, limits)
+
+    def hover(i: int) -> bool:
+        return i + 1 < n and bool(np.all(points[i + 1] == points[i]))
+
+    out_p, out_t = [points[0]], [float(times[0])]
+    i, t = 0, float(times[0])
+    while i < n - 1:
+        if hover(i):
+            i += 1
+            t = max(t, float(times[i]))
+            out_p.append(points[i])
+            out_t.append(t)
+            continue
+        j = i + 1
+        while j + 1 < n and not hover(j) and _segment_free(
+            grid, busy, points[i], points[j + 1], t, dur(i, j + 1)
+        ):
+            j += 1
+        t += dur(i, j)
+        out_p.append(points[j])
+        out_t.append(t)
+        i = j
+    return np.array(out_p), np.array(out_t)
+
+
+def polyline_free(
+    grid: Grid, busy: BusyTable, points: FloatArray, times: FloatArray
+) -> bool:
+    """True iff the whole timed polyline stays in free voxels."""
+    cells, enters, leaves = polyline_visits(points, times)
+    return visits_free(grid, busy, cells, enters, leaves)
