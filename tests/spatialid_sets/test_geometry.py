@@ -59,24 +59,36 @@ def test_polygon_cover_is_exact(poly: shapely.Geometry) -> None:
 
 
 def test_convention_band_0_32_m_at_z20_is_f0() -> None:
-    sq = {"type": "Polygon", "coordinates": [[[139.76, 35.68], [139.761, 35.68],
-                                               [139.761, 35.681], [139.76, 35.68]]]}
+    sq = {
+        "type": "Polygon",
+        "coordinates": [[[139.76, 35.68], [139.761, 35.68], [139.761, 35.681], [139.76, 35.68]]],
+    }
     assert {v.f for v in geometry_to_voxels(sq, 20, alt_lower=0, alt_upper=32)} == {0}
     assert {v.f for v in box_to_voxels(139.76, 35.68, 0, 139.761, 35.681, 32, 20)} == {0}
     pt = {"type": "Point", "coordinates": [139.76, 35.68]}
     assert {v.f for v in geometry_to_voxels(pt, 20, alt_lower=0, alt_upper=32)} == {0}
-    assert {v.f for v in geometry_to_voxels(pt, 20, alt_lower=-0.1, alt_upper=32.1)} == {
-        -1, 0, 1}
+    assert {v.f for v in geometry_to_voxels(pt, 20, alt_lower=-0.1, alt_upper=32.1)} == {-1, 0, 1}
 
 
 def test_points_and_collections() -> None:
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {
-            "type": "Point", "coordinates": [139.767125, 35.681236, 100.0]}},
-        {"type": "Feature", "properties": {}, "geometry": {
-            "type": "GeometryCollection", "geometries": [
-                {"type": "MultiPoint", "coordinates": [[0, 0, 10], [0, 0, 10]]}]}},
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [139.767125, 35.681236, 100.0]},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "GeometryCollection",
+                    "geometries": [{"type": "MultiPoint", "coordinates": [[0, 0, 10], [0, 0, 10]]}],
+                },
+            },
+        ],
+    }
     vs25 = geometry_to_voxels({"type": "Point", "coordinates": [0, 0, 10]}, 25)
     assert list(vs25) == [Voxel(25, 10, 16777216, 16777216)]
     assert Voxel(20, 3, 931389, 412906) in geometry_to_voxels(fc, 20)
@@ -139,18 +151,26 @@ def test_2d_line_swept_across_band() -> None:
 @pytest.mark.parametrize(
     ("geometry", "kwargs", "needle"),
     [
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, {},
-         "alt_lower"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
-         {"alt_lower": 0}, "alt_upper"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
-         {"alt_lower": 5, "alt_upper": 5}, "alt_lower"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}, {}, "alt_lower"),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+            {"alt_lower": 0},
+            "alt_upper",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+            {"alt_lower": 5, "alt_upper": 5},
+            "alt_lower",
+        ),
         ({"type": "Blob", "coordinates": []}, {}, "Blob"),
         ({"type": "LineString", "coordinates": []}, {}, "empty"),
         ({"type": "Point", "coordinates": [0, float("nan"), 1]}, {}, "non-finite"),
         ({"type": "Point", "coordinates": [0, 91, 1]}, {}, "latitude"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
-         {"alt_lower": 0, "alt_upper": 1000, "max_voxels": 10}, "max_voxels"),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+            {"alt_lower": 0, "alt_upper": 1000, "max_voxels": 10},
+            "max_voxels",
+        ),
     ],
 )
 def test_validation(geometry: dict, kwargs: dict, needle: str) -> None:

@@ -19,10 +19,12 @@ from spatialid.voxelset import VoxelSet
 def test_window_half_open() -> None:
     s = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)
     assert window_to_t(s, s + timedelta(minutes=30), 1800) == range(
-        int(s.timestamp()) // 1800, int(s.timestamp()) // 1800 + 1)
+        int(s.timestamp()) // 1800, int(s.timestamp()) // 1800 + 1
+    )
     jst = timezone(timedelta(hours=9))
     assert window_to_t(s.astimezone(jst), s + timedelta(seconds=1), 60) == window_to_t(
-        s, s + timedelta(seconds=60), 60)
+        s, s + timedelta(seconds=60), 60
+    )
     with pytest.raises(SpatialIdError, match="end"):
         window_to_t(s, s, 60)
     with pytest.raises(SpatialIdError, match="start"):
@@ -58,8 +60,9 @@ def test_h3_cover_overlaps_footprint() -> None:
     for res in (6, 8, 9):
         cells = voxelset_to_h3(vs, res)
         assert cells
-        union = shapely.union_all([shapely.Polygon(h3.cells_to_geo([c])["coordinates"][0])
-                                   for c in cells])
+        union = shapely.union_all(
+            [shapely.Polygon(h3.cells_to_geo([c])["coordinates"][0]) for c in cells]
+        )
         assert union.covers(shapely.buffer(fp, -1e-7))
         for c in cells:  # every cell touches the footprint
             assert shapely.Polygon(h3.cells_to_geo([c])["coordinates"][0]).intersects(fp)

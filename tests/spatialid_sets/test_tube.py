@@ -39,11 +39,17 @@ def brute_distances(p0: list[float], p1: list[float], cells: np.ndarray) -> np.n
 
 @settings(max_examples=25, deadline=None)
 @given(
-    st.floats(-60, 60), st.floats(-60, 60), st.floats(0, 60),
-    st.floats(-60, 60), st.floats(-60, 60), st.floats(0, 60), st.floats(5, 30),
+    st.floats(-60, 60),
+    st.floats(-60, 60),
+    st.floats(0, 60),
+    st.floats(-60, 60),
+    st.floats(-60, 60),
+    st.floats(0, 60),
+    st.floats(5, 30),
 )
-def test_tube_matches_brute_force(dx0: float, dy0: float, h0: float, dx1: float,
-                                  dy1: float, h1: float, r: float) -> None:
+def test_tube_matches_brute_force(
+    dx0: float, dy0: float, h0: float, dx1: float, dy1: float, h1: float, r: float
+) -> None:
     lng, lat = 139.76, 35.68
     k = 1 / 111320
     p0 = [lng + dx0 * k, lat + dy0 * k, h0 + 20]
@@ -53,9 +59,15 @@ def test_tube_matches_brute_force(dx0: float, dy0: float, h0: float, dx1: float,
     xs = [int(tile_x(p[0], Z)) for p in (p0, p1)]
     ys = [int(lat_to_tile_y(p[1], Z)) for p in (p0, p1)]
     fs = [int(alt_to_tile_f(p[2], Z)) for p in (p0, p1)]
-    grid = np.stack(np.meshgrid(
-        np.arange(min(xs) - 6, max(xs) + 7), np.arange(min(ys) - 6, max(ys) + 7),
-        np.arange(min(fs) - 3, max(fs) + 4), indexing="ij"), axis=-1).reshape(-1, 3)
+    grid = np.stack(
+        np.meshgrid(
+            np.arange(min(xs) - 6, max(xs) + 7),
+            np.arange(min(ys) - 6, max(ys) + 7),
+            np.arange(min(fs) - 3, max(fs) + 4),
+            indexing="ij",
+        ),
+        axis=-1,
+    ).reshape(-1, 3)
     dist = brute_distances(p0, p1, grid.astype(float))
     seg_len = 200.0  # generous bound on the sampling error (metres / 4000 steps)
     eps = seg_len / 4000 + 1e-6
@@ -90,5 +102,4 @@ def test_tube_validation(path: list, radius: float, needle: str) -> None:
 
 def test_tube_max_voxels() -> None:
     with pytest.raises(SpatialIdError, match="max_voxels"):
-        tube_to_voxels([[139.76, 35.68, 100.0], [139.77, 35.68, 100.0]], 15.0, 23,
-                       max_voxels=1000)
+        tube_to_voxels([[139.76, 35.68, 100.0], [139.77, 35.68, 100.0]], 15.0, 23, max_voxels=1000)

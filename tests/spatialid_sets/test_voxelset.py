@@ -14,9 +14,7 @@ from spatialid.voxelset import VoxelSet
 Z = 3
 N = 1 << Z
 
-voxel_tuples = st.tuples(
-    st.integers(-N, N - 1), st.integers(0, N - 1), st.integers(0, N - 1)
-)
+voxel_tuples = st.tuples(st.integers(-N, N - 1), st.integers(0, N - 1), st.integers(0, N - 1))
 tuple_sets = st.sets(voxel_tuples, max_size=60)
 
 
