@@ -185,7 +185,8 @@ def _hits(session: Session, region: VoxelSet, t0: datetime, t1: datetime, limit:
     params: dict[str, Any] = {
         c: probes[:, k].tolist() for k, c in enumerate(("x0", "x1", "y0", "y1", "f0", "f1"))
     }
-    return list(session.execute(text(HITS_SQL), {**params, "t0": t0, "t1": t1, "limit": limit}))
+    sql = text(HITS_SQL)
+    return list(session.execute(sql, {**params, "t0": t0, "t1": t1, "limit": limit}).all())
 
 
 def _operators(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:
@@ -231,23 +232,24 @@ def occupancy(
     refs = list(keys)
     kind_of = np.array([k for k, _ in refs], np.int64)
     voxels = grid.expand(boxes, item, region.zoom)
+    who = actor.role in VIEWERS
     if agg is None:
-        cells = grid.voxel_cells(voxels, kind_of, len(KINDS))
+        cells = grid.voxel_cells(voxels, kind_of, len(KINDS), who)
     elif agg[0] == "zoom":
-        cells = grid.voxel_cells(grid.coarsen(voxels, agg[1]), kind_of, len(KINDS))
+        cells = grid.voxel_cells(grid.coarsen(voxels, agg[1]), kind_of, len(KINDS), who)
     else:
-        cells = grid.h3_cells(voxels, agg[1], kind_of, len(KINDS))
+        cells = grid.h3_cells(voxels, agg[1], kind_of, len(KINDS), who)
     owners: list[Owner] | None = None
-    if actor.role in VIEWERS:
+    if who:
         ops = _operators(session, [i for k, i in refs if k == 0])
         owners = [Owner(KINDS[k], i, *ops.get(i, (None, None))) for k, i in refs]
     out = [
         Cell(
             cid,
-            dict(zip(KINDS, map(int, counts), strict=True)),
+            dict(zip(KINDS, counts, strict=True)),
             None if owners is None else [owners[j] for j in its.tolist()],
         )
-        for cid, counts, its in zip(cells.ids, cells.counts, cells.items, strict=True)
+        for cid, counts, its in zip(cells.ids, cells.counts.tolist(), cells.items, strict=True)
     ]
     totals = np.bincount(kind_of, minlength=len(KINDS)).tolist()
     return Occupancy(

@@ -80,30 +80,32 @@ def coarsen(v: Voxels, z: int) -> Voxels:
 
 
 def _count(
-    keys: IntArray, item: IntArray, kind_of: IntArray, kinds: int
+    keys: IntArray, item: IntArray, kind_of: IntArray, kinds: int, items: bool
 ) -> tuple[IntArray, IntArray, list[IntArray]]:
-    """Unique cell rows of ``keys``, distinct items per kind in each, and the items."""
+    """Unique cell rows of ``keys``, distinct items per kind in each, the items if asked."""
     pairs = np.unique(np.column_stack([keys, item]), axis=0)
     cells, inv = np.unique(pairs[:, :-1], axis=0, return_inverse=True)
     inv = inv.ravel()
     owners = pairs[:, -1]
     flat = np.bincount(inv * kinds + kind_of[owners], minlength=len(cells) * kinds)
     counts = flat.reshape(len(cells), kinds)
+    if not items:
+        return cells, counts, [owners[:0]] * len(cells)
     order = np.argsort(inv, kind="stable")
     split = np.cumsum(np.bincount(inv, minlength=len(cells)))[:-1]
     return cells, counts, np.split(owners[order], split)
 
 
-def voxel_cells(v: Voxels, kind_of: IntArray, kinds: int) -> Cells:
+def voxel_cells(v: Voxels, kind_of: IntArray, kinds: int, items: bool = True) -> Cells:
     """Cells that are the voxels themselves, sorted by ``(f, x, y)``."""
     if not v.item.size:
         return Cells([], np.zeros((0, kinds), np.int64), [])
-    cells, counts, items = _count(np.column_stack([v.f, v.x, v.y]), v.item, kind_of, kinds)
+    cells, counts, owners = _count(np.column_stack([v.f, v.x, v.y]), v.item, kind_of, kinds, items)
     ids = format_ids(v.zoom, cells[:, 0], cells[:, 1], cells[:, 2])
-    return Cells(ids, counts, items)
+    return Cells(ids, counts, owners)
 
 
-def h3_cells(v: Voxels, res: int, kind_of: IntArray, kinds: int) -> Cells:
+def h3_cells(v: Voxels, res: int, kind_of: IntArray, kinds: int, items: bool = True) -> Cells:
     """H3 cells at ``res`` holding the centre of an occupied voxel column, sorted by cell."""
     if not v.item.size:
         return Cells([], np.zeros((0, kinds), np.int64), [])
@@ -115,5 +117,5 @@ def h3_cells(v: Voxels, res: int, kind_of: IntArray, kinds: int) -> Cells:
     )
     uniq, code = np.unique(names, return_inverse=True)
     keys = code.ravel()[col_of.ravel()][:, None]
-    cells, counts, items = _count(keys, v.item, kind_of, kinds)
-    return Cells(uniq[cells[:, 0]].tolist(), counts, items)
+    cells, counts, owners = _count(keys, v.item, kind_of, kinds, items)
+    return Cells(uniq[cells[:, 0]].tolist(), counts, owners)

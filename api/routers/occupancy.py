@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
@@ -38,7 +39,7 @@ def _answer(
     *,
     max_voxels: int,
     field: str,
-) -> OccupancyOut:
+) -> dict[str, Any]:
     occ = occupancy.occupancy(
         session=session,
         actor=me,
@@ -50,24 +51,31 @@ def _answer(
         max_voxels=max_voxels,
         region_field=field,
     )
-    return OccupancyOut.model_validate(
-        {
-            "zoom": occ.zoom,
-            "aggregate": occ.aggregate,
-            "time_start": window[0],
-            "time_end": window[1],
-            "alt_lower": band[0],
-            "alt_upper": band[1],
-            "region_voxels": occ.region_voxels,
-            "count": len(occ.cells),
-            "totals": occ.totals,
-            "cells": [
-                {"id": c.id, "count": c.count, "kinds": c.kinds, "owners": c.owners}
-                for c in occ.cells
-            ],
-        },
-        from_attributes=True,
-    )
+    owners: dict[int, dict[str, Any]] = {}  # one dict per item, shared by its cells
+
+    def who(o: occupancy.Owner) -> dict[str, Any]:
+        return owners.setdefault(id(o), asdict(o))
+
+    return {  # validated and serialised once, by the response model
+        "zoom": occ.zoom,
+        "aggregate": occ.aggregate,
+        "time_start": window[0],
+        "time_end": window[1],
+        "alt_lower": band[0],
+        "alt_upper": band[1],
+        "region_voxels": occ.region_voxels,
+        "count": len(occ.cells),
+        "totals": occ.totals,
+        "cells": [
+            {
+                "id": c.id,
+                "count": c.count,
+                "kinds": c.kinds,
+                "owners": None if c.owners is None else [who(o) for o in c.owners],
+            }
+            for c in occ.cells
+        ],
+    }
 
 
 @router.get("", response_model=OccupancyOut, response_model_exclude_none=False)
@@ -82,7 +90,7 @@ def get_occupancy(
     time_end: Annotated[AwareDatetime | None, Query(description="default: +1 h")] = None,
     zoom: Annotated[int, Query(ge=0, le=25)] = 20,
     aggregate: Annotated[str | None, Query(description=AGGREGATE_DOC)] = None,
-) -> OccupancyOut:
+) -> dict[str, Any]:
     """Occupied voxels of a bbox and altitude band in a window, with counts per kind.
 
     Every authenticated principal may ask. Municipalities and admins also get the
@@ -110,7 +118,7 @@ def get_occupancy(
 @router.post("/query", response_model=OccupancyOut)
 def query_occupancy(
     body: OccupancyQuery, session: SessionDep, me: PrincipalDep, settings: SettingsDep
-) -> OccupancyOut:
+) -> dict[str, Any]:
     """Occupancy of a GeoJSON polygon and altitude band, or of a list of spatial IDs."""
     cap = settings.occupancy_max_voxels
     band: tuple[float | None, float | None] = (None, None)
