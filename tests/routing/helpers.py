@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import networkx as nx
@@ -10,8 +11,9 @@ import numpy as np
 from routing.grid import Grid
 from routing.motion import moves
 from routing.occupancy import MemoryOccupancy
+from routing.route import Route
 from routing.vehicle import VehicleLimits
-from spatialid import VoxelSet, lnglat_to_voxel
+from spatialid import Voxel, VoxelSet, lnglat_to_voxel
 from spatialid.projection import tile_f_to_alt, tile_x_to_lng, tile_y_to_lat
 
 Z = 23
@@ -54,3 +56,26 @@ def explicit_graph(grid: Grid, limits: VehicleLimits) -> nx.DiGraph:
             if not grid.blocked[key + off]:
                 g.add_edge(key, key + off, weight=table[off])
     return g
+
+
+def pairwise_conflicts(routes: dict[str, Route], *, parking: bool = True) -> list[str]:
+    """Every pair of robots holding one voxel at overlapping times (published windows,
+    plus parking at the origin before departure and at the destination after arrival)."""
+    held: dict[str, dict[Voxel, list[tuple[float, float]]]] = {}
+    for rid, r in routes.items():
+        mine: dict[Voxel, list[tuple[float, float]]] = {}
+        for v, t0, t1 in r.windows():
+            mine.setdefault(v, []).append((t0, t1))
+        if parking:
+            mine.setdefault(r.visits[0].voxel, []).append((-math.inf, r.departure))
+            mine.setdefault(r.visits[-1].voxel, []).append((r.arrival, math.inf))
+        held[rid] = mine
+    ids = sorted(held)
+    out = []
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            ha, hb = held[a], held[b]
+            for v in ha.keys() & hb.keys():
+                if any(a0 < b1 and b0 < a1 for a0, a1 in ha[v] for b0, b1 in hb[v]):
+                    out.append(f"{a} and {b} both hold {v}")
+    return out

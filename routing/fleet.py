@@ -1,0 +1,144 @@
+"""Fleet planning: many ground requests at once, by priority, one shared reservation table.
+
+Order: higher ``priority`` first, then earlier departure, then ``id``. Every robot is parked
+at its origin until it departs and has crossed the origin's voxel (all origins are
+reserved up front, so nobody drives through a waiting robot) and stays parked at its
+destination after arriving. A robot's
+parking at its destination is reserved once it is planned, so later robots avoid it.
+
+Repair: an earlier (higher-priority) route may pass a later robot's destination after
+that robot arrives there; the later robot blocks it. Such a lower-priority robot is
+re-planned to arrive only when its destination stays free (it waits or detours), in
+bounded rounds. Requests that cannot be served are reported with the ``NoRoute`` reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from routing.errors import NoRoute
+from routing.ground import GroundNetwork
+from routing.ground_search import GroundPlanner
+from routing.intervals import IntervalTable
+from routing.occupancy import MemoryOccupancy
+from routing.route import Route
+from routing.vehicle import VehicleLimits
+from spatialid import Voxel
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class FleetRequest:
+    """One robot's request: points are ``(lng, lat)``; times unix seconds."""
+
+    id: str
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    departure: float
+    priority: int = 0
+
+
+@dataclass
+class FleetResult:
+    """Routes by request id, unserved ids with reasons, and the ids re-planned by repair."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    unserved: dict[str, str] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)
+
+
+def _goal_key(route: Route) -> int:
+    v = route.visits[-1].voxel
+    return v.x << 32 | v.y
+
+
+def plan_fleet(
+    network: GroundNetwork,
+    requests: list[FleetRequest],
+    limits: VehicleLimits | None = None,
+    *,
+    occupancy: MemoryOccupancy | None = None,
+    repair_rounds: int = 3,
+) -> FleetResult:
+    """Plan every request (see the module docstring); ``occupancy`` is read and updated."""
+    limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0,
+                                     altitude_upper_m=4.0)
+    order = sorted(requests, key=lambda r: (-r.priority, r.departure, r.id))
+    t_min = min((r.departure for r in requests), default=0.0)
+    if occupancy is not None:
+        planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits)
+    else:
+        planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s))
+    starts: dict[str, tuple[int, tuple[float, float]]] = {}
+    b = planner.table.buffer_s
+    exit_s = math.sqrt(2.0) * network.tile_m / min(e.speed for e in network.edges)
+    for r in order:  # parked at the origin until it has left the origin's voxel
+        e, frac = network.snap(*r.origin)
+        k = network.split(e, frac, "start", into=False).keys[0]
+        until = r.departure + exit_s + b
+        starts[r.id] = (k, (-INF, until + b))
+        planner.table.add(k, -INF, until)
+    result = FleetResult()
+    rank = {r.id: i for i, r in enumerate(order)}
+    for r in order:
+        _plan_one(planner, r, result, starts[r.id], park=False)
+    for _ in range(repair_rounds):
+        bad = _blocking_goals(result, rank)
+        if not bad:
+            break
+        for rid in bad:
+            _unreserve(planner, result.routes.pop(rid))
+        for rid in bad:
+            req = next(q for q in order if q.id == rid)
+            _plan_one(planner, req, result, starts[rid], park=True)
+            result.repaired.append(rid)
+    if occupancy is not None:
+        for route in result.routes.values():
+            occupancy.add_reservation(route.windows())
+    return result
+
+
+def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
+              start: tuple[int, tuple[float, float]], *, park: bool) -> None:
+    key, parked = start
+    lst = planner.table.busy[key]
+    lst.remove(parked)  # its own parking does not block the robot itself
+    try:
+        route = planner.plan(r.origin, r.destination, r.departure, park=park)
+    except NoRoute as exc:
+        result.unserved[r.id] = exc.reason
+        return
+    finally:
+        lst.insert(0, parked)
+    result.unserved.pop(r.id, None)
+    route.meta["request_id"] = r.id
+    planner.reserve(route)
+    planner.table.add(_goal_key(route), route.arrival, INF)
+    result.routes[r.id] = route
+
+
+def _unreserve(planner: GroundPlanner, route: Route) -> None:
+    """Remove a route's windows and its parking from the table."""
+    b = planner.table.buffer_s
+    drop: dict[int, set[tuple[float, float]]] = {}
+    for v, t0, t1 in route.windows():
+        drop.setdefault(v.x << 32 | v.y, set()).add((t0 - b, t1 + b))
+    drop.setdefault(_goal_key(route), set()).add((route.arrival - b, INF))
+    for k, items in drop.items():
+        planner.table.busy[k] = [iv for iv in planner.table.busy.get(k, []) if iv not in items]
+
+
+def _blocking_goals(result: FleetResult, rank: dict[str, int]) -> list[str]:
+    """Ids of robots parked at a goal that a higher-priority route passes later."""
+    parked: dict[Voxel, list[tuple[float, str]]] = {}
+    for rid, route in result.routes.items():
+        parked.setdefault(route.visits[-1].voxel, []).append((route.arrival, rid))
+    bad = set()
+    for rid, route in result.routes.items():
+        for v, _, t1 in route.windows():
+            for arrival, owner in parked.get(v, []):
+                if owner != rid and rank[owner] > rank[rid] and t1 > arrival:
+                    bad.add(owner)
+    return sorted(bad, key=rank.__getitem__)

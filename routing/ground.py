@@ -1,0 +1,113 @@
+"""The ground planner: SIPP over a road/sidewalk graph with interval reservations.
+
+Nodes carry ``lng``/``lat``; edges ``length_m`` and a speed: ``speeds`` (a dict by vehicle
+kind; a kind missing from it may not use the edge) or ``speed_mps`` (any kind), capped by
+the vehicle's ``max_speed_mps``. A ``DiGraph``/``MultiDiGraph`` edge is one-way; an
+undirected graph's edges go both ways. Each edge is mapped to the ground voxels
+(``f = 0``) it crosses at the network's zoom, with the part of the edge spent in each.
+
+A robot moving along an edge at constant speed holds each voxel while it is inside it;
+waiting holds the node's voxel. States are ``(node, safe interval of its voxel)``; a move
+leaves at the earliest time every edge voxel is free when the robot is in it (it waits at
+the node otherwise, or detours when that is faster). Origins and destinations snap to the
+nearest usable edge (a shapely ``STRtree``), entered at the projected point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import shapely
+
+from routing.errors import NoRoute
+from routing.grid import tile_metres
+from routing.traversal import polyline_visits
+from spatialid.projection import lat_to_tile_y, lng_to_tile_x
+
+INF = math.inf
+ORIGIN, DESTINATION = ("__origin__",), ("__destination__",)
+
+
+@dataclass
+class Edge:
+    """One directed usable edge with its ground voxels and time fractions in each."""
+
+    u: Any
+    v: Any
+    length_m: float
+    speed: float
+    pts: np.ndarray  # tile-space polyline (x, y)
+    keys: list[int]
+    fa: list[float]
+    fb: list[float]
+
+    @property
+    def seconds(self) -> float:
+        """Traversal time."""
+        return self.length_m / self.speed
+
+
+class GroundNetwork:
+    """A road/sidewalk graph prepared for one vehicle kind at one zoom."""
+
+    def __init__(self, graph: nx.Graph, *, kind: str = "robot", zoom: int = 23,
+                 max_speed_mps: float = INF) -> None:
+        self.z = zoom
+        self.pos: dict[Any, tuple[float, float]] = {
+            n: (float(lng_to_tile_x(d["lng"], zoom)), float(lat_to_tile_y(d["lat"], zoom)))
+            for n, d in graph.nodes(data=True)
+        }
+        ys = [p[1] for p in self.pos.values()] or [0.0]
+        self.tile_m = tile_metres(zoom, (min(ys) + max(ys)) / 2.0)
+        self.out: dict[Any, list[Edge]] = {}
+        self.edges: list[Edge] = []
+        pairs = graph.edges(data=True)
+        if not graph.is_directed():
+            pairs = [*pairs, *((v, u, d) for u, v, d in graph.edges(data=True))]
+        for u, v, d in pairs:
+            speed = d["speeds"].get(kind) if "speeds" in d else d.get("speed_mps")
+            if not speed or speed <= 0:
+                continue
+            pts = np.array([self.pos[u], self.pos[v]])
+            e = self.make_edge(u, v, float(d["length_m"]), min(float(speed), max_speed_mps),
+                               pts)
+            self.out.setdefault(u, []).append(e)
+            self.edges.append(e)
+        self.max_speed = max((e.speed for e in self.edges), default=1.0)
+        self.tree = shapely.STRtree([shapely.LineString(e.pts) for e in self.edges])
+
+    def make_edge(self, u: Any, v: Any, length_m: float, speed: float,
+                  pts: np.ndarray) -> Edge:
+        """An :class:`Edge` with its voxels (f = 0) and the time fraction spent in each."""
+        p3 = np.column_stack([pts, np.full(len(pts), 0.5)])
+        seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(pts, axis=0).T))]
+        frac = seg / seg[-1] if seg[-1] > 0 else np.linspace(0.0, 1.0, len(pts))
+        cells, fa, fb = polyline_visits(p3, frac)
+        keys = [x << 32 | y for x, y in cells[:, :2].tolist()]
+        return Edge(u, v, length_m, speed, pts, keys, fa.tolist(), fb.tolist())
+
+    def snap(self, lng: float, lat: float) -> tuple[Edge, float]:
+        """The nearest usable edge and the fraction along it of the projected point."""
+        if not self.edges:
+            raise NoRoute("no_edge_nearby", "the network has no usable edge")
+        p = shapely.Point(float(lng_to_tile_x(lng, self.z)), float(lat_to_tile_y(lat, self.z)))
+        i = int(self.tree.nearest(p))
+        line = shapely.LineString(self.edges[i].pts)
+        return self.edges[i], float(line.project(p, normalized=True))
+
+    def reverse(self, e: Edge) -> Edge | None:
+        """The edge ``e.v -> e.u`` if the network has it."""
+        return next((r for r in self.out.get(e.v, []) if r.v == e.u), None)
+
+    def split(self, e: Edge, frac: float, node: Any, *, into: bool) -> Edge:
+        """The part of ``e`` from ``node`` (at ``frac``) to ``e.v``, or from ``e.u`` into it."""
+        line = shapely.LineString(e.pts)
+        mid = np.array(line.interpolate(frac, normalized=True).coords[0])
+        if into:
+            return self.make_edge(e.u, node, e.length_m * frac, e.speed, np.array([e.pts[0], mid]))
+        return self.make_edge(node, e.v, e.length_m * (1 - frac), e.speed,
+                              np.array([mid, e.pts[-1]]))

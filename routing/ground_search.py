@@ -1,0 +1,199 @@
+"""SIPP on a :class:`~routing.ground.GroundNetwork` against an :class:`IntervalTable`."""
+
+from __future__ import annotations
+
+import math
+from heapq import heappop, heappush
+from itertools import count
+from typing import Any
+
+import numpy as np
+
+from routing.errors import NoRoute, SearchBudgetExceeded
+from routing.ground import DESTINATION, ORIGIN, Edge, GroundNetwork
+from routing.intervals import IntervalTable
+from routing.occupancy import Occupancy, TileBox
+from routing.route import Route, Visit
+from routing.vehicle import VehicleLimits
+from spatialid import Voxel
+from spatialid.projection import tile_x_to_lng, tile_y_to_lat
+
+INF = math.inf
+MAX_INTERVALS = 4
+"""Later safe intervals of a node tried per move (besides the earliest)."""
+
+
+def earliest_departure(table: IntervalTable, e: Edge, t: float, t_max: float) -> float | None:
+    """Earliest ``t' >= t`` (``<= t_max``) at which every voxel of ``e`` is free while used."""
+    secs = e.seconds
+    for _ in range(1000):
+        moved = False
+        for k, a, b in zip(e.keys, e.fa, e.fb, strict=True):
+            end = table.overlap_end(k, t + a * secs, t + b * secs)
+            if end is not None:
+                t, moved = end - a * secs, True
+                if t > t_max:
+                    return None
+        if not moved:
+            return t
+    return None
+
+
+class GroundPlanner:
+    """Plans robot/car routes on a network, avoiding reserved ground voxels in time."""
+
+    def __init__(self, network: GroundNetwork, limits: VehicleLimits | None = None, *,
+                 table: IntervalTable | None = None, max_expansions: int = 200_000) -> None:
+        self.net = network
+        self.limits = limits or VehicleLimits(altitude_lower_m=0.0, altitude_upper_m=4.0)
+        self.table = table if table is not None else IntervalTable(self.limits.safety_buffer_s)
+        self.max_expansions = max_expansions
+        self._park = False
+
+    @classmethod
+    def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
+                       limits: VehicleLimits | None = None) -> GroundPlanner:
+        """A planner whose table holds the occupancy's ground rows from ``departure`` on."""
+        p = cls(network, limits)
+        xs = [x for x, _ in network.pos.values()]
+        ys = [y for _, y in network.pos.values()]
+        box = TileBox(int(min(xs)) - 1, int(min(ys)) - 1, int(max(xs)) + 2, int(max(ys)) + 2)
+        rows = occupancy.busy_in(network.z, box, departure - 2 * p.table.buffer_s, INF)
+        p.table = IntervalTable.from_rows(rows, p.table.buffer_s)
+        return p
+
+    def plan(self, origin: tuple[float, float], destination: tuple[float, float],
+             departure: float, *, park: bool = False) -> Route:
+        """Earliest-arrival route between two snapped points; raises ``NoRoute``.
+
+        With ``park`` the vehicle stays at the destination: it arrives only when the
+        destination's voxel is free from then on.
+        """
+        self._park = park
+        net, table = self.net, self.table
+        eo, fo = net.snap(origin[0], origin[1])
+        ed, fd = net.snap(destination[0], destination[1])
+        extra: dict[Any, list[Edge]] = {ORIGIN: [net.split(eo, fo, ORIGIN, into=False)]}
+        into: dict[Any, list[Edge]] = {ed.u: [net.split(ed, fd, DESTINATION, into=True)]}
+        ro, rd = net.reverse(eo), net.reverse(ed)
+        if ro is not None:
+            extra[ORIGIN].append(net.split(ro, 1.0 - fo, ORIGIN, into=False))
+        if rd is not None:
+            into.setdefault(rd.u, []).append(net.split(rd, 1.0 - fd, DESTINATION, into=True))
+        start_pt, goal_pt = extra[ORIGIN][0].pts[0], into[ed.u][0].pts[-1]
+        for c, oc in ((eo, fo), (ro, 1.0 - fo)):  # both on one edge: fly straight
+            dc = fd if c is ed else 1.0 - fd if c is not None and c is rd else -1.0
+            if c is not None and dc >= oc:
+                extra[ORIGIN].append(net.make_edge(ORIGIN, DESTINATION, c.length_m * (dc - oc),
+                                                   c.speed, np.array([start_pt, goal_pt])))
+        skip = {id(ed), id(rd)}
+        pos = dict(net.pos)
+        pos[ORIGIN], pos[DESTINATION] = tuple(start_pt), tuple(goal_pt)
+        k0 = extra[ORIGIN][0].keys[0]
+        s0 = next(((s, e) for s, e in table.safe(k0) if s <= departure < e), None)
+        if s0 is None:
+            raise NoRoute("origin_blocked", "the origin is occupied at the departure time")
+        gx, gy = pos[DESTINATION]
+        scale = net.tile_m / net.max_speed
+
+        def h(n: Any) -> float:
+            x, y = pos[n]
+            return math.hypot(x - gx, y - gy) * scale
+
+        tie = count()
+        best: dict[tuple[Any, int], float] = {(ORIGIN, 0): departure}
+        parent: dict[tuple[Any, int], tuple[tuple[Any, int], Edge, float]] = {}
+        heap = [(departure + h(ORIGIN), next(tie), (ORIGIN, 0), departure, s0[1])]
+        expansions = 0
+        while heap:
+            _, _, state, g, end = heappop(heap)
+            if g > best[state]:
+                continue
+            if state[0] == DESTINATION and (end == INF or not park):
+                return self._route(state, best, parent, departure, expansions)
+            expansions += 1
+            if expansions > self.max_expansions:
+                raise SearchBudgetExceeded(f"{expansions} expansions", expansions=expansions)
+            edges = extra.get(state[0]) or net.out.get(state[0], [])
+            for e in [*edges, *into.get(state[0], [])]:
+                if id(e) in skip:
+                    continue  # the destination's edges are entered through ``into``
+                self._relax(state, g, end, e, best, parent, heap, tie, h)
+        raise NoRoute("no_path", f"no route on the network ({expansions} expansions)")
+
+    def _relax(self, state: Any, g: float, end: float, e: Edge, best: Any, parent: Any,
+               heap: Any, tie: Any, h: Any) -> None:
+        secs = e.seconds
+        safe = self.table.safe(e.keys[-1])
+        t0 = g
+        if self._park and e.v == DESTINATION:  # only the open-ended interval will do
+            t0 = max(g, safe[-1][0] - e.fa[-1] * secs)
+        t = earliest_departure(self.table, e, t0, end)
+        tried = 0
+        while t is not None and tried <= MAX_INTERVALS:
+            if t + e.fb[0] * secs >= end:
+                return  # cannot stay at the node that long
+            arr_in = t + e.fa[-1] * secs
+            j = next((i for i, (s, x) in enumerate(safe) if s <= arr_in < x), None)
+            if j is None:
+                return
+            arrival = t + secs
+            ns = (e.v, j)
+            if arrival < best.get(ns, INF):
+                best[ns] = arrival
+                parent[ns] = (state, e, t)
+                heappush(heap, (arrival + h(e.v), next(tie), ns, arrival, safe[j][1]))
+            tried += 1
+            if j + 1 >= len(safe):
+                return
+            t = earliest_departure(self.table, e, max(t, safe[j + 1][0] - e.fa[-1] * secs),
+                                   end)
+
+    def _route(self, state: Any, best: Any, parent: Any, departure: float,
+               expansions: int) -> Route:
+        steps = []
+        while state in parent:
+            prev, e, t = parent[state]
+            steps.append((e, t))
+            state = prev
+        steps.reverse()
+        z = self.net.z
+        raw: list[tuple[int, float, float]] = []
+        wps: list[tuple[float, float, float]] = []
+        t_prev = departure
+        for e, t in steps:
+            x0, y0 = float(e.pts[0][0]), float(e.pts[0][1])
+            if not wps:
+                wps.append((x0, y0, t_prev))
+            if t > t_prev:  # wait at the node
+                raw.append((e.keys[0], t_prev, t))
+                wps.append((x0, y0, t))
+            secs = e.seconds
+            raw += [(k, t + a * secs, t + b * secs)
+                    for k, a, b in zip(e.keys, e.fa, e.fb, strict=True)]
+            t_prev = t + secs
+            wps.append((float(e.pts[-1][0]), float(e.pts[-1][1]), t_prev))
+        visits: list[Visit] = []
+        for k, a, b in raw:
+            v = Voxel(z, 0, k >> 32, k & 0xFFFFFFFF)
+            if visits and visits[-1].voxel == v:
+                visits[-1] = Visit(v, visits[-1].enter, max(visits[-1].leave, b))
+            else:
+                visits.append(Visit(v, a, b))
+        waypoints = [(float(tile_x_to_lng(x, z)), float(tile_y_to_lat(y, z)), 0.0, t)
+                     for x, y, t in _dedupe(wps)]
+        return Route(visits, waypoints, self.limits.safety_buffer_s, expansions,
+                     t_prev - departure)
+
+    def reserve(self, route: Route) -> None:
+        """Add a route's voxel windows to the table (fleet planning)."""
+        for v, t0, t1 in route.windows():
+            self.table.add(v.x << 32 | v.y, t0, t1)
+
+
+def _dedupe(wps: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    out: list[tuple[float, float, float]] = []
+    for w in wps:
+        if not out or w != out[-1]:
+            out.append(w)
+    return out

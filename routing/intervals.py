@@ -1,0 +1,68 @@
+"""A mutable interval reservation table keyed by int (ground voxels of one zoom)."""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+import numpy as np
+
+from routing.occupancy import BusyArrays
+
+INF = math.inf
+
+
+def ground_key(x: int, y: int) -> int:
+    """One int for the ground voxel ``(f=0, x, y)``."""
+    return x << 32 | y
+
+
+class IntervalTable:
+    """Busy intervals per key, widened by ``buffer_s`` on both sides when added."""
+
+    def __init__(self, buffer_s: float = 0.0) -> None:
+        self.buffer_s = buffer_s
+        self.busy: dict[int, list[tuple[float, float]]] = {}
+
+    @classmethod
+    def from_rows(cls, rows: BusyArrays, buffer_s: float) -> IntervalTable:
+        """A table of the ``f == 0`` rows (the ground band) of bulk busy rows."""
+        t = cls(buffer_s)
+        g = rows.f == 0
+        keys = (rows.x[g] << 32) | rows.y[g]
+        order = np.argsort(keys, kind="stable")
+        for k, s, e in zip(keys[order].tolist(), rows.start[g][order].tolist(),
+                           rows.end[g][order].tolist(), strict=True):
+            t.add(k, s, e)
+        return t
+
+    def add(self, key: int, start: float, end: float) -> None:
+        """Mark ``key`` busy over ``[start, end)`` (widened by the buffer)."""
+        lst = self.busy.setdefault(key, [])
+        bisect.insort(lst, (start - self.buffer_s, end + self.buffer_s))
+
+    def overlap_end(self, key: int, t0: float, t1: float) -> float | None:
+        """The end of a busy interval meeting the closed window ``[t0, t1]``, else None."""
+        lst = self.busy.get(key)
+        if not lst:
+            return None
+        for s, e in lst:
+            if s > t1:
+                return None
+            if t0 < e:
+                return e
+        return None
+
+    def safe(self, key: int) -> list[tuple[float, float]]:
+        """Sorted safe intervals ``[s, e)`` of ``key``."""
+        lst = self.busy.get(key)
+        if not lst:
+            return [(-INF, INF)]
+        out, start = [], -INF
+        for b0, b1 in lst:
+            if b0 > start:
+                out.append((start, b0))
+            start = max(start, b1)
+        if start < INF:
+            out.append((start, INF))
+        return out

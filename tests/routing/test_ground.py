@@ -1,0 +1,156 @@
+"""The ground planner and fleet planning on synthetic street grids."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from routing.errors import NoRoute
+from routing.fleet import FleetRequest, plan_fleet
+from routing.ground import GroundNetwork
+from routing.ground_search import GroundPlanner
+from routing.occupancy import MemoryOccupancy
+from routing.synthetic import M_PER_DEG_LAT, grid_network
+from routing.validate import validate_route
+from routing.vehicle import VehicleLimits
+from spatialid import Voxel, lnglat_to_voxel
+from tests.routing.helpers import T0, pairwise_conflicts
+
+LNG, LAT = 139.767125, 35.681236
+ROBOT = VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0,
+                      safety_buffer_s=1.0)
+
+
+def node(g: nx.DiGraph, n: Any) -> tuple[float, float]:
+    """``(lng, lat)`` of a node."""
+    return g.nodes[n]["lng"], g.nodes[n]["lat"]
+
+
+def test_route_follows_the_streets_validly() -> None:
+    g = grid_network(LNG, LAT, 5, 50.0)
+    p = GroundPlanner(GroundNetwork(g), ROBOT)
+    r = p.plan(node(g, (0, 0)), node(g, (3, 2)), T0)
+    assert validate_route(r, MemoryOccupancy(), ROBOT) == []
+    assert r.duration_s == pytest.approx(250.0 / 2.0, rel=1e-6)
+    assert r.length_m == pytest.approx(250.0, rel=0.01)
+    assert all(v.voxel.f == 0 for v in r.visits)
+
+
+def test_oneway_streets_are_respected() -> None:
+    g = grid_network(LNG, LAT, 4, 50.0, oneway_rows=True)
+    p = GroundPlanner(GroundNetwork(g), ROBOT)
+    east = p.plan(node(g, (0, 1)), node(g, (3, 1)), T0)
+    west = p.plan(node(g, (3, 1)), node(g, (0, 1)), T0)
+    assert east.duration_s == pytest.approx(75.0)
+    assert west.duration_s == pytest.approx(125.0)  # a detour through row 0 or 2
+
+
+def test_cars_are_faster_and_snap_to_the_nearest_edge() -> None:
+    g = grid_network(LNG, LAT, 4, 50.0)
+    net = GroundNetwork(g, kind="car", max_speed_mps=8.0)
+    lng, lat = node(g, (1, 0))
+    off = 3.0 / M_PER_DEG_LAT
+    r = GroundPlanner(net, ROBOT).plan((lng + 0.0001, lat + off), node(g, (3, 0)), T0)
+    assert r.duration_s == pytest.approx((150.0 - 0.0001 * M_PER_DEG_LAT *
+                                          math.cos(math.radians(LAT)) - 50.0) / 8.0, rel=0.02)
+    assert abs(r.waypoints[0][1] - lat) < 1e-6  # on the street, not 3 m north of it
+
+
+def line_graph(n: int = 5) -> nx.DiGraph:
+    """A single street of ``n`` nodes, 20 m apart, both ways."""
+    g = nx.DiGraph()
+    dlng = 20.0 / (M_PER_DEG_LAT * math.cos(math.radians(LAT)))
+    for i in range(n):
+        g.add_node(i, lng=LNG + i * dlng, lat=LAT)
+    for i in range(n - 1):
+        g.add_edge(i, i + 1, length_m=20.0, speed_mps=2.0)
+        g.add_edge(i + 1, i, length_m=20.0, speed_mps=2.0)
+    return g
+
+
+def test_robot_waits_for_a_busy_segment() -> None:
+    g = line_graph()
+    occ = MemoryOccupancy()
+    mid = lnglat_to_voxel(*node(g, 2), 1.0, 23)
+    occ.add_reservation([(mid, T0, T0 + 60.0)])
+    p = GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT)
+    r = p.plan(node(g, 0), node(g, 4), T0)
+    assert validate_route(r, occ, ROBOT) == []
+    assert r.arrival > T0 + 60.0
+    enter_mid = next(v.enter for v in r.visits if v.voxel == mid)
+    assert enter_mid - ROBOT.safety_buffer_s >= T0 + 60.0 - 1e-6
+    assert any(r.waypoints[i][:3] == r.waypoints[i + 1][:3] for i in range(len(r.waypoints) - 1))
+
+
+def test_robot_detours_around_a_street_busy_for_long() -> None:
+    g = grid_network(LNG, LAT, 3, 50.0)
+    occ = MemoryOccupancy()
+    a, b = node(g, (0, 0)), node(g, (1, 0))
+    cell = lnglat_to_voxel((a[0] + b[0]) / 2, a[1], 1.0, 23)
+    occ.add_reservation([(cell, T0 - 10, T0 + 3600)])
+    p = GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT)
+    r = p.plan(a, node(g, (2, 0)), T0)
+    assert validate_route(r, occ, ROBOT) == []
+    assert r.duration_s == pytest.approx(200.0 / 2.0)
+    assert cell not in {v.voxel for v in r.visits}
+
+
+def test_unreachable_and_blocked_origins() -> None:
+    g = line_graph()
+    g.remove_edge(2, 3)
+    g.remove_edge(3, 2)
+    net = GroundNetwork(g)
+    with pytest.raises(NoRoute) as info:
+        GroundPlanner(net, ROBOT).plan(node(g, 0), node(g, 4), T0)
+    assert info.value.reason == "no_path"
+    occ = MemoryOccupancy()
+    occ.add_reservation([(lnglat_to_voxel(*node(g, 0), 0.5, 23), T0 - 5, T0 + 5)])
+    with pytest.raises(NoRoute) as info:
+        GroundPlanner.from_occupancy(net, occ, T0, ROBOT).plan(node(g, 0), node(g, 1), T0)
+    assert info.value.reason == "origin_blocked"
+
+
+def test_fleet_of_50_has_no_conflicts() -> None:
+    g = grid_network(LNG, LAT, 12, 40.0)
+    rng = random.Random(6)
+    nodes = list(g.nodes)
+    picks = rng.sample(nodes, 50), rng.sample(nodes, 50)
+    reqs = [FleetRequest(f"r{i}", node(g, o), node(g, d), T0 + rng.uniform(0, 60),
+                         priority=rng.choice([0, 0, 50]))
+            for i, (o, d) in enumerate(zip(*picks, strict=True))]
+    occ = MemoryOccupancy()
+    res = plan_fleet(GroundNetwork(g), reqs, ROBOT, occupancy=occ)
+    assert len(res.routes) + len(res.unserved) == 50
+    assert len(res.routes) >= 45, res.unserved
+    assert pairwise_conflicts(res.routes) == []
+    empty = MemoryOccupancy()
+    for r in res.routes.values():
+        assert validate_route(r, empty, ROBOT) == []
+    assert occ.busy_in(23, None, -math.inf, math.inf).f.size > 0
+
+
+def test_repair_replans_a_lower_priority_robot_parked_in_the_way() -> None:
+    g = line_graph()
+    g.add_node(5, lng=g.nodes[2]["lng"], lat=LAT + 20.0 / M_PER_DEG_LAT)  # a side street
+    g.add_edge(5, 2, length_m=20.0, speed_mps=2.0)
+    g.add_edge(2, 5, length_m=20.0, speed_mps=2.0)
+    a = FleetRequest("a", node(g, 0), node(g, 4), T0 + 30.0, priority=90)
+    b = FleetRequest("b", node(g, 5), node(g, 2), T0, priority=0)
+    res = plan_fleet(GroundNetwork(g), [a, b], ROBOT)
+    assert res.repaired == ["b"]
+    assert set(res.routes) == {"a", "b"}
+    assert pairwise_conflicts(res.routes) == []
+    assert res.routes["b"].arrival > res.routes["a"].departure + 20.0  # A passes node 2
+
+
+def test_conflict_checker_sees_a_conflict() -> None:
+    g = line_graph()
+    p = GroundPlanner(GroundNetwork(g), ROBOT)
+    r1 = p.plan(node(g, 0), node(g, 4), T0)
+    r2 = p.plan(node(g, 4), node(g, 0), T0)
+    assert pairwise_conflicts({"1": r1, "2": r2}, parking=False)
+    assert Voxel(23, 0, 0, 0) not in {v.voxel for v in r1.visits}
