@@ -212,5 +212,5 @@ class Position(Base):
     )
 
 
+import registry.road_models  # noqa: E402, F401  (the road graph joins Base.metadata)
 from registry import volume_models  # noqa: E402, F401  (the 4D tables join Base.metadata)
-from registry import road_models  # noqa: E402, F401  (the road graph joins Base.metadata)

@@ -60,7 +60,17 @@ def parse_length(text: str | None) -> float | None:
 
 
 def building_band(tags: dict[str, str]) -> tuple[float, float, str] | None:
-    """``(min_height, height, how)`` from OSM building tags; None when they make no sense."""
+    """``(min_height, height, how)`` from OSM building tags; None when they make no sense.
+
+    ``height``, else (``building:levels`` + ``roof:levels``) x ``STOREY_HEIGHT_M``, else
+    one storey above ``min_height`` when that is given (a raised part), else
+    ``DEFAULT_HEIGHT_M``. The bottom is ``min_height``, else ``building:min_level`` x
+    ``STOREY_HEIGHT_M``, else 0.
+    """
+    low = parse_length(tags.get("min_height"))
+    if low is None:
+        min_level = parse_length(tags.get("building:min_level"))
+        low = min_level * STOREY_HEIGHT_M if min_level is not None and min_level > 0 else 0.0
     height = parse_length(tags.get("height"))
     how = "height"
     if height is None:
@@ -68,12 +78,10 @@ def building_band(tags: dict[str, str]) -> tuple[float, float, str] | None:
         if levels is not None and levels > 0:
             roof = parse_length(tags.get("roof:levels")) or 0.0
             height, how = (levels + max(roof, 0.0)) * STOREY_HEIGHT_M, "levels"
+        elif low > 0:
+            height, how = low + STOREY_HEIGHT_M, "min_height"
         else:
             height, how = DEFAULT_HEIGHT_M, "default"
-    low = parse_length(tags.get("min_height"))
-    if low is None:
-        min_level = parse_length(tags.get("building:min_level"))
-        low = min_level * STOREY_HEIGHT_M if min_level is not None and min_level > 0 else 0.0
     if height <= 0 or low < 0 or height <= low:
         return None
     return low, height, how

@@ -120,7 +120,7 @@ def load_people(*, session: Session, now: datetime | None = None) -> Demo | None
         t0 = now + timedelta(hours=1 + k)
         vol = {
             "geometry": _polygon(bounds), "altitude_lower": low, "altitude_upper": low + 40.0,
-            "time_start": t0, "time_end": t0 + timedelta(minutes=30),
+            "zoom": 21, "time_start": t0, "time_end": t0 + timedelta(minutes=30),
         }  # fmt: skip
         vehicle = made["Demo Quad 1" if k == 0 else "Demo Quad 2"]
         res = reservations.create_reservation(

@@ -29,6 +29,7 @@ from registry.importers.graph import line_ids, node_ids
 from registry.importers.osm import Stretch
 from registry.road_models import ROAD_ZOOM
 from spatialid import SpatialIdError, geometry_to_voxels, voxel_height
+from spatialid.voxel import ALTITUDE_EXTENT_M
 
 BUILDING_ZOOM = 23
 """Default horizontal zoom of building footprints (about 4.8 m at the equator, 2.4 m at 60°N)."""
@@ -61,6 +62,8 @@ def building_boxes(b: Building, zoom: int, ground_m: float) -> tuple[np.ndarray,
     cells = geometry_to_voxels(b.footprint, zoom, alt_lower=0.0, alt_upper=0.5)
     rows = to_leaf(cells.boxes(), zoom) if zoom <= 25 else to_leaf(cells.to_zoom(25).boxes(), 25)
     low, high = ground_m + b.min_height_m, ground_m + b.height_m
+    if not -ALTITUDE_EXTENT_M <= low < high <= ALTITUDE_EXTENT_M:
+        raise SpatialIdError(f"band {low:g}..{high:g} m is outside the spatial ID range")
     rows[:, 4], rows[:, 5] = math.floor(low), math.ceil(high)
     vh = voxel_height(zoom)
     layers = math.ceil(high / vh) - math.floor(low / vh)
@@ -118,7 +121,8 @@ def write_buildings(
                 "ids": ids[i : i + CHUNK], "refs": [b.ref for b in chunk],
                 "names": [b.name for b in chunk],
                 "wkb": [shapely.to_wkb(b.footprint) for b in chunk],
-                "lo": [b.min_height_m for b in chunk], "hi": [b.height_m for b in chunk],
+                "lo": [float(b.min_height_m) for b in chunk],
+                "hi": [float(b.height_m) for b in chunk],
             },
         )  # fmt: skip
         tick(len(chunk))
