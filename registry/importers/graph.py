@@ -8,7 +8,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from spatialid import geometry_to_voxels, vectorized
+from spatialid import vectorized
+from spatialid.lines import traverse
+from spatialid.projection import alt_to_tile_f, lat_to_tile_y, lng_to_tile_x
 
 MODES = ("walk", "drive")
 
@@ -20,10 +22,11 @@ def node_ids(lngs: Any, lats: Any, altitude_m: float, zoom: int) -> list[str]:
 
 
 def line_ids(coords: list[tuple[float, float]], altitude_m: float, zoom: int) -> list[str]:
-    """Spatial IDs of the cells a polyline passes through at one altitude."""
-    line = {"type": "LineString", "coordinates": [(x, y, altitude_m) for x, y in coords]}
-    f, x, y = geometry_to_voxels(line, zoom).to_arrays()
-    return vectorized.format_ids(zoom, f, x, y)
+    """Spatial IDs of the cells a polyline passes through at one altitude (sorted)."""
+    c = np.asarray(coords, dtype=np.float64)
+    cells = traverse(np.column_stack([lng_to_tile_x(c[:, 0], zoom), lat_to_tile_y(c[:, 1], zoom)]))
+    f = int(np.floor(alt_to_tile_f(altitude_m, zoom)))
+    return vectorized.format_ids(zoom, f, cells[:, 0], cells[:, 1])
 
 
 def build_graph(
