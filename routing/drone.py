@@ -10,7 +10,11 @@ the grid optimum for comparison.
 The planning box is ``region`` when given (cached across queries while the occupancy's
 ``static_version`` is unchanged: the benchmark passes the whole city), else the tile box
 of origin and destination padded by ``pad_fraction`` of their span (at least
-``min_pad_tiles``). A route that would have to leave the box is reported as ``no_path``.
+``min_pad_tiles``). Inside the box the search keeps to a corridor around the straight
+line, ``max(corridor_min_m, corridor_fraction x distance)`` wide on each side, and asks the
+occupancy for the busy rows of that corridor only; when no route exists in it, once more
+in a corridor four times as wide. A route that would have to leave it (or the box) is
+reported as ``no_path``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ import numpy as np
 from routing.busy import BusyTable
 from routing.errors import NoRoute
 from routing.grid import Grid, build_grid
-from routing.motion import heuristic, moves
-from routing.occupancy import Occupancy, TileBox
+from routing.motion import Corridor, heuristic, in_corridor, moves
+from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route, Visit
 from routing.sipp import GridPath, search
 from routing.smooth import grid_polyline, polyline_free, smooth
@@ -56,6 +60,8 @@ class DronePlanner:
         max_expansions: int = 2_000_000,
         time_budget_s: float = 10.0,
         smoothing: bool = True,
+        corridor_min_m: float = 300.0,
+        corridor_fraction: float = 0.2,
         weight: float = DEFAULT_WEIGHT,
     ) -> None:
         self.occupancy = occupancy
@@ -67,6 +73,8 @@ class DronePlanner:
         self.max_expansions = max_expansions
         self.time_budget_s = time_budget_s
         self.smoothing = smoothing
+        self.corridor_min_m = corridor_min_m
+        self.corridor_fraction = corridor_fraction
         self.weight = weight
         self._grid: tuple[Hashable, Grid] | None = None
         h = 2.0**25 / (1 << zoom)
@@ -114,24 +122,46 @@ class DronePlanner:
             raise NoRoute("origin_blocked", f"the origin {a} is blocked (or too close)")
         if grid.is_blocked(b.f, b.x, b.y):
             raise NoRoute("destination_blocked", f"the destination {b} is blocked")
+        span = math.hypot(b.x - a.x, b.y - a.y)
+        width = max(self.corridor_min_m / grid.tile_m, self.corridor_fraction * span)
+        for attempt in range(2):
+            corridor = (a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5, width * 4**attempt)
+            try:
+                route = self._plan_in(grid, a, b, departure, corridor)
+                break
+            except NoRoute as exc:
+                if exc.reason != "no_path" or attempt == 1:
+                    raise
+        route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+        return route
+
+    def _plan_in(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
+                 corridor: Corridor) -> Route:
+        """One search inside ``corridor`` (busy rows fetched for the corridor only)."""
         buf = self.limits.safety_buffer_s
-        box = TileBox(grid.x0, grid.y0, grid.x0 + grid.nx, grid.y0 + grid.ny)
-        rows = self.occupancy.busy_in(z, box, departure - 2 * buf, math.inf)
+        ax, ay, bx, by, w = corridor
+        box = TileBox(
+            max(grid.x0, int(min(ax, bx) - w) - 1), max(grid.y0, int(min(ay, by) - w) - 1),
+            min(grid.x0 + grid.nx, int(max(ax, bx) + w) + 2),
+            min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2),
+        )
+        rows = self.occupancy.busy_in(self.zoom, box, departure - 2 * buf, math.inf)
+        near = in_corridor(rows.x, rows.y, (ax, ay, bx, by, w + 2.0))
+        rows = BusyArrays(rows.f[near], rows.x[near], rows.y[near], rows.start[near],
+                          rows.end[near])
         busy = BusyTable(grid, rows, departure, buf)
         goal = grid.key(b.f, b.x, b.y)
         try:
             path = search(
                 moves(grid, self.limits), grid.blocked, busy, grid.key(a.f, a.x, a.y), goal,
-                heuristic(grid, self.limits, goal, self.weight),
+                heuristic(grid, self.limits, goal, self.weight, corridor),
                 max_expansions=self.max_expansions, time_budget_s=self.time_budget_s,
             )
         except NoRoute as exc:
             if exc.reason == "no_path" and goal in busy.keys:
                 exc.message += "; the destination is busy for part of the time"
             raise
-        route = self._route(grid, busy, path, departure)
-        route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
-        return route
+        return self._route(grid, busy, path, departure)
 
     def _route(self, grid: Grid, busy: BusyTable, path: GridPath, t_ref: float) -> Route:
         points, times = grid_polyline(grid, path)

@@ -6,10 +6,13 @@ reserved up front, so nobody drives through a waiting robot) and stays parked at
 destination after arriving. A robot's
 parking at its destination is reserved once it is planned, so later robots avoid it.
 
-Repair: an earlier (higher-priority) route may pass a later robot's destination after
-that robot arrives there; the later robot blocks it. Such a lower-priority robot is
-re-planned to arrive only when its destination stays free (it waits or detours), in
-bounded rounds. Requests that cannot be served are reported with the ``NoRoute`` reason.
+Each robot is planned to arrive only when its destination stays free from then on
+(``park_first``), so it cannot block a route planned before it. Repair is the check
+behind that (and the whole mechanism with ``park_first=False``): when an earlier,
+higher-priority route passes a later robot's destination after that robot has arrived,
+the later robot blocks it and is re-planned to arrive only when its destination stays
+free (it waits or detours), in bounded rounds. Requests that cannot be served are
+reported with the ``NoRoute`` reason.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def plan_fleet(
     *,
     occupancy: MemoryOccupancy | None = None,
     repair_rounds: int = 3,
+    park_first: bool = True,
 ) -> FleetResult:
     """Plan every request (see the module docstring); ``occupancy`` is read and updated."""
     limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0,
@@ -83,7 +87,7 @@ def plan_fleet(
     result = FleetResult()
     rank = {r.id: i for i, r in enumerate(order)}
     for r in order:
-        _plan_one(planner, r, result, starts[r.id], park=False)
+        _plan_one(planner, r, result, starts[r.id], park=park_first)
     for _ in range(repair_rounds):
         bad = _blocking_goals(result, rank)
         if not bad:

@@ -15,6 +15,7 @@ nearest usable edge (a shapely ``STRtree``), entered at the projected point.
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,9 @@ class GroundNetwork:
             self.out.setdefault(u, []).append(e)
             self.edges.append(e)
         self.max_speed = max((e.speed for e in self.edges), default=1.0)
+        self.into: dict[Any, list[tuple[Any, float]]] = {}
+        for e in self.edges:
+            self.into.setdefault(e.v, []).append((e.u, e.seconds))
         self.tree = shapely.STRtree([shapely.LineString(e.pts) for e in self.edges])
 
     def make_edge(self, u: Any, v: Any, length_m: float, speed: float,
@@ -98,6 +102,29 @@ class GroundNetwork:
         i = int(self.tree.nearest(p))
         line = shapely.LineString(self.edges[i].pts)
         return self.edges[i], float(line.project(p, normalized=True))
+
+    def times_to(self, seeds: dict[Any, float]) -> dict[Any, float]:
+        """Free-flow seconds from every node to a target reached from ``seeds`` (node ->
+        seconds still to go): a backward Dijkstra, the ground search's exact static
+        heuristic (reservations only ever add waiting)."""
+        dist = dict(seeds)
+        heap = [(d, i, n) for i, (n, d) in enumerate(seeds.items())]
+        heapq.heapify(heap)
+        tie = len(heap)
+        done: set[Any] = set()
+        into = self.into
+        while heap:
+            d, _, n = heapq.heappop(heap)
+            if n in done:
+                continue
+            done.add(n)
+            for u, secs in into.get(n, ()):
+                nd = d + secs
+                if nd < dist.get(u, INF):
+                    dist[u] = nd
+                    tie += 1
+                    heapq.heappush(heap, (nd, tie, u))
+        return dist
 
     def reverse(self, e: Edge) -> Edge | None:
         """The edge ``e.v -> e.u`` if the network has it."""

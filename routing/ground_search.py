@@ -26,9 +26,13 @@ MAX_INTERVALS = 4
 def earliest_departure(table: IntervalTable, e: Edge, t: float, t_max: float) -> float | None:
     """Earliest ``t' >= t`` (``<= t_max``) at which every voxel of ``e`` is free while used."""
     secs = e.seconds
+    busy = table.busy
     for _ in range(1000):
         moved = False
         for k, a, b in zip(e.keys, e.fa, e.fb, strict=True):
+            lst = busy.get(k)
+            if not lst:
+                continue
             end = table.overlap_end(k, t + a * secs, t + b * secs)
             if end is not None:
                 t, moved = end - a * secs, True
@@ -87,26 +91,23 @@ class GroundPlanner:
                 extra[ORIGIN].append(net.make_edge(ORIGIN, DESTINATION, c.length_m * (dc - oc),
                                                    c.speed, np.array([start_pt, goal_pt])))
         skip = {id(ed), id(rd)}
-        pos = dict(net.pos)
-        pos[ORIGIN], pos[DESTINATION] = tuple(start_pt), tuple(goal_pt)
         k0 = extra[ORIGIN][0].keys[0]
         s0 = next(((s, e) for s, e in table.safe(k0) if s <= departure < e), None)
         if s0 is None:
             raise NoRoute("origin_blocked", "the origin is occupied at the departure time")
-        gx, gy = pos[DESTINATION]
-        scale = net.tile_m / net.max_speed
+        to_goal = net.times_to({n: min(e.seconds for e in es) for n, es in into.items()})
+        to_goal[ORIGIN] = to_goal[DESTINATION] = 0.0
 
         def h(n: Any) -> float:
-            x, y = pos[n]
-            return math.hypot(x - gx, y - gy) * scale
+            return to_goal.get(n, INF)
 
         tie = count()
         best: dict[tuple[Any, int], float] = {(ORIGIN, 0): departure}
         parent: dict[tuple[Any, int], tuple[tuple[Any, int], Edge, float]] = {}
-        heap = [(departure + h(ORIGIN), next(tie), (ORIGIN, 0), departure, s0[1])]
+        heap = [(departure, -departure, next(tie), (ORIGIN, 0), departure, s0[1])]
         expansions = 0
         while heap:
-            _, _, state, g, end = heappop(heap)
+            _, _, _, state, g, end = heappop(heap)
             if g > best[state]:
                 continue
             if state[0] == DESTINATION and (end == INF or not park):
@@ -139,10 +140,10 @@ class GroundPlanner:
                 return
             arrival = t + secs
             ns = (e.v, j)
-            if arrival < best.get(ns, INF):
+            if arrival < best.get(ns, INF) and h(e.v) < INF:
                 best[ns] = arrival
                 parent[ns] = (state, e, t)
-                heappush(heap, (arrival + h(e.v), next(tie), ns, arrival, safe[j][1]))
+                heappush(heap, (arrival + h(e.v), -arrival, next(tie), ns, arrival, safe[j][1]))
             tried += 1
             if j + 1 >= len(safe):
                 return

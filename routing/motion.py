@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from routing.grid import Grid
 from routing.vehicle import VehicleLimits
@@ -33,12 +36,29 @@ def moves(grid: Grid, limits: VehicleLimits) -> list[tuple[int, float]]:
     return sorted(out, key=lambda m: m[1])
 
 
+Corridor = tuple[float, float, float, float, float]
+"""``(ax, ay, bx, by, half_width)`` in tile units: the search stays within ``half_width``
+of the segment ``a -> b``."""
+
+
+def in_corridor(x: Any, y: Any, c: Corridor) -> Any:
+    """Whether tile centres ``(x, y)`` (scalars or arrays) are inside the corridor."""
+    ax, ay, bx, by, w = c
+    dx, dy = bx - ax, by - ay
+    n = dx * dx + dy * dy
+    t = np.clip(((x + 0.5 - ax) * dx + (y + 0.5 - ay) * dy) / n, 0.0, 1.0) if n else 0.0
+    ex, ey = x + 0.5 - ax - t * dx, y + 0.5 - ay - t * dy
+    return ex * ex + ey * ey <= w * w
+
+
 def heuristic(
-    grid: Grid, limits: VehicleLimits, goal: int, weight: float = 1.0
+    grid: Grid, limits: VehicleLimits, goal: int, weight: float = 1.0,
+    corridor: Corridor | None = None,
 ) -> Callable[[int], float]:
     """A consistent lower bound of the time to ``goal``; exact in free space when a
     vertical step is slower than a horizontal diagonal one (then each vertical step
-    carries a diagonal or straight horizontal step for free)."""
+    carries a diagonal or straight horizontal step for free). Voxels outside the
+    ``corridor`` get ``inf`` (the search never enters them)."""
     gf, gx, gy = grid.coords(goal)
     straight = grid.tile_m / limits.max_speed_mps
     diag = straight * math.sqrt(2.0)
@@ -48,10 +68,21 @@ def heuristic(
     nx, nxy = grid.nx, grid.nx * grid.ny
     x0, y0, f0 = grid.x0, grid.y0, grid.f0
     straight, diag, up, down = (weight * v for v in (straight, diag, up, down))
+    ax, ay, bx, by, w = corridor or (0.0, 0.0, 0.0, 0.0, math.inf)
+    cdx, cdy = bx - ax, by - ay
+    cn = cdx * cdx + cdy * cdy or 1.0
+    w2 = w * w
 
     def h(key: int) -> float:
         f, rem = divmod(key, nxy)
         y, x = divmod(rem, nx)
+        if corridor is not None:
+            px, py = x + x0 + 0.5 - ax, y + y0 + 0.5 - ay
+            t = (px * cdx + py * cdy) / cn
+            t = 0.0 if t < 0.0 else 1.0 if t > 1.0 else t
+            px, py = px - t * cdx, py - t * cdy
+            if px * px + py * py > w2:
+                return math.inf
         a = abs(gx - x - x0)
         b = abs(gy - y - y0)
         k = gf - f - f0

@@ -61,13 +61,15 @@ def search(
     heap: list[tuple[float, float, int, float]] = [(t0 + hcache[start], -t0, s0, end0)]
     busy_keys = busy.keys
     safe = busy.safe
+    closed: set[int] = set()  # no re-expansion: keeps weighted A*'s bound, saves work
     deadline = time.perf_counter() + time_budget_s
     expansions = 0
     while heap:
         _, ng, state, end = heappop(heap)
         g = -ng
-        if g > best[state]:
+        if g > best[state] or state in closed:
             continue
+        closed.add(state)
         key = state >> SHIFT
         if key == goal:
             return _path(state, best, parent, moves, expansions)
@@ -99,7 +101,8 @@ def search(
                         h = hcache.get(nk)
                         if h is None:
                             h = hcache[nk] = heuristic(nk)
-                        heappush(heap, (a + h, -a, ns, e))
+                        if h < INF:
+                            heappush(heap, (a + h, -a, ns, e))
             else:
                 ns = nk << SHIFT
                 if a < best.get(ns, INF):
@@ -108,7 +111,8 @@ def search(
                     h = hcache.get(nk)
                     if h is None:
                         h = hcache[nk] = heuristic(nk)
-                    heappush(heap, (a + h, -a, ns, INF))
+                    if h < INF:
+                        heappush(heap, (a + h, -a, ns, INF))
     raise NoRoute("no_path", f"no route inside the planning box ({expansions} expansions)")
 
 

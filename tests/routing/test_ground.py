@@ -140,7 +140,8 @@ def test_repair_replans_a_lower_priority_robot_parked_in_the_way() -> None:
     g.add_edge(2, 5, length_m=20.0, speed_mps=2.0)
     a = FleetRequest("a", node(g, 0), node(g, 4), T0 + 30.0, priority=90)
     b = FleetRequest("b", node(g, 5), node(g, 2), T0, priority=0)
-    res = plan_fleet(GroundNetwork(g), [a, b], ROBOT)
+    assert plan_fleet(GroundNetwork(g), [a, b], ROBOT).repaired == []  # parks-aware at once
+    res = plan_fleet(GroundNetwork(g), [a, b], ROBOT, park_first=False)
     assert res.repaired == ["b"]
     assert set(res.routes) == {"a", "b"}
     assert pairwise_conflicts(res.routes) == []
