@@ -9,6 +9,7 @@ rounded up to its z25 ancestor, which is conservative (it reserves at least as m
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,13 +31,37 @@ from spatialid import (
     geometry_to_voxels,
     parse,
 )
+from spatialid.vectorized import validate as validate_arrays
 
 IntArray = np.ndarray
 Window = tuple[datetime, datetime]
 
 
-def parse_ids(ids: Sequence[str], *, field: str) -> dict[Window | None, list[Voxel]]:
-    """Group IDs by their own time window (spatio-temporal IDs) or None (plain IDs)."""
+_PLAIN = re.compile(r"(?:-?[0-9]{1,18}/-?[0-9]{1,18}/-?[0-9]{1,18}/-?[0-9]{1,18}\n)*", re.ASCII)
+"""Lines of plain ``z/f/x/y`` IDs, each part a short ASCII integer (the vectorised path)."""
+
+
+def _plain_ids(ids: Sequence[str]) -> IntArray | None:
+    """``(n, 4)`` rows of plain, in-range ``z/f/x/y`` IDs, or None to take the scalar path."""
+    if not all(type(t) is str for t in ids):
+        return None
+    joined = "\n".join(ids) + "\n"
+    if not _PLAIN.fullmatch(joined):
+        return None
+    values = np.array(joined.replace("/", " ").split(), np.int64).reshape(-1, 4)
+    try:
+        z, f, x, y = validate_arrays(values[:, 0], values[:, 1], values[:, 2], values[:, 3])
+    except SpatialIdError:
+        return None  # the scalar path names the first bad ID and part
+    return np.column_stack([z, f, x, y])
+
+
+def parse_ids(ids: Sequence[str], *, field: str) -> dict[Window | None, IntArray]:
+    """Group IDs as ``(n, 4)`` rows ``(z, f, x, y)`` by their own time window
+    (spatio-temporal IDs) or None (plain IDs); plain lists are parsed in numpy."""
+    plain = _plain_ids(ids)
+    if plain is not None:
+        return {None: plain} if len(plain) else {}
     groups: dict[Window | None, list[Voxel]] = defaultdict(list)
     for k, text in enumerate(ids):
         try:
@@ -49,7 +74,9 @@ def parse_ids(ids: Sequence[str], *, field: str) -> dict[Window | None, list[Vox
             groups[None].extend(extended_to_voxels(v))
         else:
             groups[None].append(v)
-    return dict(groups)
+    return {
+        w: np.array([tuple(v) for v in vs], np.int64).reshape(-1, 4) for w, vs in groups.items()
+    }
 
 
 def to_leaf(rows: IntArray, z: int) -> IntArray:
@@ -66,9 +93,13 @@ def _isin_rows(a: IntArray, b: IntArray) -> np.ndarray:
     return np.isin(inv[: len(a)], inv[len(a) :])
 
 
-def voxels_to_boxes(voxels: Sequence[Voxel]) -> tuple[IntArray, int]:
-    """Merged leaf boxes of mixed-zoom voxels (disjoint) and the finest zoom (<= 25)."""
-    arr = np.array([tuple(v) for v in voxels], np.int64).reshape(-1, 4)
+def voxels_to_boxes(voxels: IntArray | Sequence[Voxel]) -> tuple[IntArray, int]:
+    """Merged leaf boxes of mixed-zoom voxels (rows ``z, f, x, y``; disjoint) and the finest
+    zoom (<= 25)."""
+    if isinstance(voxels, np.ndarray):
+        arr = voxels.astype(np.int64, copy=True).reshape(-1, 4)
+    else:
+        arr = np.array([tuple(v) for v in voxels], np.int64).reshape(-1, 4)
     k = np.maximum(arr[:, 0] - LEAF_ZOOM, 0)
     arr[:, 0] -= k
     arr[:, 1:] >>= k[:, None]
