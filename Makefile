@@ -9,14 +9,14 @@ PORT ?= 8000
 # The database: KUKAN_DATABASE_URL when set, else the private cluster under .data/pg.
 DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test lint venv db db-stop bench clean
+.PHONY: run test lint venv db db-stop browser bench clean
 
 run: venv db
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan demo load --if-empty
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan serve --host $(HOST) --port $(PORT)
 
-test: venv db
+test: venv db browser
 	KUKAN_DATABASE_URL="$(DB_URL)" $(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory lint
 
@@ -34,6 +34,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
+
+# Headless Chromium for the web map's end-to-end test (Debian's package; Playwright drives it).
+browser:
+	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "the browser tests need Chromium: install it (Debian: sudo apt-get install chromium)"; exit 1; fi; }
 
 db:
 	@if [ -z "$(KUKAN_DATABASE_URL)" ]; then scripts/devdb.sh start; fi
