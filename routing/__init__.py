@@ -1,1 +1,38 @@
-"""Conflict-free 4D route planning over an occupancy view (imports spatialid only)."""
+"""Conflict-free 4D route planning over an occupancy view (imports spatialid only).
+
+Times are float unix seconds (UTC) throughout; routes serialise them as RFC 3339.
+"""
+
+from routing.drone import DEFAULT_WEIGHT, DronePlanner
+from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
+from routing.fleet import FleetRequest, FleetResult, plan_fleet
+from routing.ground import GroundNetwork
+from routing.ground_search import GroundPlanner
+from routing.intervals import IntervalTable
+from routing.occupancy import BusyArrays, MemoryOccupancy, Occupancy, TileBox
+from routing.route import Route, Visit
+from routing.validate import check_route, validate_route
+from routing.vehicle import VehicleLimits
+
+__all__ = [
+    "DEFAULT_WEIGHT",
+    "BusyArrays",
+    "DronePlanner",
+    "FleetRequest",
+    "FleetResult",
+    "GroundNetwork",
+    "GroundPlanner",
+    "IntervalTable",
+    "MemoryOccupancy",
+    "NoRoute",
+    "Occupancy",
+    "Route",
+    "RoutingError",
+    "SearchBudgetExceeded",
+    "TileBox",
+    "VehicleLimits",
+    "Visit",
+    "check_route",
+    "plan_fleet",
+    "validate_route",
+]

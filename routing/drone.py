@@ -28,7 +28,7 @@ import numpy as np
 from routing.busy import BusyTable
 from routing.errors import NoRoute
 from routing.grid import Grid, build_grid
-from routing.motion import Corridor, heuristic, in_corridor, moves
+from routing.motion import Corridor, deferral, heuristic, in_corridor, moves
 from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route, Visit
 from routing.sipp import GridPath, search
@@ -156,6 +156,7 @@ class DronePlanner:
                 moves(grid, self.limits), grid.blocked, busy, grid.key(a.f, a.x, a.y), goal,
                 heuristic(grid, self.limits, goal, self.weight, corridor),
                 max_expansions=self.max_expansions, time_budget_s=self.time_budget_s,
+                deferral=deferral(grid, self.limits, self.weight),
             )
         except NoRoute as exc:
             if exc.reason == "no_path" and goal in busy.keys:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from routing.grid import Grid
+from routing.sipp import Deferral
 from routing.vehicle import VehicleLimits
 
 
@@ -49,6 +50,28 @@ def in_corridor(x: Any, y: Any, c: Corridor) -> Any:
     t = np.clip(((x + 0.5 - ax) * dx + (y + 0.5 - ay) * dy) / n, 0.0, 1.0) if n else 0.0
     ex, ey = x + 0.5 - ax - t * dx, y + 0.5 - ay - t * dy
     return ex * ex + ey * ey <= w * w
+
+
+def deferral(grid: Grid, limits: VehicleLimits, weight: float = 1.0) -> Deferral | None:
+    """Split moves for partial expansion in the goal's layer (see :func:`search`), with
+    ``bound = min(up + w*down, down + w*up) - w*diag``: a vertical move from the goal's
+    layer costs at least one vertical step and adds the step back to the heuristic, minus
+    the diagonal it may carry. None when vertical steps are not the slower ones."""
+    straight = grid.tile_m / limits.max_speed_mps
+    diag = straight * math.sqrt(2.0)
+    up = grid.height_m / limits.climb_rate_mps
+    down = grid.height_m / limits.descent_rate_mps
+    if min(up, down) < diag:
+        return None
+    bound = min(up + weight * down, down + weight * up) - weight * diag
+    if bound <= 0:
+        return None
+    table = dict(moves(grid, limits))
+    flat = sorted(((off, table[off]) for off, df, _, _ in grid.offsets() if df == 0),
+                  key=lambda m: m[1])
+    vertical = sorted(((off, table[off]) for off, df, _, _ in grid.offsets() if df != 0),
+                      key=lambda m: m[1])
+    return Deferral(flat, vertical, grid.nx * grid.ny, bound * (1.0 - 1e-9))
 
 
 def heuristic(

@@ -24,6 +24,15 @@ SHIFT = 12
 MASK = (1 << SHIFT) - 1
 
 
+class Deferral(NamedTuple):
+    """Horizontal and vertical moves, voxels per layer, and the ``f`` bound of a deferral."""
+
+    flat: list[tuple[int, float]]
+    vertical: list[tuple[int, float]]
+    layer: int
+    bound: float
+
+
 class GridPath(NamedTuple):
     """A found path: keys, arrival times and the departure time of the move into each."""
 
@@ -44,8 +53,15 @@ def search(
     t0: float = 0.0,
     max_expansions: int = 2_000_000,
     time_budget_s: float = 10.0,
+    deferral: Deferral | None = None,
 ) -> GridPath:
-    """Earliest-arrival SIPP from ``start`` (at ``t0``) to ``goal``; raises ``NoRoute``."""
+    """Earliest-arrival SIPP from ``start`` (at ``t0``) to ``goal``; raises ``NoRoute``.
+
+    With ``deferral``, a voxel in the goal's layer first gets only its horizontal moves;
+    its vertical ones are generated when the open list reaches ``f + bound`` (partial
+    expansion: ``bound`` is a lower bound of how much any vertical move raises ``f``, so
+    the order of expansions, and the result, are those of the full search).
+    """
     j0 = -1
     end0 = INF
     for j, (s, e) in enumerate(busy.safe(start)):
@@ -62,25 +78,39 @@ def search(
     busy_keys = busy.keys
     safe = busy.safe
     closed: set[int] = set()  # no re-expansion: keeps weighted A*'s bound, saves work
+    flat, vertical, layer, defer_bound = deferral or ([], [], 1, 0.0)
+    goal_layer = goal // layer
     deadline = time.perf_counter() + time_budget_s
     expansions = 0
     while heap:
-        _, ng, state, end = heappop(heap)
+        fval, ng, state, end = heappop(heap)
         g = -ng
-        if g > best[state] or state in closed:
-            continue
-        closed.add(state)
-        key = state >> SHIFT
-        if key == goal:
-            return _path(state, best, parent, moves, expansions)
-        expansions += 1
-        if not expansions & 1023 and (
-            expansions > max_expansions or time.perf_counter() > deadline
-        ):
-            raise SearchBudgetExceeded(
-                f"search stopped after {expansions} expansions", expansions=expansions
-            )
-        for off, dt in moves:
+        if state < 0:  # the deferred vertical moves of ~state
+            state = ~state
+            if g != best[state]:
+                continue
+            key = state >> SHIFT
+            mv = vertical
+        else:
+            if g > best[state] or state in closed:
+                continue
+            closed.add(state)
+            key = state >> SHIFT
+            if key == goal:
+                return _path(state, best, parent, moves, expansions)
+            expansions += 1
+            if not expansions & 1023 and (
+                expansions > max_expansions or time.perf_counter() > deadline
+            ):
+                raise SearchBudgetExceeded(
+                    f"search stopped after {expansions} expansions", expansions=expansions
+                )
+            if defer_bound and key // layer == goal_layer:
+                mv = flat
+                heappush(heap, (fval + defer_bound, ng, ~state, end))
+            else:
+                mv = moves
+        for off, dt in mv:
             nk = key + off
             if blocked[nk]:
                 continue
