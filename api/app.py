@@ -20,6 +20,7 @@ from api.routers import (
     tiles,
     vehicles,
 )
+from api.routers import map as webmap
 from api.settings import Settings
 from registry.db import make_engine, make_sessionmaker
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_url,
             pool_size=settings.db_pool_size,
             connect_timeout=settings.db_connect_timeout_s,
+            pre_ping=False,  # see make_engine: recovery after a restart costs one 503
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(obstacles.router)
     app.include_router(occupancy.router)
     app.include_router(tiles.router)
+    webmap.install(app)
     return app
 
 

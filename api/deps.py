@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.settings import Settings
 from registry.db import session_scope
 from registry.errors import Unauthenticated
 from registry.models import Principal
 from registry.principals import authenticate
+
+T = TypeVar("T")
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `kukan keys create`.")
 
@@ -24,8 +27,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was built with."""
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was built with (async: no thread-pool hand-off)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -43,3 +46,29 @@ def get_principal(session: SessionDep, credentials: Credentials) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_token(credentials: Credentials) -> str:
+    """The bearer token (401 when missing); checked against the database by ``in_transaction``."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("a bearer token is required (Authorization: Bearer <token>)")
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(get_token)]
+
+
+async def in_transaction(
+    request: Request, token: str, work: Callable[[Session, Principal], T]
+) -> T:
+    """Authenticate and run ``work`` in one transaction, in one thread-pool hand-off.
+
+    The hot endpoints use this instead of ``SessionDep`` and ``PrincipalDep`` (each a hand-off
+    of its own); the transaction is committed before the response is built.
+    """
+
+    def run() -> T:
+        with session_scope(request.app.state.sessionmaker) as session:
+            return work(session, authenticate(session=session, token=token))
+
+    return await run_in_threadpool(run)

@@ -9,11 +9,19 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, pool_size: int = 10, connect_timeout: int = 3) -> Engine:
-    """Create an engine that pings connections before use and fails fast when the DB is down."""
+def make_engine(
+    url: str, *, pool_size: int = 10, connect_timeout: int = 3, pre_ping: bool = True
+) -> Engine:
+    """Create an engine that fails fast when the DB is down.
+
+    With ``pre_ping`` every checkout costs a round trip to test the connection. Without it
+    (the API server) a connection broken by a database restart fails its request once
+    (503 with Retry-After); SQLAlchemy then sees a disconnect and invalidates the whole
+    pool, so the following requests reconnect.
+    """
     return create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=5,

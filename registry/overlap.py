@@ -64,6 +64,46 @@ def insert_reservation_boxes(
     )
 
 
+_VOLUMES = """jsonb_array_elements(CAST(:docs AS jsonb)) WITH ORDINALITY AS d(doc, n)"""
+INSERT_RESERVATION_SQL = f"""WITH r AS (
+    INSERT INTO reservations (id, principal_id, operator_id, vehicle_id, priority, state,
+        version, needs_replan, time_start, time_end, geometry, idempotency_key, request_hash)
+    VALUES (:rid, :pid, :oid, :vid, :priority, 'accepted', 1, false, :start, :end,
+        ST_GeomFromWKB(:wkb, 4326), :ikey, :digest)
+    RETURNING created_at, updated_at
+), v AS (
+    INSERT INTO reservation_volumes (reservation_id, ordinal, time_start, time_end, zoom,
+        spatial_ids, geometry, altitude_lower_m, altitude_upper_m)
+    SELECT :rid, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
+        (d.doc->>'time_end')::timestamptz, (d.doc->>'zoom')::int,
+        CASE WHEN jsonb_typeof(d.doc->'spatial_ids') = 'array' THEN ARRAY(
+            SELECT e.t FROM jsonb_array_elements_text(d.doc->'spatial_ids')
+                WITH ORDINALITY AS e(t, k) ORDER BY e.k) END,
+        nullif(d.doc->'geometry', 'null'::jsonb),
+        (d.doc->>'altitude_lower_m')::float8, (d.doc->>'altitude_upper_m')::float8
+    FROM {_VOLUMES}
+), b AS (
+    INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
+    SELECT :rid, int4range(m.x0, m.x1), int4range(m.y0, m.y1),
+        int4range(m.f0, m.f1), tstzrange(m.t0, m.t1), :priority FROM {_PROBES}
+)
+SELECT created_at, updated_at FROM r"""
+"""The reservation row, its volumes (a JSON array) and its boxes in one statement.
+
+Foreign keys are checked at the end of the statement, when the reservation row exists;
+the exclusion constraint judges the boxes as always."""
+
+
+def insert_reservation(
+    *, session: Session, values: dict[str, Any], volumes_json: str, probe: Probe
+) -> tuple[datetime, datetime]:
+    """Insert a reservation with its volumes and boxes in one round trip; its timestamps."""
+    row = session.execute(
+        text(INSERT_RESERVATION_SQL), {**probe.params(), **values, "docs": volumes_json}
+    ).one()
+    return row[0], row[1]
+
+
 def insert_blocker_boxes(
     *, session: Session, column: str, owner_id: uuid.UUID, probe: Probe
 ) -> None:

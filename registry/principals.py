@@ -69,15 +69,20 @@ def authenticate(*, session: Session, token: str) -> Principal:
     """Return the principal owning an active ``token``; raise Unauthenticated otherwise."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         raise Unauthenticated("the bearer token is malformed")
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(token)))
-    if key is None:
+    row = session.execute(
+        select(Principal, ApiKey.id, ApiKey.revoked_at, ApiKey.last_used_at)
+        .join(ApiKey, ApiKey.principal_id == Principal.id)
+        .where(ApiKey.key_hash == hash_token(token))
+    ).first()  # one indexed lookup (key_hash is unique); nothing is cached across requests
+    if row is None:
         raise Unauthenticated("the bearer token is unknown")
-    if key.revoked_at is not None or key.principal.revoked_at is not None:
+    principal, key_id, key_revoked_at, last_used_at = row
+    if key_revoked_at is not None or principal.revoked_at is not None:
         raise Unauthenticated("the bearer token has been revoked")
     now = datetime.now(UTC)
-    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
-        key.last_used_at = now
-    return key.principal
+    if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
+        session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+    return principal
 
 
 def revoke_principal(*, session: Session, principal_id: uuid.UUID) -> Principal:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registry import overlap
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -48,6 +49,8 @@ class Created:
     preempted_ids: list[uuid.UUID] = field(default_factory=list)
     preempted_count: int = 0
     replayed: bool = False
+    volumes: list[dict[str, Any]] | None = None
+    """The stored volume rows when just created (saves reading them back)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ def _visible(query: Any, actor: Principal | None) -> Any:
     if actor.operator_id is None:
         return query.where(Reservation.principal_id == actor.id)
     return query.where(Reservation.operator_id == actor.operator_id)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a volume")
 
 
 def _request_hash(vehicle_id: uuid.UUID | None, priority: int, volumes: Any) -> str:
@@ -156,6 +165,7 @@ def create_reservation(
         raise reservation_conflicts(session=session, built=built, min_priority=priority)
     mine, count = _preempt(session, actor, sorted(owners)) if owners else ([], 0)
     res = Reservation(
+        id=uuid.uuid4(),
         principal_id=actor.id,
         operator_id=actor.operator_id,
         vehicle_id=vehicle_id,
@@ -169,25 +179,36 @@ def create_reservation(
         idempotency_key=idempotency_key,
         request_hash=digest,
     )
-    session.add(res)
-    session.flush()
-    for row in built.rows:
-        row.reservation_id = res.id
-    session.add_all(built.rows)
+    values = {
+        "rid": res.id,
+        "pid": res.principal_id,
+        "oid": res.operator_id,
+        "vid": vehicle_id,
+        "priority": priority,
+        "start": built.start,
+        "end": built.end,
+        "wkb": shapely.to_wkb(built.footprint),
+        "ikey": idempotency_key,
+        "digest": digest,
+    }
     try:
-        with session.begin_nested():
-            overlap.insert_reservation_boxes(
-                session=session, reservation_id=res.id, probe=built.probe, priority=priority
+        with session.begin_nested():  # a lost race leaves the transaction usable for the 409
+            res.created_at, res.updated_at = overlap.insert_reservation(
+                session=session,
+                values=values,
+                volumes_json=json.dumps(built.rows, default=_iso),
+                probe=built.probe,
             )
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) != "23P01":
             raise
         raise reservation_conflicts(session=session, built=built, min_priority=0) from None
+    make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
+    session.add(res)
     hits = overlap.blocker_hits(session=session, reservation_id=res.id)
     if hits:
         raise blocker_conflicts(session=session, hits=hits, zoom=max(built.zooms))
-    session.flush()
-    return Created(res, mine, count)
+    return Created(res, mine, count, volumes=built.rows)
 
 
 def get_reservation(

@@ -19,7 +19,7 @@ from registry.boxes import (
 )
 from registry.errors import InvalidInput
 from registry.overlap import Probe
-from registry.volume_models import LEAF_ZOOM, ReservationVolume
+from registry.volume_models import LEAF_ZOOM
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class Built:
 
     probe: Probe
     zooms: list[int]
-    rows: list[ReservationVolume]
+    rows: list[dict[str, Any]]
+    """The ``reservation_volumes`` column values of each volume, in order."""
     start: datetime
     end: datetime
     footprint: MultiPolygon
@@ -107,9 +108,9 @@ def _geometry_piece(
     return Piece(k, rows, start, end, min(zoom, LEAF_ZOOM)), count
 
 
-def _stored(vol: Mapping[str, Any], k: int, pieces: list[Piece]) -> ReservationVolume:
+def _stored(vol: Mapping[str, Any], k: int, pieces: list[Piece]) -> dict[str, Any]:
     mine = [p for p in pieces if p.index == k]
-    return ReservationVolume(
+    return dict(
         ordinal=k,
         time_start=min(p.start for p in mine),
         time_end=max(p.end for p in mine),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from geoalchemy2.shape import to_shape
 from pydantic import AwareDatetime
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.reservation_schemas import (
     Preempted,
     ReservationCreate,
@@ -24,6 +24,7 @@ from api.reservation_schemas import (
 from api.schemas import problem_responses
 from registry import reservations
 from registry.errors import InvalidInput
+from registry.models import Principal
 from registry.volume_models import Reservation
 
 router = APIRouter(
@@ -34,10 +35,17 @@ router = APIRouter(
 
 
 def reservation_out(
-    session: Session, res: Reservation, preempted: Preempted | None = None
+    session: Session,
+    res: Reservation,
+    preempted: Preempted | None = None,
+    volumes: list[dict[str, Any]] | None = None,
 ) -> ReservationOut:
-    """The response body of a reservation with its volumes."""
-    vols = reservations.volumes_of(session=session, reservation_id=res.id)
+    """The response body of a reservation with its volumes (read back unless given)."""
+    vols = (
+        volumes
+        if volumes is not None
+        else reservations.volumes_of(session=session, reservation_id=res.id)
+    )
     return ReservationOut(
         id=res.id,
         principal_id=res.principal_id,
@@ -58,10 +66,10 @@ def reservation_out(
 
 
 @router.post("", status_code=201, response_model=ReservationOut)
-def create_reservation(
+async def create_reservation(
     body: ReservationCreate,
-    session: SessionDep,
-    me: PrincipalDep,
+    request: Request,
+    token: TokenDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReservationOut:
@@ -71,18 +79,24 @@ def create_reservation(
     transaction. The same `Idempotency-Key` and body returns the first result again.
     """
     volumes = [v.model_dump(exclude={"altitude_datum"}) for v in body.volumes]
-    made = reservations.create_reservation(
-        session=session,
-        actor=me,
-        volumes=volumes,
-        priority=body.priority,
-        vehicle_id=body.vehicle_id,
-        idempotency_key=idempotency_key,
-        max_duration_s=settings.reservation_max_duration_s,
-        max_voxels=settings.reservation_max_voxels,
-    )
-    preempted = Preempted(count=made.preempted_count, ids=made.preempted_ids)
-    return reservation_out(session, made.reservation, None if made.replayed else preempted)
+
+    def work(session: Session, me: Principal) -> ReservationOut:
+        made = reservations.create_reservation(
+            session=session,
+            actor=me,
+            volumes=volumes,
+            priority=body.priority,
+            vehicle_id=body.vehicle_id,
+            idempotency_key=idempotency_key,
+            max_duration_s=settings.reservation_max_duration_s,
+            max_voxels=settings.reservation_max_voxels,
+        )
+        preempted = Preempted(count=made.preempted_count, ids=made.preempted_ids)
+        return reservation_out(
+            session, made.reservation, None if made.replayed else preempted, made.volumes
+        )
+
+    return await in_transaction(request, token, work)
 
 
 @router.get("", response_model=ReservationPage)
