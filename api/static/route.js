@@ -1,0 +1,123 @@
+// The route panel: pick a vehicle, click origin and destination, POST /v1/routes, draw it in 3D.
+import { api, getKey } from './api.js';
+import { escape } from './inspect.js';
+import { voxelFeature } from './spatialid.js';
+
+const MAX_VOXELS = 20000;
+const $ = (id) => document.getElementById(id);
+
+function fmtTime(iso) {
+  return iso ? new Date(iso).toISOString().replace('.000Z', 'Z') : '';
+}
+
+// GeoJSON of a route answer: one voxel polygon per spatial ID and the line itself.
+export function routeFeatures(route) {
+  const ids = (route.spatial_ids || []).slice(0, MAX_VOXELS);
+  const voxels = ids.map((s, i) => voxelFeature(typeof s === 'string' ? s : s.id, {
+    order: ids.length > 1 ? i / (ids.length - 1) : 0,
+    kind: 'route', time_start: s.time_start, time_end: s.time_end,
+  }));
+  const line = route.geometry ? [{ type: 'Feature', geometry: route.geometry, properties: { kind: 'route-line' } }] : [];
+  return { type: 'FeatureCollection', features: [...voxels, ...line] };
+}
+
+function summary(body, route) {
+  const times = route.times || route.properties?.times || [];
+  const coords = route.geometry?.coordinates || [];
+  const rows = coords.slice(0, 12).map((c, i) =>
+    `<tr><td>${c[2]?.toFixed?.(0) ?? ''} m</td><td>${escape(fmtTime(times[i]))}</td></tr>`).join('');
+  const reservation = body.reservation?.id || body.reservation_id;
+  return `<table>
+    <tr><th>length</th><td>${Number(route.length_m ?? 0).toFixed(0)} m</td></tr>
+    <tr><th>departure</th><td>${escape(fmtTime(route.departure))}</td></tr>
+    <tr><th>arrival</th><td>${escape(fmtTime(route.arrival))}</td></tr>
+    <tr><th>voxels</th><td>${(route.spatial_ids || []).length}</td></tr>
+    ${reservation ? `<tr><th>reserved</th><td>${escape(reservation)}</td></tr>` : ''}
+  </table>
+  <h4>Vertices (altitude, time)</h4><table class="times">${rows}</table>
+  ${coords.length > 12 ? `<p class="muted">… ${coords.length - 12} more</p>` : ''}`;
+}
+
+export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refreshTiles }) {
+  const points = [];
+  const markers = [];
+  const out = $('route-out');
+  const vehicle = $('route-vehicle');
+
+  async function loadVehicles() {
+    if (!getKey()) return;
+    try {
+      const page = await api('/v1/vehicles', { params: { limit: 100 } });
+      vehicle.innerHTML = page.items.map((v) =>
+        `<option value="${v.id}" data-kind="${v.kind}">${escape(v.name)} (${v.kind})</option>`).join('');
+      vehicle.dispatchEvent(new Event('change'));
+    } catch (err) {
+      out.textContent = `Vehicles: ${err.message}`;
+    }
+  }
+
+  vehicle.addEventListener('change', () => {
+    const kind = vehicle.selectedOptions[0]?.dataset.kind;
+    const alt = kind === 'drone' ? 60 : 0;
+    $('route-alt-origin').value = alt;
+    $('route-alt-destination').value = alt;
+  });
+
+  $('route-pick').addEventListener('click', () => {
+    points.length = 0;
+    markers.splice(0).forEach((m) => m.remove());
+    setMode('route');
+    out.textContent = 'Click the origin on the map.';
+  });
+
+  map.on('click', (e) => {
+    if ($('app').dataset.mode !== 'route' || points.length >= 2) return;
+    points.push(e.lngLat);
+    const color = points.length === 1 ? '#1e9e4a' : '#c0392b';
+    markers.push(new maplibregl.Marker({ color }).setLngLat(e.lngLat).addTo(map));
+    if (points.length === 1) out.textContent = 'Now click the destination.';
+    else {
+      out.textContent = 'Origin and destination set: request the route.';
+      setMode('inspect');
+    }
+    $('route-go').disabled = points.length < 2;
+  });
+
+  $('route-go').addEventListener('click', async () => {
+    if (points.length < 2) return;
+    const alt = (id) => Number($(id).value) || 0;
+    const departure = new Date(Math.max(getTime().getTime(), Date.now() + 60_000));
+    const body = {
+      vehicle_id: vehicle.value,
+      origin: { lng: points[0].lng, lat: points[0].lat, alt: alt('route-alt-origin') },
+      destination: { lng: points[1].lng, lat: points[1].lat, alt: alt('route-alt-destination') },
+      departure_time: departure.toISOString(),
+      reserve: $('route-reserve').checked,
+    };
+    if ($('route-zoom').value) body.zoom = Number($('route-zoom').value);
+    out.textContent = 'Planning…';
+    try {
+      const answer = await api('/v1/routes', { method: 'POST', body });
+      const route = answer.route || answer;
+      const data = routeFeatures(route);
+      map.getSource('route').setData(data);
+      $('route-panel').dataset.routeFeatures = String(data.features.length);
+      out.innerHTML = summary(answer, route);
+      if (route.departure) setTime(new Date(route.departure));
+      if (body.reserve) refreshTiles();
+    } catch (err) {
+      out.textContent = `No route: ${err.message}`;
+    }
+  });
+
+  $('route-clear').addEventListener('click', () => {
+    points.length = 0;
+    markers.splice(0).forEach((m) => m.remove());
+    map.getSource('route').setData({ type: 'FeatureCollection', features: [] });
+    $('route-panel').dataset.routeFeatures = '0';
+    $('route-go').disabled = true;
+    out.textContent = '';
+  });
+
+  loadVehicles();
+}
