@@ -226,10 +226,18 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
 
 
-def serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    """Start the 2-worker server and wait for /health."""
+def serve(url: str, port: int, server: str) -> subprocess.Popen[bytes]:
+    """Start the 2-worker server and wait for /health.
+
+    ``reuseport`` (default): ``python -m api.serve``, two uvicorn processes each on its own
+    SO_REUSEPORT socket, so the kernel spreads the 16 keep-alive connections over both.
+    ``shared``: ``uvicorn --workers 2`` (one shared socket; one worker may take them all).
+    """
     env = {**os.environ, "KUKAN_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env"]
+    if server == "shared":
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env"]
+    else:
+        cmd = [sys.executable, "-m", "api.serve"]
     cmd += ["--workers", "2", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(200):
@@ -252,6 +260,7 @@ def main() -> None:
     ap.add_argument("--active", type=int, default=10_000, help="active reservations to hold")
     ap.add_argument("--queries", type=int, default=200, help="occupancy queries per role")
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--server", choices=("reuseport", "shared"), default="reuseport")
     args = ap.parse_args()
     url = base_url()
     recreate(url)
@@ -260,7 +269,7 @@ def main() -> None:
     tokens, town, actor = make_keys(sessions, args.clients)
     t0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     base = f"http://127.0.0.1:{args.port}"
-    proc = serve(url, args.port)
+    proc = serve(url, args.port, args.server)
     try:
         lat, statuses, wall = asyncio.run(
             post_load(base, tokens, args.requests, t0, args.conflicts)
