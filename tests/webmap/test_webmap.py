@@ -57,6 +57,7 @@ class Watch:
 
     errors: list[str] = field(default_factory=list)
     tiles: dict[str, list[int]] = field(default_factory=dict)
+    tile_urls: list[str] = field(default_factory=list)
 
     def attach(self, page: Any) -> None:
         """Listen to the page's console, exceptions and responses."""
@@ -75,18 +76,13 @@ class Watch:
         m = TILE.search(r.url)
         if m:
             self.tiles.setdefault(m.group(1), []).append(r.status)
+            self.tile_urls.append(r.url)
 
 
 @pytest.fixture()
 def page(browser: Any, live_server: str, city: City) -> Iterator[tuple[Any, Watch]]:
     """The web map opened with the operator's key in localStorage, settled."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(f"localStorage.setItem('kukan.apiKey', {city.operator_token!r});")
-    pg = context.new_page()
-    watch = Watch()
-    watch.attach(pg)
-    pg.goto(f"{live_server}/")
-    pg.wait_for_function(SETTLED, timeout=30_000)
+    context, pg, watch = open_map(browser, live_server, city.operator_token)
     yield pg, watch
     context.close()
 
@@ -142,23 +138,83 @@ def test_map_renders_layers_and_inspects(page: tuple[Any, Watch]) -> None:
     SCREENSHOT.parent.mkdir(exist_ok=True)
     pg.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size < 500_000
+    # three hours on, the reservation (live for two) is gone: the slider reloads the tiles
+    seen = len(watch.tile_urls)
+    pg.evaluate(
+        """() => { const t = document.getElementById('time');
+            t.value = '180'; t.dispatchEvent(new Event('input')); }"""
+    )
+    for _ in range(50):  # the slider debounces for 250 ms before it reloads
+        if any("/reservations/" in u for u in watch.tile_urls[seen:]):
+            break
+        pg.wait_for_timeout(100)
+    pg.wait_for_function(SETTLED, timeout=10_000)
+    later = [u for u in watch.tile_urls[seen:] if "/reservations/" in u]
+    assert later, "the time slider did not reload the reservation tiles"
+    gone = pg.evaluate(
+        "() => window.kukanMap.queryRenderedFeatures({ layers: ['reservations'] }).length"
+    )
+    assert gone == 0, "a reservation is still drawn after its window ended"
     assert not watch.errors, watch.errors
 
 
-def test_route_panel_draws_a_route(page: tuple[Any, Watch], live_server: str, city: City) -> None:
+@pytest.fixture()
+def routes_api(live_server: str) -> None:
+    """Skip unless the server has the routing API (built in parallel to the map)."""
     paths = httpx.get(f"{live_server}/openapi.json").json()["paths"]
     if "/v1/routes" not in paths:
         pytest.skip("POST /v1/routes is not in this build's OpenAPI yet (routing API pending)")
+
+
+def click_lnglat(pg: Any, lnglat: list[float]) -> None:
+    """Click the map where a longitude/latitude is drawn."""
+    x, y = pg.evaluate(
+        "(ll) => { const p = window.kukanMap.project(ll); return [p.x, p.y]; }", lnglat
+    )
+    pg.mouse.click(x, y)
+
+
+def open_map(browser: Any, live_server: str, token: str) -> tuple[Any, Any, Watch]:
+    """A browser context with ``token`` in localStorage, its page on the map (settled)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(f"localStorage.setItem('kukan.apiKey', {token!r});")
+    pg = context.new_page()
+    watch = Watch()
+    watch.attach(pg)
+    pg.goto(f"{live_server}/")
+    pg.wait_for_function(SETTLED, timeout=30_000)
+    return context, pg, watch
+
+
+def test_municipality_draws_a_restriction(browser: Any, live_server: str, city: City) -> None:
+    context, pg, watch = open_map(browser, live_server, city.town_token)
+    before = len(watch.tiles.get("restrictions", []))
+    pg.fill("#restrict-reason", "crane (web map test)")
+    pg.click("#restrict-draw")
+    for lnglat in ([24.9400, 60.1700], [24.9420, 60.1700], [24.9420, 60.1710]):
+        click_lnglat(pg, lnglat)
+    pg.click("#restrict-submit")
+    pg.wait_for_function(
+        "() => /declared|Not declared/.test(document.getElementById('restrict-out').textContent)",
+        timeout=10_000,
+    )
+    assert "Restriction" in pg.locator("#restrict-out").inner_text()
+    pg.wait_for_function(SETTLED, timeout=10_000)
+    assert len(watch.tiles.get("restrictions", [])) > before, "restriction tiles not reloaded"
+    assert not watch.errors, watch.errors
+    context.close()
+
+
+def test_route_panel_draws_a_route(
+    routes_api: None, page: tuple[Any, Watch], live_server: str, city: City
+) -> None:
     pg, watch = page
     pg.select_option("#route-vehicle", city.vehicle_id)
     pg.fill("#route-alt-origin", "60")
     pg.fill("#route-alt-destination", "60")
     pg.click("#route-pick")
     for lnglat in ([24.9440, 60.1690], [24.9475, 60.1700]):
-        x, y = pg.evaluate(
-            f"() => {{ const p = window.kukanMap.project({lnglat}); return [p.x, p.y]; }}"
-        )
-        pg.mouse.click(x, y)
+        click_lnglat(pg, lnglat)
     pg.click("#route-go")
     pg.wait_for_function(
         """() => Number(document.getElementById('route-panel').dataset.routeFeatures) > 0
