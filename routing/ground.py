@@ -45,11 +45,24 @@ class Edge:
     keys: list[int]
     fa: list[float]
     fb: list[float]
+    idx: int = -1
+    """Position in ``GroundNetwork.edges`` (-1 for the temporary edges of a query)."""
 
     @property
     def seconds(self) -> float:
         """Traversal time."""
         return self.length_m / self.speed
+
+    @property
+    def offsets(self) -> list[tuple[int, float, float]]:
+        """``(voxel key, seconds after departure it is entered, ... left)``, cached."""
+        cached: list[tuple[int, float, float]] | None = self.__dict__.get("_offsets")
+        if cached is None:
+            s = self.seconds
+            cached = [(k, a * s, b * s) for k, a, b in zip(self.keys, self.fa, self.fb,
+                                                          strict=True)]
+            self.__dict__["_offsets"] = cached
+        return cached
 
 
 class GroundNetwork:
@@ -76,6 +89,7 @@ class GroundNetwork:
             pts = np.array([self.pos[u], self.pos[v]])
             e = self.make_edge(u, v, float(d["length_m"]), min(float(speed), max_speed_mps),
                                pts)
+            e.idx = len(self.edges)
             self.out.setdefault(u, []).append(e)
             self.edges.append(e)
         self.max_speed = max((e.speed for e in self.edges), default=1.0)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from routing.edge_index import EdgeIndex
 from routing.errors import NoRoute, SearchBudgetExceeded
 from routing.ground import DESTINATION, ORIGIN, Edge, GroundNetwork
 from routing.intervals import IntervalTable
@@ -23,21 +24,26 @@ MAX_INTERVALS = 4
 """Later safe intervals of a node tried per move (besides the earliest)."""
 
 
-def earliest_departure(table: IntervalTable, e: Edge, t: float, t_max: float) -> float | None:
+def earliest_departure(table: IntervalTable, e: Edge, t: float, t_max: float,
+                       index: EdgeIndex | None = None) -> float | None:
     """Earliest ``t' >= t`` (``<= t_max``) at which every voxel of ``e`` is free while used."""
-    secs = e.seconds
+    if index is not None and e.idx >= 0:
+        t = index.earliest(e.idx, t)
+        return t if t <= t_max else None
     busy = table.busy
     for _ in range(1000):
         moved = False
-        for k, a, b in zip(e.keys, e.fa, e.fb, strict=True):
+        for k, da, db in e.offsets:
             lst = busy.get(k)
             if not lst:
                 continue
-            end = table.overlap_end(k, t + a * secs, t + b * secs)
-            if end is not None:
-                t, moved = end - a * secs, True
-                if t > t_max:
-                    return None
+            for s, x in lst:  # sorted by start
+                if s > t + db:
+                    break
+                if t + da < x:
+                    t, moved = x - da, True
+                    if t > t_max:
+                        return None
         if not moved:
             return t
     return None
@@ -51,7 +57,10 @@ class GroundPlanner:
         self.net = network
         self.limits = limits or VehicleLimits(altitude_lower_m=0.0, altitude_upper_m=4.0)
         self.table = table if table is not None else IntervalTable(self.limits.safety_buffer_s)
+        self.index = EdgeIndex(network, self.table)
         self.max_expansions = max_expansions
+        self._safe: dict[int, list[tuple[float, float]]] = {}
+        self._floor = -INF
         self._park = False
 
     @classmethod
@@ -64,6 +73,7 @@ class GroundPlanner:
         box = TileBox(int(min(xs)) - 1, int(min(ys)) - 1, int(max(xs)) + 2, int(max(ys)) + 2)
         rows = occupancy.busy_in(network.z, box, departure - 2 * p.table.buffer_s, INF)
         p.table = IntervalTable.from_rows(rows, p.table.buffer_s)
+        p.index = EdgeIndex(network, p.table)
         return p
 
     def plan(self, origin: tuple[float, float], destination: tuple[float, float],
@@ -97,6 +107,10 @@ class GroundPlanner:
             raise NoRoute("origin_blocked", "the origin is occupied at the departure time")
         to_goal = net.times_to({n: min(e.seconds for e in es) for n, es in into.items()})
         to_goal[ORIGIN] = to_goal[DESTINATION] = 0.0
+        # parking: nothing arrives before the destination's voxel is free for good, so
+        # f >= that time (a consistent bound; with ties to larger g the goal pops first)
+        goal_key = into[ed.u][0].keys[-1]
+        self._floor = table.safe(goal_key)[-1][0] if park else -INF
 
         def h(n: Any) -> float:
             return to_goal.get(n, INF)
@@ -106,10 +120,13 @@ class GroundPlanner:
         parent: dict[tuple[Any, int], tuple[tuple[Any, int], Edge, float]] = {}
         heap = [(departure, -departure, next(tie), (ORIGIN, 0), departure, s0[1])]
         expansions = 0
+        closed: set[tuple[Any, int]] = set()
+        self._safe = {}
         while heap:
             _, _, _, state, g, end = heappop(heap)
-            if g > best[state]:
+            if g > best[state] or state in closed:
                 continue
+            closed.add(state)
             if state[0] == DESTINATION and (end == INF or not park):
                 return self._route(state, best, parent, departure, expansions)
             expansions += 1
@@ -125,11 +142,19 @@ class GroundPlanner:
     def _relax(self, state: Any, g: float, end: float, e: Edge, best: Any, parent: Any,
                heap: Any, tie: Any, h: Any) -> None:
         secs = e.seconds
-        safe = self.table.safe(e.keys[-1])
+        if h(e.v) == INF:
+            return
+        k = e.keys[-1]
+        safe = self._safe.get(k)
+        if safe is None:
+            safe = self._safe[k] = self.table.safe(k)
+        last = len(safe) - 1
+        if safe[last][0] <= g + e.fa[-1] * secs and best.get((e.v, last), INF) <= g + secs:
+            return  # already reached at least as early in the node's last interval
         t0 = g
         if self._park and e.v == DESTINATION:  # only the open-ended interval will do
             t0 = max(g, safe[-1][0] - e.fa[-1] * secs)
-        t = earliest_departure(self.table, e, t0, end)
+        t = earliest_departure(self.table, e, t0, end, self.index)
         tried = 0
         while t is not None and tried <= MAX_INTERVALS:
             if t + e.fb[0] * secs >= end:
@@ -140,15 +165,17 @@ class GroundPlanner:
                 return
             arrival = t + secs
             ns = (e.v, j)
-            if arrival < best.get(ns, INF) and h(e.v) < INF:
+            if arrival < best.get(ns, INF):
                 best[ns] = arrival
                 parent[ns] = (state, e, t)
-                heappush(heap, (arrival + h(e.v), -arrival, next(tie), ns, arrival, safe[j][1]))
+                f = arrival + h(e.v)
+                heappush(heap, (f if f > self._floor else self._floor, -arrival, next(tie), ns,
+                                arrival, safe[j][1]))
             tried += 1
             if j + 1 >= len(safe):
                 return
             t = earliest_departure(self.table, e, max(t, safe[j + 1][0] - e.fa[-1] * secs),
-                                   end)
+                                   end, self.index)
 
     def _route(self, state: Any, best: Any, parent: Any, departure: float,
                expansions: int) -> Route:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,6 +24,7 @@ class IntervalTable:
     def __init__(self, buffer_s: float = 0.0) -> None:
         self.buffer_s = buffer_s
         self.busy: dict[int, list[tuple[float, float]]] = {}
+        self.listeners: list[Callable[[int, float, float], None]] = []
 
     @classmethod
     def from_rows(cls, rows: BusyArrays, buffer_s: float) -> IntervalTable:
@@ -39,7 +41,10 @@ class IntervalTable:
     def add(self, key: int, start: float, end: float) -> None:
         """Mark ``key`` busy over ``[start, end)`` (widened by the buffer)."""
         lst = self.busy.setdefault(key, [])
-        bisect.insort(lst, (start - self.buffer_s, end + self.buffer_s))
+        s, e = start - self.buffer_s, end + self.buffer_s
+        bisect.insort(lst, (s, e))
+        for listener in self.listeners:
+            listener(key, s, e)
 
     def overlap_end(self, key: int, t0: float, t1: float) -> float | None:
         """The end of a busy interval meeting the closed window ``[t0, t1]``, else None."""

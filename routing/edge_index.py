@@ -1,0 +1,68 @@
+"""Forbidden departure times per network edge, kept in step with an ``IntervalTable``.
+
+Voxel ``k`` of edge ``e`` is held from ``t + da`` to ``t + db`` when ``e`` is entered at
+``t``; a busy interval ``[s, x)`` of ``k`` therefore forbids departures in
+``[s - db, x - da)``. Each edge keeps the union of its forbidden intervals as sorted
+disjoint lists, so the earliest free departure is one ``bisect`` instead of a scan over
+the edge's voxels.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from routing.ground import GroundNetwork
+from routing.intervals import IntervalTable
+
+
+class EdgeIndex:
+    """Merged forbidden departure intervals of every edge of ``network``."""
+
+    def __init__(self, network: GroundNetwork, table: IntervalTable) -> None:
+        self.net = network
+        self.table = table
+        self.by_voxel: dict[int, list[tuple[int, float, float]]] = {}
+        for e in network.edges:
+            for k, da, db in e.offsets:
+                self.by_voxel.setdefault(k, []).append((e.idx, da, db))
+        n = len(network.edges)
+        self.starts: list[list[float]] = [[] for _ in range(n)]
+        self.ends: list[list[float]] = [[] for _ in range(n)]
+        for k, lst in table.busy.items():
+            for s, x in lst:
+                self.on_add(k, s, x)
+        table.listeners.append(self.on_add)
+
+    def on_add(self, key: int, s: float, x: float) -> None:
+        """A (widened) busy interval was added to voxel ``key``."""
+        for i, da, db in self.by_voxel.get(key, ()):
+            self._insert(i, s - db, x - da)
+
+    def _insert(self, i: int, a: float, b: float) -> None:
+        starts, ends = self.starts[i], self.ends[i]
+        lo = bisect_left(ends, a)
+        hi = bisect_right(starts, b)
+        if lo < hi:
+            a = min(a, starts[lo])
+            b = max(b, ends[hi - 1])
+        starts[lo:hi] = [a]
+        ends[lo:hi] = [b]
+
+    def refresh(self, key: int) -> None:
+        """Rebuild the edges through voxel ``key`` after intervals were removed from it."""
+        busy = self.table.busy
+        for i in {i for i, _, _ in self.by_voxel.get(key, ())}:
+            self.starts[i], self.ends[i] = [], []
+            for k, da, db in self.net.edges[i].offsets:
+                for s, x in busy.get(k, ()):
+                    self._insert(i, s - db, x - da)
+
+    def earliest(self, i: int, t: float) -> float:
+        """The earliest departure ``>= t`` along edge ``i`` that meets no busy voxel."""
+        starts = self.starts[i]
+        j = bisect_right(starts, t) - 1
+        if j >= 0:
+            end = self.ends[i][j]
+            if end > t:
+                return end
+        return t
