@@ -192,16 +192,18 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
     full.grid_for(c.region)
     print(f"static grid build (once per static version): "
           f"{time.perf_counter() - started:.2f} s")
-    times, exps, invalid = [], [], 0
+    times, exps, invalid, relaxed = [], [], 0, 0
     for o, t, dep in c.queries:
         s0 = time.perf_counter()
         r = full.plan(o, t, dep)
         times.append((time.perf_counter() - s0) * 1000)
         exps.append(r.expansions)
+        relaxed += r.meta["weight"] > full.weight
         invalid += bool(validate_route(r, c.full, limits))
     print(f"drone full  : p50 {pct(times, .5):7.1f} ms  p95 {pct(times, .95):7.1f} ms  "
           f"max {max(times):7.1f} ms  expansions p50 {pct(exps, .5):.0f} "
-          f"p95 {pct(exps, .95):.0f}  invalid routes {invalid}/{len(times)}")
+          f"p95 {pct(exps, .95):.0f}  fallback to w={full.fallback_weight} {relaxed}/"
+          f"{len(times)}  invalid routes {invalid}/{len(times)}")
     out: dict[str, Any] = {"p50": pct(times, .5), "p95": pct(times, .95)}
     if not baseline:
         return out
@@ -215,7 +217,7 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
         sec, cost, _ = networkx_route(static, o, t)
         nxs.append(sec * 1000)
         diffs.append((r.grid_duration_s - cost) / cost * 100)
-        print(f"  ours {ours[-1]:8.1f} ms  networkx {nxs[-1]:9.1f} ms  "
+        print(f"  w={r.meta['weight']:<4} ours {ours[-1]:8.1f} ms  networkx {nxs[-1]:9.1f} ms  "
               f"ratio {nxs[-1] / ours[-1]:6.1f}x  grid cost {r.grid_duration_s:8.2f} s vs "
               f"{cost:8.2f} s ({diffs[-1]:+.3f} %)  smoothed {r.duration_s:8.2f} s", flush=True)
     ratio = statistics.median(n / o for n, o in zip(nxs, ours, strict=True))

@@ -1,7 +1,10 @@
 """The drone planner: SIPP over voxels at one zoom, then any-angle smoothing.
 
 Optimality: bounded suboptimal, ``grid duration <= weight x optimum`` (weighted A* with a
-consistent heuristic; ``DEFAULT_WEIGHT = 1.01``, ``weight=1`` is exact). The optimum is the
+consistent heuristic, no re-expansions; ``DEFAULT_WEIGHT = 1.01``, ``weight=1`` is exact).
+Interactive latency: a search that has not finished after ``fallback_after`` expansions
+restarts with ``fallback_weight`` (default 1.1); ``route.meta["weight"]`` is the bound
+that holds for the returned route (``fallback_after=None`` never relaxes it). The optimum is the
 earliest arrival over 26-neighbour voxel moves with hovering, under the conservative rule
 that a move holds both voxels for its whole duration. Smoothing then
 only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s`` keeps
@@ -26,7 +29,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from routing.busy import BusyTable
-from routing.errors import NoRoute
+from routing.errors import NoRoute, SearchBudgetExceeded
 from routing.grid import Grid, build_grid
 from routing.motion import Corridor, deferral, heuristic, in_corridor, moves
 from routing.occupancy import BusyArrays, Occupancy, TileBox
@@ -63,6 +66,8 @@ class DronePlanner:
         corridor_min_m: float = 300.0,
         corridor_fraction: float = 0.2,
         weight: float = DEFAULT_WEIGHT,
+        fallback_after: int | None = 6000,
+        fallback_weight: float = 1.1,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -76,6 +81,8 @@ class DronePlanner:
         self.corridor_min_m = corridor_min_m
         self.corridor_fraction = corridor_fraction
         self.weight = weight
+        self.fallback_after = fallback_after
+        self.fallback_weight = fallback_weight
         self._grid: tuple[Hashable, Grid] | None = None
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
@@ -151,18 +158,32 @@ class DronePlanner:
                           rows.end[near])
         busy = BusyTable(grid, rows, departure, buf)
         goal = grid.key(b.f, b.x, b.y)
-        try:
-            path = search(
-                moves(grid, self.limits), grid.blocked, busy, grid.key(a.f, a.x, a.y), goal,
-                heuristic(grid, self.limits, goal, self.weight, corridor),
-                max_expansions=self.max_expansions, time_budget_s=self.time_budget_s,
-                deferral=deferral(grid, self.limits, self.weight),
-            )
-        except NoRoute as exc:
-            if exc.reason == "no_path" and goal in busy.keys:
-                exc.message += "; the destination is busy for part of the time"
-            raise
-        return self._route(grid, busy, path, departure)
+        first = min(self.fallback_after or self.max_expansions, self.max_expansions)
+        attempts = [(self.weight, first)]
+        if first < self.max_expansions:
+            attempts.append((self.fallback_weight, self.max_expansions))
+        spent = 0
+        for i, (w, cap) in enumerate(attempts):
+            try:
+                path = search(
+                    moves(grid, self.limits), grid.blocked, busy, grid.key(a.f, a.x, a.y), goal,
+                    heuristic(grid, self.limits, goal, w, corridor),
+                    max_expansions=cap, time_budget_s=self.time_budget_s,
+                    deferral=deferral(grid, self.limits, w),
+                )
+                break
+            except SearchBudgetExceeded as exc:
+                spent += exc.expansions
+                if i == len(attempts) - 1:
+                    raise SearchBudgetExceeded(exc.message, expansions=spent) from None
+            except NoRoute as exc:
+                if exc.reason == "no_path" and goal in busy.keys:
+                    exc.message += "; the destination is busy for part of the time"
+                raise
+        route = self._route(grid, busy, path, departure)
+        route.expansions += spent
+        route.meta["weight"] = w
+        return route
 
     def _route(self, grid: Grid, busy: BusyTable, path: GridPath, t_ref: float) -> Route:
         points, times = grid_polyline(grid, path)

@@ -99,8 +99,8 @@ def search(
             if key == goal:
                 return _path(state, best, parent, moves, expansions)
             expansions += 1
-            if not expansions & 1023 and (
-                expansions > max_expansions or time.perf_counter() > deadline
+            if expansions > max_expansions or (
+                not expansions & 1023 and time.perf_counter() > deadline
             ):
                 raise SearchBudgetExceeded(
                     f"search stopped after {expansions} expansions", expansions=expansions

@@ -21,7 +21,8 @@ from tests.routing.helpers import LIMITS, T0, X0, Y0, Z, centre, explicit_graph,
 def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
     """A planner with a small planning box and exact search unless told otherwise."""
     limits = kw.pop("limits", LIMITS)
-    opts: dict[str, object] = {"min_pad_tiles": 4, "pad_fraction": 0.0, "weight": 1.0}
+    opts: dict[str, object] = {"min_pad_tiles": 4, "pad_fraction": 0.0, "weight": 1.0,
+                               "fallback_after": None}
     opts.update(kw)
     return DronePlanner(occ, limits, zoom=Z, **opts)  # type: ignore[arg-type]
 
@@ -93,6 +94,17 @@ def test_weighted_search_stays_within_its_bound() -> None:
     exact = planner(occ).plan(centre(2, 0, 0), centre(2, 14, 1), T0)
     fast = planner(occ, weight=1.01).plan(centre(2, 0, 0), centre(2, 14, 1), T0)
     assert fast.grid_duration_s <= 1.01 * exact.grid_duration_s + 1e-9
+
+
+def test_fallback_relaxes_the_bound_and_says_so() -> None:
+    wall = [(f, 10, dy) for f in range(0, 10) for dy in range(-6, 5)]
+    occ = world(wall)
+    exact = planner(occ, min_pad_tiles=8).plan(centre(2, 0, 0), centre(2, 20, 0), T0)
+    quick = planner(occ, min_pad_tiles=8, fallback_after=64).plan(
+        centre(2, 0, 0), centre(2, 20, 0), T0)
+    assert exact.meta["weight"] == 1.0 and quick.meta["weight"] == 1.1
+    assert quick.grid_duration_s <= 1.1 * exact.grid_duration_s + 1e-9
+    check_route(quick, occ, LIMITS)
 
 
 def tunnel() -> tuple[MemoryOccupancy, list[tuple[int, int, int]]]:
