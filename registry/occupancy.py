@@ -200,7 +200,22 @@ def _operators(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def occupancy(
+@dataclass(frozen=True)
+class Grid:
+    """The occupied cells as arrays: ids, per-kind counts ``(n, 3)``, and (VIEWERS only)
+    each cell's indexes into ``owners``, the distinct items met."""
+
+    zoom: int
+    aggregate: str | None
+    region_voxels: int
+    ids: list[str]
+    counts: np.ndarray
+    items: list[np.ndarray] | None
+    owners: list[Owner]
+    totals: dict[str, int]
+
+
+def occupancy_grid(
     *,
     session: Session,
     actor: Principal,
@@ -211,8 +226,9 @@ def occupancy(
     max_boxes: int = 200_000,
     max_voxels: int = 200_000,
     region_field: str = "bbox",
-) -> Occupancy:
-    """Occupied cells of ``region`` during ``[time_start, time_end)``, counted per kind."""
+) -> Grid:
+    """Occupied cells of ``region`` during ``[time_start, time_end)`` as arrays (no per-cell
+    objects: the API writes them straight to JSON)."""
     if time_end <= time_start:
         raise InvalidInput("time_end must be after time_start", field="time_end")
     if region.zoom > LEAF_ZOOM:
@@ -239,23 +255,33 @@ def occupancy(
         cells = grid.voxel_cells(grid.coarsen(voxels, agg[1]), kind_of, len(KINDS), who)
     else:
         cells = grid.h3_cells(voxels, agg[1], kind_of, len(KINDS), who)
-    owners: list[Owner] | None = None
+    owners: list[Owner] = []
     if who:
         ops = _operators(session, [i for k, i in refs if k == 0])
         owners = [Owner(KINDS[k], i, *ops.get(i, (None, None))) for k, i in refs]
+    totals = np.bincount(kind_of, minlength=len(KINDS)).tolist()
+    return Grid(
+        zoom=region.zoom,
+        aggregate=None if agg is None else f"{agg[0]}:{agg[1]}",
+        region_voxels=len(region),
+        ids=cells.ids,
+        counts=cells.counts,
+        items=cells.items if who else None,
+        owners=owners,
+        totals=dict(zip(KINDS, totals, strict=True)),
+    )
+
+
+def occupancy(**kwargs: Any) -> Occupancy:
+    """Occupied cells of a region in a window as ``Cell`` objects (see ``occupancy_grid``)."""
+    g = occupancy_grid(**kwargs)
+    items = g.items if g.items is not None else [np.zeros(0, np.int64)] * len(g.ids)
     out = [
         Cell(
             cid,
             dict(zip(KINDS, counts, strict=True)),
-            None if owners is None else [owners[j] for j in its.tolist()],
+            None if g.items is None else [g.owners[j] for j in its.tolist()],
         )
-        for cid, counts, its in zip(cells.ids, cells.counts.tolist(), cells.items, strict=True)
+        for cid, counts, its in zip(g.ids, g.counts.tolist(), items, strict=True)
     ]
-    totals = np.bincount(kind_of, minlength=len(KINDS)).tolist()
-    return Occupancy(
-        zoom=region.zoom,
-        aggregate=None if agg is None else f"{agg[0]}:{agg[1]}",
-        region_voxels=len(region),
-        cells=out,
-        totals=dict(zip(KINDS, totals, strict=True)),
-    )
+    return Occupancy(g.zoom, g.aggregate, g.region_voxels, out, g.totals)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
+from sqlalchemy.orm import Session
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
-from api.occupancy_schemas import AGGREGATE_DOC, OccupancyOut, OccupancyQuery
+from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
+from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
 from api.schemas import DATUM_DOC, problem_responses
 from registry import occupancy
 from registry.errors import InvalidInput
@@ -29,8 +30,21 @@ def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
     return t0, end or t0 + timedelta(hours=1)
 
 
+def _owner_json(o: occupancy.Owner) -> str:
+    return json.dumps(
+        {
+            "kind": o.kind,
+            "id": str(o.id),
+            "operator_id": None if o.operator_id is None else str(o.operator_id),
+            "operator_name": o.operator_name,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 def _answer(
-    session: SessionDep,
+    session: Session,
     me: Principal,
     region: VoxelSet,
     window: tuple[datetime, datetime],
@@ -39,8 +53,13 @@ def _answer(
     *,
     max_voxels: int,
     field: str,
-) -> dict[str, Any]:
-    occ = occupancy.occupancy(
+) -> Response:
+    """The answer as JSON bytes in the shape of ``OccupancyOut``.
+
+    The envelope goes through the response model; the cells (thousands, with owners for
+    municipalities) are written directly, each owner encoded once and shared by its cells.
+    """
+    g = occupancy.occupancy_grid(
         session=session,
         actor=me,
         region=region,
@@ -51,37 +70,40 @@ def _answer(
         max_voxels=max_voxels,
         region_field=field,
     )
-    owners: dict[int, dict[str, Any]] = {}  # one dict per item, shared by its cells
-
-    def who(o: occupancy.Owner) -> dict[str, Any]:
-        return owners.setdefault(id(o), asdict(o))
-
-    return {  # validated and serialised once, by the response model
-        "zoom": occ.zoom,
-        "aggregate": occ.aggregate,
-        "time_start": window[0],
-        "time_end": window[1],
-        "alt_lower": band[0],
-        "alt_upper": band[1],
-        "region_voxels": occ.region_voxels,
-        "count": len(occ.cells),
-        "totals": occ.totals,
-        "cells": [
-            {
-                "id": c.id,
-                "count": c.count,
-                "kinds": c.kinds,
-                "owners": None if c.owners is None else [who(o) for o in c.owners],
-            }
-            for c in occ.cells
-        ],
-    }
+    head = OccupancyOut(
+        zoom=g.zoom,
+        aggregate=g.aggregate,
+        time_start=window[0],
+        time_end=window[1],
+        alt_lower=band[0],
+        alt_upper=band[1],
+        region_voxels=g.region_voxels,
+        count=len(g.ids),
+        totals=KindCounts(**g.totals),
+        cells=[],
+    ).model_dump_json()
+    assert head.endswith('"cells":[]}')
+    owners = [_owner_json(o) for o in g.owners]
+    ids = [json.dumps(i) for i in g.ids]
+    parts = []
+    for k, (r, s, o) in enumerate(g.counts.tolist()):
+        who = (
+            "null"
+            if g.items is None
+            else "[" + ",".join([owners[j] for j in g.items[k].tolist()]) + "]"
+        )
+        parts.append(
+            f'{{"id":{ids[k]},"count":{r + s + o},"kinds":{{"reservation":{r},'
+            f'"restriction":{s},"obstacle":{o}}},"owners":{who}}}'
+        )
+    body = head[: -len("[]}")] + "[" + ",".join(parts) + "]}"
+    return Response(body.encode(), media_type="application/json")
 
 
 @router.get("", response_model=OccupancyOut, response_model_exclude_none=False)
-def get_occupancy(
-    session: SessionDep,
-    me: PrincipalDep,
+async def get_occupancy(
+    request: Request,
+    token: TokenDep,
     settings: SettingsDep,
     bbox: Annotated[str, Query(description="west,south,east,north (degrees)")],
     alt_lower: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 0.0,
@@ -90,35 +112,31 @@ def get_occupancy(
     time_end: Annotated[AwareDatetime | None, Query(description="default: +1 h")] = None,
     zoom: Annotated[int, Query(ge=0, le=25)] = 20,
     aggregate: Annotated[str | None, Query(description=AGGREGATE_DOC)] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Occupied voxels of a bbox and altitude band in a window, with counts per kind.
 
     Every authenticated principal may ask. Municipalities and admins also get the
     `owners` of each cell (reservation id and operator); others see only kinds and counts.
     """
-    try:
-        box = [float(p) for p in bbox.split(",")]
-    except ValueError:
-        raise InvalidInput("bbox must be west,south,east,north", field="bbox") from None
     cap = settings.occupancy_max_voxels
-    region = occupancy.bbox_region(box, alt_lower, alt_upper, zoom, max_voxels=cap)
     window = _window(time_start, time_end)
-    return _answer(
-        session,
-        me,
-        region,
-        window,
-        aggregate,
-        (alt_lower, alt_upper),
-        max_voxels=cap,
-        field="bbox",
-    )
+
+    def work(session: Session, me: Principal) -> Response:
+        try:
+            box = [float(p) for p in bbox.split(",")]
+        except ValueError:
+            raise InvalidInput("bbox must be west,south,east,north", field="bbox") from None
+        region = occupancy.bbox_region(box, alt_lower, alt_upper, zoom, max_voxels=cap)
+        band = (alt_lower, alt_upper)
+        return _answer(session, me, region, window, aggregate, band, max_voxels=cap, field="bbox")
+
+    return await in_transaction(request, token, work)
 
 
 @router.post("/query", response_model=OccupancyOut)
 def query_occupancy(
     body: OccupancyQuery, session: SessionDep, me: PrincipalDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> Response:
     """Occupancy of a GeoJSON polygon and altitude band, or of a list of spatial IDs."""
     cap = settings.occupancy_max_voxels
     band: tuple[float | None, float | None] = (None, None)
