@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -151,10 +152,17 @@ def test_map_renders_layers_and_inspects(page: tuple[Any, Watch]) -> None:
     pg.wait_for_function(SETTLED, timeout=10_000)
     later = [u for u in watch.tile_urls[seen:] if "/reservations/" in u]
     assert later, "the time slider did not reload the reservation tiles"
-    gone = pg.evaluate(
-        "() => window.kukanMap.queryRenderedFeatures({ layers: ['reservations'] }).length"
+    at, windows = pg.evaluate(
+        """() => { const m = window.kukanMap;
+            const url = m.getSource('reservations').tiles[0].replace(/[{}]/g, '');
+            const t = new URL(url).searchParams;
+            return [t.get('time'), m.queryRenderedFeatures({ layers: ['reservations'] }).map(
+                (f) => [f.properties.time_start, f.properties.time_end])]; }"""
     )
-    assert gone == 0, "a reservation is still drawn after its window ended"
+    instant = datetime.fromisoformat(at)
+    assert instant > datetime.now(UTC) + timedelta(hours=2, minutes=50)
+    for start, end in windows:  # ours ended an hour before; others must be live then
+        assert datetime.fromisoformat(start) <= instant < datetime.fromisoformat(end), (start, end)
     assert not watch.errors, watch.errors
 
 
@@ -186,6 +194,23 @@ def open_map(browser: Any, live_server: str, token: str) -> tuple[Any, Any, Watc
     return context, pg, watch
 
 
+def test_without_a_key_the_inspector_still_works(browser: Any, live_server: str) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    watch = Watch()
+    watch.attach(pg)
+    pg.goto(f"{live_server}/")
+    pg.wait_for_function("() => document.querySelector('#app[data-ready=yes]')", timeout=30_000)
+    assert ".data/demo-keys.json" in pg.locator("#key-panel").inner_text()
+    click_lnglat(pg, [24.944, 60.171])
+    sid = pg.locator("[data-testid=spatial-id]")
+    sid.wait_for(timeout=10_000)
+    assert re.fullmatch(r"20/0/\d+/\d+", sid.inner_text()), sid.inner_text()
+    assert "Paste an API key" in pg.locator("#inspect-out").inner_text()
+    assert not watch.tiles and not watch.errors, (watch.tiles, watch.errors)
+    context.close()
+
+
 def test_municipality_draws_a_restriction(browser: Any, live_server: str, city: City) -> None:
     context, pg, watch = open_map(browser, live_server, city.town_token)
     before = len(watch.tiles.get("restrictions", []))
@@ -209,6 +234,7 @@ def test_route_panel_draws_a_route(
     routes_api: None, page: tuple[Any, Watch], live_server: str, city: City
 ) -> None:
     pg, watch = page
+    pg.locator(f"#route-vehicle option[value='{city.vehicle_id}']").wait_for(state="attached")
     pg.select_option("#route-vehicle", city.vehicle_id)
     pg.fill("#route-alt-origin", "60")
     pg.fill("#route-alt-destination", "60")
