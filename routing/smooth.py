@@ -65,8 +65,9 @@ def visits_free(
         return False
     if not busy.keys:
         return True
-    for i in np.flatnonzero(np.isin(keys, busy.sorted_keys)).tolist():
-        if not busy.free_during(int(keys[i]), float(enters[i]), float(leaves[i])):
+    hot = busy.keys
+    for i, k in enumerate(keys.tolist()):
+        if k in hot and not busy.free_during(k, float(enters[i]), float(leaves[i])):
             return False
     return True
 
