@@ -66,7 +66,7 @@ class DronePlanner:
         corridor_min_m: float = 300.0,
         corridor_fraction: float = 0.2,
         weight: float = DEFAULT_WEIGHT,
-        fallback_after: int | None = 6000,
+        fallback_after: int | None = 20_000,
         fallback_weight: float = 1.1,
     ) -> None:
         self.occupancy = occupancy
