@@ -221,6 +221,44 @@ def occupancy_latencies(
     return out[5:], statistics.mean(met)  # the first few calls warm the workers
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of processes (Linux /proc; gone processes count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """``pid`` and its direct children (the server's worker processes)."""
+    out = [pid]
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(p))
+            except OSError:
+                continue
+    return out
+
+
+def backends(url: str) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to the bench database (same host)."""
+    eng = create_engine(url, poolclass=pool.NullPool)
+    with eng.connect() as c:
+        pids = c.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+    eng.dispose()
+    return list(pids)
+
+
 def pct(values: list[float], q: float) -> float:
     """The ``q``-quantile in milliseconds."""
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
@@ -271,9 +309,13 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     proc = serve(url, args.port, args.server)
     try:
+        server = children(proc.pid)
+        cpu0 = (cpu_seconds(server), time.process_time())
         lat, statuses, wall = asyncio.run(
             post_load(base, tokens, args.requests, t0, args.conflicts)
         )
+        # the backends opened during the load (pooled, still alive); counted from 0
+        cpu1 = (cpu_seconds(server), time.process_time(), cpu_seconds(backends(url)))
         boxes, overlaps = check_overlaps(url)
         made, load_s = top_up(sessions, actor, args.active, t0)
         boxes2, overlaps2 = check_overlaps(url)
@@ -291,6 +333,11 @@ def main() -> None:
     print(f"  latency p50/p99   {pct(lat, 50):6.1f} / {pct(lat, 99):6.1f} ms")
     print(f"  statuses          {dict(sorted(statuses.items()))}")
     print(f"  checker           {boxes} active boxes, {overlaps} overlapping pairs")
+    print(
+        f"  CPU per request   server {(cpu1[0] - cpu0[0]) / n * 1000:.1f} ms, PostgreSQL "
+        f"<= {cpu1[2] / n * 1000:.1f} ms, client {(cpu1[1] - cpu0[1]) / n * 1000:.1f} ms "
+        f"(machine load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"top-up: {made} reservations via the service layer in {load_s:.1f} s")
     print(f"  checker           {boxes2} active boxes, {overlaps2} overlapping pairs")
     for name, (v, met) in (("municipality", town_lat), ("operator", op_lat), ("h3:9", h3_lat)):

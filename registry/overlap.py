@@ -86,22 +86,27 @@ INSERT_RESERVATION_SQL = f"""WITH r AS (
     INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
     SELECT :rid, int4range(m.x0, m.x1), int4range(m.y0, m.y1),
         int4range(m.f0, m.f1), tstzrange(m.t0, m.t1), :priority FROM {_PROBES}
+    ON CONFLICT DO NOTHING RETURNING 1
 )
-SELECT created_at, updated_at FROM r"""
+SELECT created_at, updated_at, (SELECT count(*) FROM b) FROM r"""
 """The reservation row, its volumes (a JSON array) and its boxes in one statement.
 
-Foreign keys are checked at the end of the statement, when the reservation row exists;
-the exclusion constraint judges the boxes as always."""
+Foreign keys are checked at the end of the statement, when the reservation row exists.
+The exclusion constraint judges the boxes as always: ``ON CONFLICT DO NOTHING`` makes it
+skip (after waiting for an in-flight overlapping transaction to end, like a plain insert)
+a box that overlaps an active one instead of aborting the transaction, so the caller can
+tell from the count that it lost, report the conflicts and roll back, without a savepoint."""
 
 
 def insert_reservation(
     *, session: Session, values: dict[str, Any], volumes_json: str, probe: Probe
-) -> tuple[datetime, datetime]:
-    """Insert a reservation with its volumes and boxes in one round trip; its timestamps."""
+) -> tuple[datetime, datetime, int]:
+    """Insert a reservation with its volumes and boxes in one round trip; its timestamps
+    and the number of boxes stored (fewer than the probe's: overlap, roll back)."""
     row = session.execute(
         text(INSERT_RESERVATION_SQL), {**probe.params(), **values, "docs": volumes_json}
     ).one()
-    return row[0], row[1]
+    return row[0], row[1], int(row[2])
 
 
 def insert_blocker_boxes(

@@ -20,7 +20,6 @@ from typing import Any
 import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registry import overlap
@@ -160,10 +159,13 @@ def create_reservation(
         max_duration_s=max_duration_s,
         max_voxels=max_voxels,
     )
-    owners = overlap.reservation_owners(session=session, probe=built.probe)
-    if any(p >= priority for p in owners.values()):
-        raise reservation_conflicts(session=session, built=built, min_priority=priority)
-    mine, count = _preempt(session, actor, sorted(owners)) if owners else ([], 0)
+    mine: list[uuid.UUID] = []
+    count = 0
+    if priority > 0:  # something to preempt? (priority 0 preempts nothing: the insert decides)
+        owners = overlap.reservation_owners(session=session, probe=built.probe)
+        if any(p >= priority for p in owners.values()):
+            raise reservation_conflicts(session=session, built=built, min_priority=priority)
+        mine, count = _preempt(session, actor, sorted(owners)) if owners else ([], 0)
     res = Reservation(
         id=uuid.uuid4(),
         principal_id=actor.id,
@@ -191,18 +193,15 @@ def create_reservation(
         "ikey": idempotency_key,
         "digest": digest,
     }
-    try:
-        with session.begin_nested():  # a lost race leaves the transaction usable for the 409
-            res.created_at, res.updated_at = overlap.insert_reservation(
-                session=session,
-                values=values,
-                volumes_json=json.dumps(built.rows, default=_iso),
-                probe=built.probe,
-            )
-    except IntegrityError as exc:
-        if getattr(exc.orig, "sqlstate", None) != "23P01":
-            raise
-        raise reservation_conflicts(session=session, built=built, min_priority=0) from None
+    res.created_at, res.updated_at, stored = overlap.insert_reservation(
+        session=session,
+        values=values,
+        volumes_json=json.dumps(built.rows, default=_iso),
+        probe=built.probe,
+    )
+    if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
+        # the caller rolls the transaction back (as for blockers below), so nothing stays
+        raise reservation_conflicts(session=session, built=built, min_priority=0)
     make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
     session.add(res)
     hits = overlap.blocker_hits(session=session, reservation_id=res.id)
