@@ -16,6 +16,7 @@ from api.routers import (
     positions,
     reservations,
     restrictions,
+    routes,
     spatial_ids,
     tiles,
     vehicles,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(obstacles.router)
     app.include_router(occupancy.router)
     app.include_router(tiles.router)
+    app.include_router(routes.router)
     webmap.install(app)
     return app
 

@@ -23,6 +23,7 @@ from registry.errors import (
     Unauthenticated,
 )
 from registry.occupancy import TooLarge
+from routing import RoutingError
 from spatialid import SpatialIdError
 
 log = logging.getLogger("kukan.api")
@@ -36,6 +37,7 @@ STATUS_OF: dict[type[Exception], int] = {
     InvalidInput: 422,
     Unauthenticated: 401,
     SpatialIdError: 422,
+    RoutingError: 422,
     RegistryError: 400,
 }
 """Domain exception -> HTTP status; the most specific class in an exception's MRO wins."""
@@ -79,6 +81,8 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
         field = getattr(exc, "field", None)
         if field:
             extra["errors"] = [{"field": field, "reason": str(exc)}]
+        if isinstance(exc, RoutingError):
+            extra["reason"] = getattr(exc, "reason", "invalid_route")
         extra.update(getattr(exc, "problem_extra", None) or {})
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return problem(status, str(exc), headers=headers, **extra)

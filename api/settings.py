@@ -38,4 +38,6 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=500, ge=1)
     reservation_max_duration_s: int = Field(default=86_400, ge=1)
     reservation_max_voxels: int = Field(default=100_000, ge=1)
+    route_budget_s: float = Field(default=5.0, gt=0)
+    route_max_expansions: int = Field(default=500_000, ge=1)
     demo_keys_file: Path = REPO_ROOT / ".data" / "demo-keys.json"

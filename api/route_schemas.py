@@ -1,0 +1,140 @@
+"""Request and response bodies of ``POST /v1/routes`` and ``POST /v1/fleets/routes``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.schemas import Input
+from registry.routes import Planned
+from routing.route import rfc3339
+
+
+class Point(Input):
+    """A point: degrees (WGS84) and metres (the spatial ID datum; ground is 0)."""
+
+    lng: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-85.05, le=85.05)
+    alt: float = Field(default=0.0, ge=-1000, le=10_000)
+
+
+class RouteRequest(Input):
+    """Plan a route, and reserve it with ``reserve: true``."""
+
+    vehicle_id: uuid.UUID
+    origin: Point
+    destination: Point
+    departure_time: AwareDatetime
+    zoom: int | None = Field(default=None, ge=15, le=25, description="drones only (default 23)")
+    reserve: bool = False
+    safety_buffer_s: float | None = Field(default=None, ge=0, le=300)
+    priority: int = Field(default=0, ge=0, le=100)
+    source: str | None = Field(
+        default=None, description="road data source (ground vehicles; default: nearest)"
+    )
+
+
+class FleetRequest(Input):
+    """Many route requests planned together (robots and cars on one road source)."""
+
+    requests: list[RouteRequest] = Field(min_length=1, max_length=500)
+
+
+class StId(BaseModel):
+    """A spatial ID with the window the vehicle holds it (safety buffer included)."""
+
+    id: str
+    time_start: str
+    time_end: str
+
+
+class LineStringZ(BaseModel):
+    """A GeoJSON LineString with ``[lng, lat, alt]`` positions."""
+
+    type: Literal["LineString"] = "LineString"
+    coordinates: list[list[float]]
+
+
+class RouteOut(BaseModel):
+    """A planned route: its voxels in time, the line with per-vertex times, totals."""
+
+    spatial_ids: list[StId]
+    geometry: LineStringZ
+    times: list[str]
+    length_m: float
+    departure: str
+    arrival: str
+    duration_s: float
+    zoom: int
+    planner: Literal["drone", "ground"]
+    safety_buffer_s: float
+    source: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReservationRef(BaseModel):
+    """The reservation made for a route."""
+
+    id: uuid.UUID
+    state: str
+    version: int
+
+
+class RouteResponse(BaseModel):
+    """The route, and the reservation when one was requested."""
+
+    route: RouteOut
+    reservation: ReservationRef | None = None
+    attempts: int = 1
+
+
+class FleetItem(BaseModel):
+    """One request's outcome: a route (and reservation), or the reason it has none."""
+
+    index: int
+    vehicle_id: uuid.UUID
+    ok: bool
+    route: RouteOut | None = None
+    reservation: ReservationRef | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+
+class FleetResponse(BaseModel):
+    """Per-request results in request order."""
+
+    results: list[FleetItem]
+    served: int
+    unserved: int
+
+
+def route_out(p: Planned) -> RouteOut:
+    """The API shape of a planned route."""
+    r = p.route
+    feature = r.to_geojson()
+    meta = {k: v for k, v in r.meta.items() if isinstance(v, int | float | str | bool)}
+    meta["expansions"] = r.expansions
+    return RouteOut(
+        spatial_ids=[StId(**s) for s in r.spatio_temporal_ids()],
+        geometry=LineStringZ(coordinates=feature["geometry"]["coordinates"]),
+        times=feature["properties"]["times"],
+        length_m=round(r.length_m, 3),
+        departure=rfc3339(r.departure),
+        arrival=rfc3339(r.arrival),
+        duration_s=round(r.duration_s, 3),
+        zoom=p.zoom,
+        planner=p.planner,  # type: ignore[arg-type]
+        safety_buffer_s=r.safety_buffer_s,
+        source=p.source,
+        meta=meta,
+    )
+
+
+def reservation_ref(p: Planned) -> ReservationRef | None:
+    """The reservation of a planned route, if one was made."""
+    if p.created is None:
+        return None
+    res = p.created.reservation
+    return ReservationRef(id=res.id, state=res.state, version=res.version)

@@ -1,0 +1,95 @@
+"""Routes: plan a conflict-free 4D route for a vehicle, and reserve it in the same step."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from api.deps import SettingsDep, TokenDep, in_transaction
+from api.route_schemas import (
+    FleetItem,
+    FleetRequest,
+    FleetResponse,
+    RouteRequest,
+    RouteResponse,
+    reservation_ref,
+    route_out,
+)
+from api.schemas import problem_responses
+from api.settings import Settings
+from registry import fleet_routes, routes
+from registry.models import Principal
+
+router = APIRouter(
+    tags=["routes"], responses=problem_responses(401, 403, 404, 409, 422, 503)
+)
+
+
+def budget(settings: Settings) -> routes.Budget:
+    """The search budget of one route request."""
+    return routes.Budget(seconds=settings.route_budget_s, expansions=settings.route_max_expansions)
+
+
+@router.post("/v1/routes", response_model=RouteResponse, responses={201: {"model": RouteResponse}})
+async def plan_route(
+    body: RouteRequest, request: Request, response: Response, token: TokenDep,
+    settings: SettingsDep,
+) -> RouteResponse:
+    """Plan a route avoiding obstacles, restrictions and reservations; 201 when reserved.
+
+    Drones fly over voxels at `zoom` (default 23) within their altitude band; robots walk
+    and cars drive on the road graph of `source` (default: the one nearest the origin).
+    With `reserve: true` the route is reserved in the same transaction (re-planned when a
+    concurrent reservation takes its space first; 409 after bounded retries). No route:
+    422 with `reason` (`no_path`, `origin_blocked`, `destination_blocked`,
+    `outside_altitude_band`, `no_edge_nearby`, or `budget_exceeded` when the search
+    budget ran out).
+    """
+
+    def work(session: Session, me: Principal) -> RouteResponse:
+        planned = routes.plan_route(
+            session=session, actor=me, vehicle_id=body.vehicle_id,
+            origin=(body.origin.lng, body.origin.lat, body.origin.alt),
+            destination=(body.destination.lng, body.destination.lat, body.destination.alt),
+            departure_time=body.departure_time, zoom=body.zoom, reserve=body.reserve,
+            priority=body.priority, safety_buffer_s=body.safety_buffer_s, source=body.source,
+            budget=budget(settings),
+        )
+        return RouteResponse(
+            route=route_out(planned), reservation=reservation_ref(planned),
+            attempts=planned.attempts,
+        )
+
+    out = await in_transaction(request, token, work)
+    response.status_code = 201 if out.reservation is not None else 200
+    return out
+
+
+@router.post("/v1/fleets/routes", response_model=FleetResponse)
+async def plan_fleet(
+    body: FleetRequest, request: Request, token: TokenDep, settings: SettingsDep
+) -> FleetResponse:
+    """Plan many ground routes at once with one shared reservation table, by priority.
+
+    Every request names a robot or car of the caller; results come in request order, each
+    a route (and its reservation when `reserve` was asked) or the `reason` it has none.
+    """
+
+    def work(session: Session, me: Principal) -> FleetResponse:
+        outcomes = fleet_routes.plan_fleet_routes(
+            session=session, actor=me, requests=[r.model_dump() for r in body.requests],
+            budget=budget(settings),
+        )
+        items = [
+            FleetItem(
+                index=i, vehicle_id=o.vehicle_id, ok=o.planned is not None,
+                route=route_out(o.planned) if o.planned else None,
+                reservation=reservation_ref(o.planned) if o.planned else None,
+                reason=o.reason, detail=o.detail,
+            )
+            for i, o in enumerate(outcomes)
+        ]
+        served = sum(1 for it in items if it.ok)
+        return FleetResponse(results=items, served=served, unserved=len(items) - served)
+
+    return await in_transaction(request, token, work)

@@ -1,0 +1,152 @@
+"""The planners' view of the database: :class:`PostgisOccupancy` (``routing.Occupancy``).
+
+Static blocks are obstacles and permanent restrictions (``blocker_boxes`` whose ``during``
+is infinite on both sides); time-bounded blocks are active ``reservation_boxes`` and
+temporary restrictions. Every call is one SQL statement probing the GiST indexes with
+``&&`` on the query box scaled to the leaf zoom; PostgreSQL clips each stored box to the
+probe, numpy turns the clipped leaf boxes into voxels at the asked zoom conservatively (a
+coarse voxel is blocked when any part of it is). Answers are cached per call for the life
+of the object, which is one planning request (a snapshot in the sense of READ COMMITTED:
+each new query sees what was committed before it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from registry.occupancy_grid import expand, leaf_to_zoom
+from registry.volume_models import LEAF_ZOOM
+from routing.errors import RoutingError
+from routing.occupancy import BusyArrays, TileBox, merge_intervals
+from spatialid import Voxel, VoxelSet
+
+IntArray = npt.NDArray[np.int64]
+
+_PROBE = """(SELECT int4range(:x0, :x1) AS x, int4range(:y0, :y1) AS y,
+    int4range(:f0, :f1) AS f) p"""
+_CLIP = """lower(b.x * p.x), upper(b.x * p.x), lower(b.y * p.y), upper(b.y * p.y),
+    lower(b.f * p.f), upper(b.f * p.f)"""
+_MEETS = "b.active AND b.x && p.x AND b.y && p.y AND b.f && p.f"
+_PERMANENT = """coalesce(NOT isfinite(lower(b.during)), true)
+    AND coalesce(NOT isfinite(upper(b.during)), true)"""
+_EPOCHS = """coalesce(extract(epoch FROM lower(b.during))::float8, '-Infinity'),
+    coalesce(extract(epoch FROM upper(b.during))::float8, 'Infinity')"""
+STATIC_SQL = f"SELECT {_CLIP} FROM blocker_boxes b, {_PROBE} WHERE {_MEETS} AND {_PERMANENT}"
+BUSY_SQL = f"""SELECT {_CLIP}, {_EPOCHS} FROM reservation_boxes b, {_PROBE}
+    WHERE {_MEETS} AND b.during && tstzrange(:t0, :t1)
+UNION ALL
+SELECT {_CLIP}, {_EPOCHS} FROM blocker_boxes b, {_PROBE}
+    WHERE {_MEETS} AND b.during && tstzrange(:t0, :t1) AND NOT ({_PERMANENT})"""
+
+
+def _ts(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+class PostgisOccupancy:
+    """A read-only :class:`routing.Occupancy` over the database for one planning request.
+
+    ``now`` and ``horizon`` (unix seconds, seconds) bound the time-bounded rows fetched:
+    only rows overlapping ``[now, now + horizon)`` are ever returned (with their full
+    intervals). ``alt_band`` (metres) optionally limits the altitudes fetched, so that
+    a tall restriction does not expand into voxels no planner will use.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: float,
+        horizon: float,
+        alt_band: tuple[float, float] | None = None,
+    ) -> None:
+        self.session = session
+        self.now = float(now)
+        self.until = float(now) + float(horizon)
+        self.f_leaf = (
+            (math.floor(alt_band[0]), math.ceil(alt_band[1]))
+            if alt_band is not None
+            else (-(1 << LEAF_ZOOM), 1 << LEAF_ZOOM)
+        )
+        self._cache: dict[Hashable, Any] = {}
+        self.queries = 0
+
+    def static_version(self) -> Hashable:
+        """Constant for this object: the static blocks do not change within one request."""
+        return ("postgis", id(self))
+
+    def _params(self, z: int, box: TileBox | None, f: tuple[int, int] | None) -> dict[str, Any]:
+        if z > LEAF_ZOOM:
+            raise RoutingError(f"the planning zoom must be at most {LEAF_ZOOM}, got {z}")
+        k = LEAF_ZOOM - z
+        n = 1 << LEAF_ZOOM
+        f0, f1 = self.f_leaf
+        if f is not None:
+            f0, f1 = max(f0, f[0] << k), min(f1, f[1] << k)
+        if box is None:
+            return {"x0": 0, "x1": n, "y0": 0, "y1": n, "f0": f0, "f1": f1}
+        return {
+            "x0": max(0, box.x0) << k, "x1": min(1 << z, box.x1) << k,
+            "y0": max(0, box.y0) << k, "y1": min(1 << z, box.y1) << k, "f0": f0, "f1": f1,
+        }
+
+    def _boxes(self, sql: str, params: dict[str, Any], z: int) -> tuple[IntArray, list[Any]]:
+        self.queries += 1
+        rows = list(self.session.execute(text(sql), params).all())
+        if not rows:
+            return np.empty((0, 6), np.int64), []
+        leaf = np.array([r[:6] for r in rows], np.int64)
+        return leaf_to_zoom(leaf, z), rows
+
+    def blocked_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """Voxels at zoom ``z`` (in ``box``) blocked by obstacles and permanent restrictions."""
+        key = ("static", z, box)
+        if key not in self._cache:
+            boxes, _ = self._boxes(STATIC_SQL, self._params(z, box, None), z)
+            ny, nf = boxes[:, 3] - boxes[:, 2], boxes[:, 5] - boxes[:, 4]
+            rep = ny * nf
+            idx = np.repeat(np.arange(len(boxes)), rep)
+            off = np.arange(idx.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
+            f = boxes[idx, 4] + off // ny[idx]
+            y = boxes[idx, 2] + off % ny[idx]
+            self._cache[key] = VoxelSet.from_runs(z, f, y, boxes[idx, 0], boxes[idx, 1])
+        vs: VoxelSet = self._cache[key]
+        return vs
+
+    def _busy(
+        self, z: int, box: TileBox | None, f: tuple[int, int] | None, t0: float, t1: float
+    ) -> BusyArrays:
+        lo, hi = max(t0, self.now), min(t1, self.until)
+        key = ("busy", z, box, f, lo, hi)
+        if key in self._cache:
+            rows: BusyArrays = self._cache[key]
+            return rows
+        raw: list[Any] = []
+        if not lo < hi:
+            boxes = np.empty((0, 6), np.int64)
+        else:
+            params = {**self._params(z, box, f), "t0": _ts(lo), "t1": _ts(hi)}
+            boxes, raw = self._boxes(BUSY_SQL, params, z)
+        v = expand(boxes, np.arange(len(boxes), dtype=np.int64), z)
+        times = np.array([r[6:8] for r in raw], np.float64).reshape(-1, 2)
+        rows = BusyArrays(v.f, v.x, v.y, times[v.item, 0], times[v.item, 1])
+        self._cache[key] = rows
+        return rows
+
+    def busy_in(self, z: int, box: TileBox | None, t0: float, t1: float) -> BusyArrays:
+        """Busy rows at zoom ``z`` in ``box`` overlapping ``[t0, t1)`` (one row per voxel)."""
+        return self._busy(z, box, None, t0, t1)
+
+    def busy_intervals(self, voxel: Voxel) -> list[tuple[float, float]]:
+        """Merged busy intervals of one voxel (a coarse voxel: union over its volume)."""
+        z, f, x, y = voxel
+        rows = self._busy(z, TileBox(x, y, x + 1, y + 1), (f, f + 1), -math.inf, math.inf)
+        return merge_intervals(zip(rows.start.tolist(), rows.end.tolist(), strict=True))
