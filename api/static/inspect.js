@@ -19,10 +19,10 @@ function altitudeOf(feature, fallback) {
 }
 
 function table(rows) {
-  return rows.map(([k, v]) => `<tr><th>${k}</th><td>${escape(v)}</td></tr>`).join('');
+  return rows.map(([k, v]) => `<tr><th>${k}</th><td>${escapeHtml(v)}</td></tr>`).join('');
 }
 
-export function escape(value) {
+export function escapeHtml(value) {
   return String(value ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
@@ -44,7 +44,7 @@ function occupancyHtml(occ) {
   return occ.cells.map((c) => {
     const kinds = Object.entries(c.kinds || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join(', ');
     const owners = (c.owners || []).map((o) => `${o.kind} ${o.operator_name || o.id}`).filter(Boolean).join(', ');
-    return `<p><b>Occupied</b> — ${escape(kinds)}${owners ? `<br>owners: ${escape(owners)}` : ''}</p>`;
+    return `<p><b>Occupied</b> — ${escapeHtml(kinds)}${owners ? `<br>owners: ${escapeHtml(owners)}` : ''}</p>`;
   }).join('');
 }
 
@@ -58,12 +58,12 @@ export function setupInspect(map, { getTime, isActive }) {
     const alt = altitudeOf(feature, Number(altInput.value) || 0);
     const z = idZoom(map);
     const local = lngLatAltToId(e.lngLat.lng, e.lngLat.lat, alt, z);
-    out.innerHTML = `<p>Looking up ${escape(local.id)}…</p>`;
+    out.innerHTML = `<p>Looking up ${escapeHtml(local.id)}…</p>`;
     try {
       const voxel = await api(`/v1/spatial-ids/${local.id}`);
       const p = voxel.properties;
       map.getSource('inspected').setData(voxel);
-      let html = `<p class="sid" data-testid="spatial-id">${escape(p.id)}</p>` +
+      let html = `<p class="sid" data-testid="spatial-id">${escapeHtml(p.id)}</p>` +
         `<table>${table([
           ['altitude', `${p.altitude_lower.toFixed(1)} – ${p.altitude_upper.toFixed(1)} m (${p.altitude_datum})`],
           ['zoom', `${p.zoom} (voxel ${p.height_m} m tall)`],
@@ -71,7 +71,7 @@ export function setupInspect(map, { getTime, isActive }) {
         ])}</table>`;
       if (feature) {
         const rows = SHOWN.filter((k) => feature.properties[k] !== undefined).map((k) => [k, feature.properties[k]]);
-        html += `<h4>Clicked feature (${escape(feature.layer.id)})</h4><table>${table(rows)}</table>`;
+        html += `<h4>Clicked feature (${escapeHtml(feature.layer.id)})</h4><table>${table(rows)}</table>`;
       }
       if (getKey()) {
         html += '<h4>Occupancy at the chosen time</h4><div id="inspect-occ">…</div>';

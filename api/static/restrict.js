@@ -1,6 +1,6 @@
 // The municipality view: draw a restriction polygon vertex by vertex, POST /v1/restrictions.
 import { api } from './api.js';
-import { escape } from './inspect.js';
+import { escapeHtml } from './inspect.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -54,7 +54,7 @@ export function setupRestrict(map, { setMode, refreshTiles }) {
     try {
       const made = await api('/v1/restrictions', { method: 'POST', body });
       const hit = made.affected_reservations || [];
-      out.innerHTML = `Restriction <b>${escape(made.id)}</b> declared` +
+      out.innerHTML = `Restriction <b>${escapeHtml(made.id)}</b> declared` +
         (hit.length ? `; ${hit.length} reservation(s) inside it need a new plan.` : '.');
       vertices.length = 0;
       redraw();

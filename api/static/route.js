@@ -1,6 +1,6 @@
 // The route panel: pick a vehicle, click origin and destination, POST /v1/routes, draw it in 3D.
 import { api, getKey } from './api.js';
-import { escape } from './inspect.js';
+import { escapeHtml } from './inspect.js';
 import { voxelFeature } from './spatialid.js';
 
 const MAX_VOXELS = 20000;
@@ -25,14 +25,14 @@ function summary(body, route) {
   const times = route.times || route.properties?.times || [];
   const coords = route.geometry?.coordinates || [];
   const rows = coords.slice(0, 12).map((c, i) =>
-    `<tr><td>${c[2]?.toFixed?.(0) ?? ''} m</td><td>${escape(fmtTime(times[i]))}</td></tr>`).join('');
+    `<tr><td>${c[2]?.toFixed?.(0) ?? ''} m</td><td>${escapeHtml(fmtTime(times[i]))}</td></tr>`).join('');
   const reservation = body.reservation?.id || body.reservation_id;
   return `<table>
     <tr><th>length</th><td>${Number(route.length_m ?? 0).toFixed(0)} m</td></tr>
-    <tr><th>departure</th><td>${escape(fmtTime(route.departure))}</td></tr>
-    <tr><th>arrival</th><td>${escape(fmtTime(route.arrival))}</td></tr>
+    <tr><th>departure</th><td>${escapeHtml(fmtTime(route.departure))}</td></tr>
+    <tr><th>arrival</th><td>${escapeHtml(fmtTime(route.arrival))}</td></tr>
     <tr><th>voxels</th><td>${(route.spatial_ids || []).length}</td></tr>
-    ${reservation ? `<tr><th>reserved</th><td>${escape(reservation)}</td></tr>` : ''}
+    ${reservation ? `<tr><th>reserved</th><td>${escapeHtml(reservation)}</td></tr>` : ''}
   </table>
   <h4>Vertices (altitude, time)</h4><table class="times">${rows}</table>
   ${coords.length > 12 ? `<p class="muted">… ${coords.length - 12} more</p>` : ''}`;
@@ -49,7 +49,7 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
     try {
       const page = await api('/v1/vehicles', { params: { limit: 100 } });
       vehicle.innerHTML = page.items.map((v) =>
-        `<option value="${v.id}" data-kind="${v.kind}">${escape(v.name)} (${v.kind})</option>`).join('');
+        `<option value="${v.id}" data-kind="${v.kind}">${escapeHtml(v.name)} (${v.kind})</option>`).join('');
       vehicle.dispatchEvent(new Event('change'));
     } catch (err) {
       out.textContent = `Vehicles: ${err.message}`;
