@@ -289,14 +289,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--robots", type=int, default=200)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--only", choices=["drone", "fleet"], default=None)
     args = ap.parse_args()
-    limits = VehicleLimits()
-    started = time.perf_counter()
-    c = city(args.seed, args.queries)
-    print(f"city: {len(c.static.blocked_static(Z))} blocked voxels, built in "
-          f"{time.perf_counter() - started:.1f} s; {len(c.queries)} queries 1-5 km at z{Z}")
-    drone_section(c, limits, not args.no_baseline)
-    fleet_section(args.robots, args.seed)
+    if args.only != "fleet":
+        started = time.perf_counter()
+        c = city(args.seed, args.queries)
+        print(f"city: {len(c.static.blocked_static(Z))} blocked voxels, built in "
+              f"{time.perf_counter() - started:.1f} s; {len(c.queries)} queries 1-5 km at z{Z}")
+        drone_section(c, VehicleLimits(), not args.no_baseline)
+    if args.only != "drone":
+        fleet_section(args.robots, args.seed)
 
 
 if __name__ == "__main__":

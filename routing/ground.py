@@ -117,28 +117,38 @@ class GroundNetwork:
         line = shapely.LineString(self.edges[i].pts)
         return self.edges[i], float(line.project(p, normalized=True))
 
-    def times_to(self, seeds: dict[Any, float]) -> dict[Any, float]:
-        """Free-flow seconds from every node to a target reached from ``seeds`` (node ->
-        seconds still to go): a backward Dijkstra, the ground search's exact static
-        heuristic (reservations only ever add waiting)."""
+    def times_to(self, seeds: dict[Any, float], stop: Any = None,
+                 slack: float = 1.5) -> tuple[dict[Any, float], float]:
+        """Free-flow seconds to a target reached from ``seeds`` (node -> seconds still to
+        go): a backward Dijkstra, the ground search's static heuristic (reservations only
+        ever add waiting). It stops once ``stop`` is settled and the frontier passes
+        ``slack`` times its distance; nodes not settled are at least the returned
+        frontier distance away (so ``dist.get(n, frontier)`` stays consistent)."""
         dist = dict(seeds)
+        limit = INF
         heap = [(d, i, n) for i, (n, d) in enumerate(seeds.items())]
         heapq.heapify(heap)
         tie = len(heap)
         done: set[Any] = set()
         into = self.into
+        settled: dict[Any, float] = {}
         while heap:
             d, _, n = heapq.heappop(heap)
             if n in done:
                 continue
+            if d > limit:
+                return settled, d
             done.add(n)
+            settled[n] = d
+            if n == stop:
+                limit = d * slack
             for u, secs in into.get(n, ()):
                 nd = d + secs
                 if nd < dist.get(u, INF):
                     dist[u] = nd
                     tie += 1
                     heapq.heappush(heap, (nd, tie, u))
-        return dist
+        return settled, INF
 
     def reverse(self, e: Edge) -> Edge | None:
         """The edge ``e.v -> e.u`` if the network has it."""

@@ -67,14 +67,13 @@ class GroundPlanner:
     def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
                        limits: VehicleLimits | None = None) -> GroundPlanner:
         """A planner whose table holds the occupancy's ground rows from ``departure`` on."""
-        p = cls(network, limits)
+        limits = limits or VehicleLimits(altitude_lower_m=0.0, altitude_upper_m=4.0)
+        buf = limits.safety_buffer_s
         xs = [x for x, _ in network.pos.values()]
         ys = [y for _, y in network.pos.values()]
         box = TileBox(int(min(xs)) - 1, int(min(ys)) - 1, int(max(xs)) + 2, int(max(ys)) + 2)
-        rows = occupancy.busy_in(network.z, box, departure - 2 * p.table.buffer_s, INF)
-        p.table = IntervalTable.from_rows(rows, p.table.buffer_s)
-        p.index = EdgeIndex(network, p.table)
-        return p
+        rows = occupancy.busy_in(network.z, box, departure - 2 * buf, INF)
+        return cls(network, limits, table=IntervalTable.from_rows(rows, buf))
 
     def plan(self, origin: tuple[float, float], destination: tuple[float, float],
              departure: float, *, park: bool = False) -> Route:
@@ -105,7 +104,8 @@ class GroundPlanner:
         s0 = next(((s, e) for s, e in table.safe(k0) if s <= departure < e), None)
         if s0 is None:
             raise NoRoute("origin_blocked", "the origin is occupied at the departure time")
-        to_goal = net.times_to({n: min(e.seconds for e in es) for n, es in into.items()})
+        seeds = {n: min(e.seconds for e in es) for n, es in into.items()}
+        to_goal, frontier = net.times_to(seeds, stop=eo.v)
         to_goal[ORIGIN] = to_goal[DESTINATION] = 0.0
         # parking: nothing arrives before the destination's voxel is free for good, so
         # f >= that time (a consistent bound; with ties to larger g the goal pops first)
@@ -113,7 +113,7 @@ class GroundPlanner:
         self._floor = table.safe(goal_key)[-1][0] if park else -INF
 
         def h(n: Any) -> float:
-            return to_goal.get(n, INF)
+            return to_goal.get(n, frontier)
 
         tie = count()
         best: dict[tuple[Any, int], float] = {(ORIGIN, 0): departure}
