@@ -2,8 +2,11 @@
 
 Times inside a :class:`Route` are float unix seconds (UTC); the ``to_*`` methods write
 RFC 3339 strings with a ``Z`` zone (millisecond precision). Altitudes are metres in the
-datum of the spatial ID (DESIGN.md §1). A visit's ``enter``/``leave`` are when the
-vehicle is inside the voxel; the published windows add ``safety_buffer_s`` on both sides.
+datum of the spatial IDs (the project's default, ``W84``: metres above the WGS84
+ellipsoid, DESIGN.md §1). Waypoints are voxel centres (the first and last are the centres
+of the origin's and destination's voxels), joined by straight segments. A visit's
+``enter``/``leave`` are when the vehicle is inside the voxel; the published windows add
+``safety_buffer_s`` on both sides.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Route:
     expansions: int = 0
     grid_duration_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    altitude_datum: str = "W84"
 
     @property
     def departure(self) -> float:
@@ -101,7 +105,7 @@ class Route:
         return {
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": coords},
-            "properties": {"times": times, "altitude_datum": "spatial_id"},
+            "properties": {"times": times, "altitude_datum": self.altitude_datum},
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +118,7 @@ class Route:
             "arrival_time": rfc3339(self.arrival),
             "duration_s": round(self.duration_s, 3),
             "safety_buffer_s": self.safety_buffer_s,
+            "altitude_datum": self.altitude_datum,
         }
 
     def to_reservation_volumes(
