@@ -23,6 +23,7 @@ from registry.models import Principal, Vehicle
 from registry.road_models import ROAD_ZOOM
 from registry.routes import (
     Budget,
+    MovingOnly,
     Planned,
     limits_of,
     load_vehicle,
@@ -104,7 +105,7 @@ def plan_fleet_routes(
             outcomes[int(rid)].reason = reason
         for rid, route in result.routes.items():
             i = int(rid)
-            problems = validate_route(route, occ, limits)
+            problems = validate_route(route, MovingOnly(occ), limits)
             if problems:
                 outcomes[i].reason, outcomes[i].detail = "invalid_route", "; ".join(problems[:3])
                 continue
@@ -116,6 +117,7 @@ def plan_fleet_routes(
             created = reserve_route(
                 session=session, actor=actor, route=o.planned.route,
                 vehicle_id=o.vehicle_id, priority=int(requests[i].get("priority") or 0),
+                ground=True,
             )
         except Contested as exc:
             o.planned, o.reason, o.detail = None, "contested", str(exc)

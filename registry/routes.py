@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,7 +44,10 @@ from routing import (
     RoutingError,
     validate_route,
 )
+from routing.occupancy import BusyArrays, TileBox, merge_intervals
+from routing.route import rfc3339
 from routing.vehicle import VehicleLimits
+from spatialid import Voxel, VoxelSet
 
 log = logging.getLogger("kukan.routes")
 
@@ -54,6 +57,30 @@ HORIZON_S = 12 * 3600.0
 ROLES = ("operator", "fleet", "admin")
 MODES = {"robot": "walk", "car": "drive"}
 _NETWORKS: dict[tuple[Any, ...], tuple[Any, GroundNetwork]] = {}
+
+
+class MovingOnly:
+    """An occupancy without static blocks: ground routes keep to roads, which may run
+    through the conservative (coarse) voxels of the buildings beside them."""
+
+    def __init__(self, inner: PostgisOccupancy) -> None:
+        self.inner = inner
+
+    def static_version(self) -> Hashable:
+        """The inner view's token."""
+        return self.inner.static_version()
+
+    def blocked_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """Nothing is blocked for good on a road."""
+        return VoxelSet.empty(z)
+
+    def busy_in(self, z: int, box: TileBox | None, t0: float, t1: float) -> BusyArrays:
+        """The inner view's busy rows."""
+        return self.inner.busy_in(z, box, t0, t1)
+
+    def busy_intervals(self, voxel: Voxel) -> list[tuple[float, float]]:
+        """The inner view's busy intervals."""
+        return self.inner.busy_intervals(voxel)
 
 
 class InvalidPlan(RoutingError):
@@ -179,25 +206,54 @@ def _plan_once(
         ground = GroundPlanner.from_occupancy(net, occ, departure, limits)
         ground.max_expansions = budget.expansions
         route = ground.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
-    problems = validate_route(route, occ, limits)
+    problems = validate_route(route, occ if vehicle.kind == "drone" else MovingOnly(occ), limits)
     if problems:
         log.error("planner returned an invalid route: %s", problems[:5])
         raise InvalidPlan("the planned route failed validation: " + "; ".join(problems[:3]))
     return route
 
 
+def route_volumes(route: Route, drop: VoxelSet | None = None) -> list[dict[str, Any]]:
+    """One volume per voxel and window (overlapping windows merged), except ``drop``."""
+    windows: dict[str, list[tuple[float, float]]] = {}
+    for v, t0, t1 in route.windows():
+        if drop is not None and v in drop:
+            continue
+        windows.setdefault(str(v), []).append((t0, t1))
+    out = []
+    for sid, pairs in windows.items():
+        for t0, t1 in merge_intervals(pairs):
+            out.append({"spatial_ids": [sid], "time_start": _dt(rfc3339(t0)),
+                        "time_end": _dt(rfc3339(t1, up=True))})
+    return out
+
+
+def _dt(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def static_voxels(session: Session, route: Route) -> VoxelSet:
+    """The statically blocked voxels a (ground) route passes."""
+    vs = [v.voxel for v in route.visits]
+    box = TileBox(min(v.x for v in vs), min(v.y for v in vs),
+                  max(v.x for v in vs) + 1, max(v.y for v in vs) + 1)
+    occ = PostgisOccupancy(session, now=route.departure, horizon=1.0)
+    return occ.blocked_static(vs[0].z, box)
+
+
 def reserve_route(
-    *, session: Session, actor: Principal, route: Route, vehicle_id: uuid.UUID, priority: int
+    *, session: Session, actor: Principal, route: Route, vehicle_id: uuid.UUID, priority: int,
+    ground: bool = False,
 ) -> Created:
-    """Reserve every visit of ``route`` in a savepoint (rolled back on ``Contested``)."""
-    volumes = [
-        {**v, "time_start": datetime.fromisoformat(v["time_start"]),
-         "time_end": datetime.fromisoformat(v["time_end"])}
-        for v in route.to_reservation_volumes(max_window_s=0.0)
-    ]
+    """Reserve the visits of ``route`` in a savepoint (rolled back on ``Contested``).
+
+    A ground route leaves out the voxels obstacles block: roads and sidewalks run through
+    the (conservative) voxels of the buildings beside them, which no one can reserve.
+    """
+    drop = static_voxels(session, route) if ground else None
     with session.begin_nested():
         return create_reservation(
-            session=session, actor=actor, volumes=volumes, priority=priority,
+            session=session, actor=actor, volumes=route_volumes(route, drop), priority=priority,
             vehicle_id=vehicle_id,
         )
 
@@ -243,9 +299,11 @@ def plan_route(
         try:
             created = reserve_route(
                 session=session, actor=actor, route=route, vehicle_id=vehicle.id,
-                priority=priority,
+                priority=priority, ground=planner == "ground",
             )
         except Contested as exc:
+            if not any(c.get("kind") == "reservation" for c in exc.problem_extra["conflicts"]):
+                raise  # a blocker does not move: re-planning would give the same route
             log.info("route reservation lost a race (attempt %d): re-planning", attempt)
             last = exc
             continue
