@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from api import cli_demo, cli_id, cli_import
+from api import cli_demo, cli_id, cli_import, cli_route
 from api.cli_common import CliError, Parser, factory, sub
 from api.settings import Settings
 
@@ -133,7 +133,7 @@ def build_parser() -> Parser:
     op_create.add_argument("name", help="the operator's unique name")
     ops.set_defaults(func=cmd_operators)
 
-    for module in (cli_import, cli_id, cli_demo):
+    for module in (cli_import, cli_id, cli_demo, cli_route):
         module.add_parsers(subs)
     return parser
 

@@ -1,0 +1,38 @@
+"""``kukan route``: a summary line on success, one error line and exit 1 on failure."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.cli import main
+from registry import vehicles
+from registry.db import session_scope
+from tests.routes.helpers import offset, place
+
+
+def test_route_prints_a_summary_and_errors_in_one_line(
+    database_url: str, db_sessions: sessionmaker[Session],
+    make_operator: Callable[[], uuid.UUID], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KUKAN_DATABASE_URL", database_url)
+    with session_scope(db_sessions) as s:
+        vid = vehicles.create_vehicle(session=s, actor=None, name="cli-drone", kind="drone",
+                                      max_speed_mps=12.0, operator_id=make_operator()).id
+    a = place()
+    b = offset(*a, 250.0, 0.0)
+    args = ["route", "--vehicle", str(vid), "--from", f"{a[0]},{a[1]},60",
+            "--to", f"{b[0]},{b[1]},60", "--depart", "2031-05-01T10:00:00Z"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("route: drone z23, ") and "spatial IDs" in out
+    assert "departure 2031-05-01T10:00:00.000Z" in out
+    assert main([*args[:-2], "--depart", "2031-05-01T10:00:00", "--reserve"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("kukan: error:")
+    assert main([*args[:5], "--to", f"{b[0]},{b[1]},900"]) == 1
+    assert "outside_altitude_band" in capsys.readouterr().err
