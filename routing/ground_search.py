@@ -20,6 +20,8 @@ from spatialid import Voxel
 from spatialid.projection import tile_x_to_lng, tile_y_to_lat
 
 INF = math.inf
+AT_NODE_M = 0.01
+"""A snapped point this close to a node is at the node (all its streets are usable)."""
 MAX_INTERVALS = 4
 """Later safe intervals of a node tried per move (besides the earliest)."""
 
@@ -99,6 +101,15 @@ class GroundPlanner:
             if c is not None and dc >= oc:
                 extra[ORIGIN].append(net.make_edge(ORIGIN, DESTINATION, c.length_m * (dc - oc),
                                                    c.speed, np.array([start_pt, goal_pt])))
+        for e, f, is_origin in ((eo, fo, True), (ed, fd, False)):  # a point on a node
+            for n, gap in ((e.u, f), (e.v, 1.0 - f)):               # joins all its streets
+                if gap * e.length_m < AT_NODE_M:
+                    pt = np.array([net.pos[n], net.pos[n]])
+                    if is_origin:
+                        extra[ORIGIN].append(net.make_edge(ORIGIN, n, 0.0, e.speed, pt))
+                    else:
+                        into.setdefault(n, []).append(
+                            net.make_edge(n, DESTINATION, 0.0, e.speed, pt))
         skip = {id(ed), id(rd)}
         k0 = extra[ORIGIN][0].keys[0]
         s0 = next(((s, e) for s, e in table.safe(k0) if s <= departure < e), None)

@@ -8,6 +8,8 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routing.errors import NoRoute
 from routing.fleet import FleetRequest, plan_fleet
@@ -155,3 +157,29 @@ def test_conflict_checker_sees_a_conflict() -> None:
     r2 = p.plan(node(g, 4), node(g, 0), T0)
     assert pairwise_conflicts({"1": r1, "2": r2}, parking=False)
     assert Voxel(23, 0, 0, 0) not in {v.voxel for v in r1.visits}
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sets(st.integers(0, 200), max_size=60), st.integers(0, 35), st.integers(0, 35))
+def test_free_flow_routes_match_dijkstra(removed: set[int], a: int, b: int) -> None:
+    g = grid_network(LNG, LAT, 6, 40.0, oneway_rows=True)
+    edges = sorted(g.edges)
+    g.remove_edges_from(edges[i] for i in removed if i < len(edges))
+    nodes = sorted(g.nodes)
+    o, d = nodes[a], nodes[b]
+    weight = {e: g.edges[e]["length_m"] / g.edges[e]["speeds"]["robot"] for e in g.edges}
+    nx.set_edge_attributes(g, weight, "seconds")
+    try:
+        best = nx.dijkstra_path_length(g, o, d, weight="seconds")
+    except nx.NetworkXNoPath:
+        best = None
+    net = GroundNetwork(g)
+    if not net.out.get(o) and o != d:
+        return  # the origin snaps to some other street: not a node-to-node case
+    try:
+        r = GroundPlanner(net, ROBOT).plan(node(g, o), node(g, d), T0)
+    except NoRoute as exc:
+        assert best is None and exc.reason == "no_path"
+        return
+    assert best is not None
+    assert r.duration_s <= best + 1e-6
