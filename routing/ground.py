@@ -154,8 +154,24 @@ class GroundNetwork:
         """The edge ``e.v -> e.u`` if the network has it."""
         return next((r for r in self.out.get(e.v, []) if r.v == e.u), None)
 
+    def at_node(self, e: Edge, n: Any, u: Any, v: Any) -> Edge:
+        """A zero-length edge ``u -> v`` at node ``n`` (an end of ``e``)."""
+        i = 0 if n == e.u else -1
+        pt = e.pts[i]
+        return Edge(u, v, 0.0, e.speed, np.array([pt, pt]), [e.keys[i]], [0.0], [1.0])
+
     def split(self, e: Edge, frac: float, node: Any, *, into: bool) -> Edge:
         """The part of ``e`` from ``node`` (at ``frac``) to ``e.v``, or from ``e.u`` into it."""
+        whole = frac <= 0.0 if not into else frac >= 1.0
+        empty = frac >= 1.0 if not into else frac <= 0.0
+        if whole:  # the whole street: reuse its voxels
+            u, v = (e.u, node) if into else (node, e.v)
+            return Edge(u, v, e.length_m, e.speed, e.pts, e.keys, e.fa, e.fb)
+        if empty:  # a point at one end of the street
+            end = e.pts[0] if into else e.pts[-1]
+            k = e.keys[0] if into else e.keys[-1]
+            u, v = (e.u, node) if into else (node, e.v)
+            return Edge(u, v, 0.0, e.speed, np.array([end, end]), [k], [0.0], [1.0])
         line = shapely.LineString(e.pts)
         mid = np.array(line.interpolate(frac, normalized=True).coords[0])
         if into:

@@ -104,12 +104,10 @@ class GroundPlanner:
         for e, f, is_origin in ((eo, fo, True), (ed, fd, False)):  # a point on a node
             for n, gap in ((e.u, f), (e.v, 1.0 - f)):               # joins all its streets
                 if gap * e.length_m < AT_NODE_M:
-                    pt = np.array([net.pos[n], net.pos[n]])
                     if is_origin:
-                        extra[ORIGIN].append(net.make_edge(ORIGIN, n, 0.0, e.speed, pt))
+                        extra[ORIGIN].append(net.at_node(e, n, ORIGIN, n))
                     else:
-                        into.setdefault(n, []).append(
-                            net.make_edge(n, DESTINATION, 0.0, e.speed, pt))
+                        into.setdefault(n, []).append(net.at_node(e, n, n, DESTINATION))
         skip = {id(ed), id(rd)}
         k0 = extra[ORIGIN][0].keys[0]
         s0 = next(((s, e) for s, e in table.safe(k0) if s <= departure < e), None)
