@@ -55,12 +55,15 @@ class GroundPlanner:
     """Plans robot/car routes on a network, avoiding reserved ground voxels in time."""
 
     def __init__(self, network: GroundNetwork, limits: VehicleLimits | None = None, *,
-                 table: IntervalTable | None = None, max_expansions: int = 200_000) -> None:
+                 table: IntervalTable | None = None, max_expansions: int = 200_000,
+                 weight: float = 1.0) -> None:
+        """``weight`` inflates the heuristic (arrival <= weight x the earliest possible)."""
         self.net = network
         self.limits = limits or VehicleLimits(altitude_lower_m=0.0, altitude_upper_m=4.0)
         self.table = table if table is not None else IntervalTable(self.limits.safety_buffer_s)
         self.index = EdgeIndex(network, self.table)
         self.max_expansions = max_expansions
+        self.weight = weight
         self._safe: dict[int, list[tuple[float, float]]] = {}
         self._floor = -INF
         self._park = False
@@ -177,7 +180,7 @@ class GroundPlanner:
             if arrival < best.get(ns, INF):
                 best[ns] = arrival
                 parent[ns] = (state, e, t)
-                f = arrival + h(e.v)
+                f = arrival + self.weight * h(e.v)
                 heappush(heap, (f if f > self._floor else self._floor, -arrival, next(tie), ns,
                                 arrival, safe[j][1]))
             tried += 1
