@@ -141,7 +141,11 @@ def create_reservation(
     max_voxels: int = 100_000,
     now: datetime | None = None,
 ) -> Created:
-    """Reserve the volumes atomically, preempting lower priorities; Contested on overlap."""
+    """Reserve the volumes atomically, preempting lower priorities; Contested on overlap.
+
+    On ``Contested`` the transaction may hold this attempt's rows: roll it back (a request
+    does), or call this inside ``session.begin_nested()`` to carry on after a 409.
+    """
     if actor.role not in ("operator", "fleet", "admin"):
         raise Forbidden(f"a principal with role {actor.role!r} cannot reserve airspace")
     if not 0 <= priority <= 100:
