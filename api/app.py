@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.limits import BodyLimit
 from api.routers import (
     health,
     obstacles,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Kukan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app, retry_after_s=settings.retry_after_s)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(operators.router)
     app.include_router(vehicles.router)

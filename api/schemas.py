@@ -180,6 +180,10 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+MAX_OFFSET = 2**31 - 1
+"""Largest list offset accepted (a larger one overflowed PostgreSQL's bigint: a 500)."""
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` documenting problem+json bodies for ``statuses``."""
     content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

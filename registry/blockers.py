@@ -37,7 +37,7 @@ def polygon(geometry: dict[str, Any], *, field: str = "geometry") -> MultiPolygo
     """A GeoJSON Polygon or MultiPolygon as a valid shapely MultiPolygon."""
     try:
         geom = shapely.geometry.shape(geometry)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.ShapelyError) as exc:
         raise InvalidInput(f"invalid GeoJSON geometry: {exc}", field=field) from None
     if geom.geom_type == "Polygon":
         geom = MultiPolygon([geom])

@@ -247,7 +247,14 @@ def geometry_to_voxels(geometry: Any, z: int, *, alt_lower: float | None = None,
     """
     check_zoom(z)
     out: Parts = []
-    _collect(as_geojson(geometry), z, (alt_lower, alt_upper), max_voxels, out)
+    try:
+        _collect(as_geojson(geometry), z, (alt_lower, alt_upper), max_voxels, out)
+    except SpatialIdError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
+        # malformed GeoJSON (missing members, non-numeric or ragged coordinates, too few
+        # points) or a polygon GEOS cannot intersect (self-intersecting): the caller's input
+        raise SpatialIdError(f"invalid GeoJSON geometry: {type(exc).__name__}: {exc}") from None
     return parts_to_set(z, out, max_voxels)
 
 

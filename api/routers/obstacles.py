@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
-from api.schemas import problem_responses
+from api.schemas import MAX_OFFSET, problem_responses
 from registry import obstacles
 
 router = APIRouter(
@@ -49,7 +49,7 @@ def list_obstacles(
     settings: SettingsDep,
     source: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ObstaclePage:
     """Active obstacles, oldest first."""
     items, nxt = obstacles.list_obstacles(

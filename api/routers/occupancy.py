@@ -27,7 +27,11 @@ router = APIRouter(
 
 def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     t0 = start or datetime.now(UTC)
-    return t0, end or t0 + timedelta(hours=1)
+    try:
+        return t0, end or t0 + timedelta(hours=1)
+    except OverflowError:  # time_start in year 9999: the default end does not exist
+        msg = "time_start is too late for the default time_end (+1 h)"
+        raise InvalidInput(msg, field="time_start") from None
 
 
 def _owner_json(o: occupancy.Owner) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import OperatorCreate, OperatorOut, problem_responses
+from api.schemas import MAX_OFFSET, OperatorCreate, OperatorOut, problem_responses
 from registry import operators
 from registry.errors import NotFound
 
@@ -30,7 +30,7 @@ def list_operators(
     session: SessionDep,
     me: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> object:
     """List operators: all for admins, one's own for everyone else."""
     return operators.list_operators(session=session, actor=me, limit=limit, offset=offset)

@@ -21,7 +21,7 @@ from api.reservation_schemas import (
     State,
     VolumeOut,
 )
-from api.schemas import problem_responses
+from api.schemas import MAX_OFFSET, problem_responses
 from registry import reservations
 from registry.errors import InvalidInput
 from registry.models import Principal
@@ -109,7 +109,7 @@ def list_reservations(
     time_end: AwareDatetime | None = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north (degrees)")] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ReservationPage:
     """One's reservations, oldest first, filtered by state, time window and bbox."""
     box = None

@@ -14,7 +14,7 @@ from api.reservation_schemas import (
     RestrictionPage,
     RestrictionPatch,
 )
-from api.schemas import problem_responses
+from api.schemas import MAX_OFFSET, problem_responses
 from registry import restrictions
 
 router = APIRouter(
@@ -54,7 +54,7 @@ def list_restrictions(
     active: bool | None = None,
     mine: bool = False,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> RestrictionPage:
     """Restrictions, oldest first (``mine=true``: those one declared)."""
     items, nxt = restrictions.list_restrictions(

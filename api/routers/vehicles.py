@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.schemas import (
+    MAX_OFFSET,
     Kind,
     Status,
     VehicleCreate,
@@ -50,7 +51,7 @@ def list_vehicles(
     status: Status | None = None,
     operator_id: uuid.UUID | None = None,
     limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> VehiclePage:
     """List one's vehicles, oldest first, with filters and offset pagination."""
     size = min(limit or settings.page_size_default, settings.page_size_max)

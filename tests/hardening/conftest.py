@@ -1,0 +1,37 @@
+"""Hardening fixtures: module-wide principals of each role and a session-wide schema."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry import operators, principals
+from registry.db import session_scope
+from tests.conftest import Key
+
+
+def new_key(
+    sessions: sessionmaker[Session], role: str, operator_id: uuid.UUID | None = None
+) -> Key:
+    """A principal of ``role`` (operator/fleet get a fresh operator unless given one)."""
+    with session_scope(sessions) as session:
+        if role in ("operator", "fleet") and operator_id is None:
+            operator_id = operators.create_operator(
+                session=session, actor=None, name=f"hard-{uuid.uuid4().hex[:10]}"
+            ).id
+        principal, token = principals.create_principal(
+            session=session,
+            actor=None,
+            name=f"hard-{role}-{uuid.uuid4().hex[:10]}",
+            role=role,
+            operator_id=operator_id,
+        )
+        return Key(principal.id, role, operator_id, token)
+
+
+@pytest.fixture(scope="module")
+def keys(db_sessions: sessionmaker[Session]) -> dict[str, Key]:
+    """One principal per role, made once per module."""
+    return {r: new_key(db_sessions, r) for r in ("operator", "fleet", "municipality", "admin")}
