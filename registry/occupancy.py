@@ -55,6 +55,7 @@ SELECT CASE WHEN b.restriction_id IS NULL THEN 2 ELSE 1 END,
     coalesce(b.restriction_id, b.obstacle_id), {_CLIP} FROM {_PROBES}
     JOIN blocker_boxes b ON {_MEETS}
 LIMIT :limit"""
+_HITS = text(HITS_SQL)  # built once: text() parses the SQL
 
 
 class TooLarge(InvalidInput):
@@ -185,8 +186,7 @@ def _hits(session: Session, region: VoxelSet, t0: datetime, t1: datetime, limit:
     params: dict[str, Any] = {
         c: probes[:, k].tolist() for k, c in enumerate(("x0", "x1", "y0", "y1", "f0", "f1"))
     }
-    sql = text(HITS_SQL)
-    return list(session.execute(sql, {**params, "t0": t0, "t1": t1, "limit": limit}).all())
+    return list(session.execute(_HITS, {**params, "t0": t0, "t1": t1, "limit": limit}).all())
 
 
 def _operators(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:

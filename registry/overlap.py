@@ -98,13 +98,25 @@ a box that overlaps an active one instead of aborting the transaction, so the ca
 tell from the count that it lost, report the conflicts and roll back, without a savepoint."""
 
 
+_INSERT_RESERVATION = text(INSERT_RESERVATION_SQL)  # built once: text() parses the SQL
+_BLOCKER_HITS = text(
+    """SELECT 0, coalesce(b.restriction_id, b.obstacle_id), 0,
+                lower(b.x * r.x), upper(b.x * r.x), lower(b.y * r.y), upper(b.y * r.y),
+                lower(b.f * r.f), upper(b.f * r.f),
+                lower(b.during * r.during), upper(b.during * r.during)
+            FROM reservation_boxes r JOIN blocker_boxes b ON b.active
+                AND b.x && r.x AND b.y && r.y AND b.f && r.f AND b.during && r.during
+            WHERE r.reservation_id = :rid AND r.active ORDER BY b.id LIMIT :limit"""
+)
+
+
 def insert_reservation(
     *, session: Session, values: dict[str, Any], volumes_json: str, probe: Probe
 ) -> tuple[datetime, datetime, int]:
     """Insert a reservation with its volumes and boxes in one round trip; its timestamps
     and the number of boxes stored (fewer than the probe's: overlap, roll back)."""
     row = session.execute(
-        text(INSERT_RESERVATION_SQL), {**probe.params(), **values, "docs": volumes_json}
+        _INSERT_RESERVATION, {**probe.params(), **values, "docs": volumes_json}
     ).one()
     return row[0], row[1], int(row[2])
 
@@ -155,15 +167,7 @@ def reservation_hits(
 def blocker_hits(*, session: Session, reservation_id: uuid.UUID, limit: int = 100) -> list[Hit]:
     """Intersections of a reservation's active boxes with active blocker boxes."""
     rows = session.execute(
-        text(
-            """SELECT 0, coalesce(b.restriction_id, b.obstacle_id), 0,
-                lower(b.x * r.x), upper(b.x * r.x), lower(b.y * r.y), upper(b.y * r.y),
-                lower(b.f * r.f), upper(b.f * r.f),
-                lower(b.during * r.during), upper(b.during * r.during)
-            FROM reservation_boxes r JOIN blocker_boxes b ON b.active
-                AND b.x && r.x AND b.y && r.y AND b.f && r.f AND b.during && r.during
-            WHERE r.reservation_id = :rid AND r.active ORDER BY b.id LIMIT :limit"""
-        ),
+        _BLOCKER_HITS,
         {"rid": reservation_id, "limit": limit},
     )
     return [Hit(r[0], r[1], r[2], tuple(r[3:9]), r[9], r[10]) for r in rows]
