@@ -9,7 +9,7 @@ PORT ?= 8000
 # The database: KUKAN_DATABASE_URL when set, else the private cluster under .data/pg.
 DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test lint venv db db-stop browser bench clean
+.PHONY: run test lint venv db db-stop browser bench clean soak
 
 run: venv db
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
@@ -52,6 +52,10 @@ db-stop:
 
 bench: venv
 	$(PY) bench/spatialid_bench.py
+
+# Load + faults (issue 8) on a private throwaway cluster; SOAK_SECONDS (default 120) bounds it.
+soak: venv db
+	$(PY) bench/soak.py
 
 clean: db-stop
 	rm -rf $(VENV) .data
