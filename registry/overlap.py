@@ -106,7 +106,8 @@ _BLOCKER_HITS = text(
                 lower(b.during * r.during), upper(b.during * r.during)
             FROM reservation_boxes r JOIN blocker_boxes b ON b.active
                 AND b.x && r.x AND b.y && r.y AND b.f && r.f AND b.during && r.during
-            WHERE r.reservation_id = :rid AND r.active ORDER BY b.id LIMIT :limit"""
+            WHERE r.reservation_id = :rid AND r.active
+                AND (:obstacles OR b.obstacle_id IS NULL) ORDER BY b.id LIMIT :limit"""
 )
 
 
@@ -164,11 +165,14 @@ def reservation_hits(
     return [Hit(int(r[0]) - 1, r[1], r[2], tuple(r[3:9]), r[9], r[10]) for r in rows]
 
 
-def blocker_hits(*, session: Session, reservation_id: uuid.UUID, limit: int = 100) -> list[Hit]:
-    """Intersections of a reservation's active boxes with active blocker boxes."""
+def blocker_hits(
+    *, session: Session, reservation_id: uuid.UUID, obstacles: bool = True, limit: int = 100
+) -> list[Hit]:
+    """Intersections of a reservation's active boxes with active blockers (restrictions,
+    and obstacles unless ``obstacles`` is false: ground vehicles drive between buildings)."""
     rows = session.execute(
         _BLOCKER_HITS,
-        {"rid": reservation_id, "limit": limit},
+        {"rid": reservation_id, "obstacles": obstacles, "limit": limit},
     )
     return [Hit(r[0], r[1], r[2], tuple(r[3:9]), r[9], r[10]) for r in rows]
 

@@ -143,6 +143,10 @@ def create_reservation(
 ) -> Created:
     """Reserve the volumes atomically, preempting lower priorities; Contested on overlap.
 
+    Restrictions refuse every reservation; obstacles (buildings) refuse drones and
+    vehicle-less reservations but not robots and cars, whose road voxels may share space
+    with the buildings beside the road (they still never overlap each other).
+
     On ``Contested`` the transaction may hold this attempt's rows: roll it back (a request
     does), or call this inside ``session.begin_nested()`` to carry on after a 409.
     """
@@ -155,8 +159,9 @@ def create_reservation(
         old = _replay(session, actor, idempotency_key, digest)
         if old is not None:
             return Created(old, replayed=True)
+    on_ground = False  # robots and cars reserve road voxels, which buildings may share
     if vehicle_id is not None:
-        get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+        on_ground = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id).kind != "drone"
     built = build_volumes(
         volumes,
         now=now or datetime.now(UTC),
@@ -208,7 +213,7 @@ def create_reservation(
         raise reservation_conflicts(session=session, built=built, min_priority=0)
     make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
     session.add(res)
-    hits = overlap.blocker_hits(session=session, reservation_id=res.id)
+    hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)
     if hits:
         raise blocker_conflicts(session=session, hits=hits, zoom=max(built.zooms))
     return Created(res, mine, count, volumes=built.rows)

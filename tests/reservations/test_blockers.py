@@ -129,3 +129,30 @@ def test_obstacle_refuses_reservation(
     assert client.get(f"/v1/obstacles/{oid}", headers=operator_key.headers).status_code == 200
     assert client.delete(f"/v1/obstacles/{oid}", headers=admin_key.headers).status_code == 200
     created(reserve(client, operator_key, volume(ids(x, y + 1, 1, f=1))))
+
+
+def test_ground_vehicles_share_voxels_with_buildings_but_not_with_each_other(
+    client: httpx.Client, admin_key: Key, operator_key: Key
+) -> None:
+    x, y = spot()
+    body = {
+        "geometry": _area(x, y, 2),
+        "height_m": 20,
+        "kind": "building",
+        "source": "test",
+        "source_ref": f"ground-{x}-{y}",
+    }
+    assert client.post("/v1/obstacles", headers=admin_key.headers, json=body).status_code == 201
+    vehicles = {}
+    for kind in ("drone", "robot", "car"):
+        r = client.post(
+            "/v1/vehicles",
+            headers=operator_key.headers,
+            json={"name": f"{kind}-{x}", "kind": kind, "max_speed_mps": 5},
+        )
+        vehicles[kind] = r.json()["id"]
+    street = volume(ids(x, y + 1, 1, f=0))  # ground level, inside the building's voxels
+    assert conflict(reserve(client, operator_key, street, vehicle_id=vehicles["drone"]))
+    created(reserve(client, operator_key, street, vehicle_id=vehicles["robot"]))
+    # the road voxel is now the robot's: the car cannot have it at the same time
+    assert conflict(reserve(client, operator_key, street, vehicle_id=vehicles["car"]))
