@@ -2,6 +2,7 @@
 
 Usage: ``python bench/routes_api_latency.py BASE_URL DEMO_KEYS_JSON [N]`` against a server
 whose database has ``kukan demo load``; odd requests also reserve (201), even ones only plan.
+Also prints the planner's own ``planning_ms`` (from the route's meta) per request.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ def main() -> None:
     base, keys = sys.argv[1], json.load(open(sys.argv[2]))  # noqa: SIM115
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 12
     h = {"Authorization": f"Bearer {keys['tokens']['operator']}"}
-    plan, reserve = [], []
+    plan: list[float] = []
+    reserve: list[float] = []
+    planning: list[float] = []
     with httpx.Client(base_url=base, timeout=60) as c:
         drone = next(v for v in c.get("/v1/vehicles", headers=h).json()["items"]
                      if v["kind"] == "drone")
@@ -36,9 +39,12 @@ def main() -> None:
             assert r.status_code in (200, 201), r.text
             (reserve if i % 2 else plan).append(ms)
             route = r.json()["route"]
+            planning.append(route["meta"].get("planning_ms", 0.0))
     print(f"plan only: {[round(t) for t in plan]} ms, p50 {statistics.median(plan):.0f} ms")
     p50 = statistics.median(reserve)
     print(f"plan+reserve: {[round(t) for t in reserve]} ms, p50 {p50:.0f} ms")
+    print(f"server planning_ms: {[round(t) for t in planning]}, "
+          f"p50 {statistics.median(planning):.0f} ms (first request builds the grid)")
     print(f"route: {route['length_m']:.0f} m, {len(route['spatial_ids'])} IDs, {route['meta']}")
 
 

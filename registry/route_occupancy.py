@@ -5,7 +5,9 @@ is infinite on both sides); time-bounded blocks are active ``reservation_boxes``
 temporary restrictions. Every call is one SQL statement probing the GiST indexes with
 ``&&`` on the query box scaled to the leaf zoom; PostgreSQL clips each stored box to the
 probe, numpy turns the clipped leaf boxes into voxels at the asked zoom conservatively (a
-coarse voxel is blocked when any part of it is). Answers are cached per call for the life
+coarse voxel is blocked when any part of it is). :meth:`PostgisOccupancy.static_version`
+is a real version of the static blocks, so that grids built from them can be shared
+across requests (``registry.route_cache``). Answers are cached per call for the life
 of the object, which is one planning request (a snapshot in the sense of READ COMMITTED:
 each new query sees what was committed before it).
 """
@@ -39,6 +41,8 @@ _PERMANENT = """coalesce(NOT isfinite(lower(b.during)), true)
     AND coalesce(NOT isfinite(upper(b.during)), true)"""
 _EPOCHS = """coalesce(extract(epoch FROM lower(b.during))::float8, '-Infinity'),
     coalesce(extract(epoch FROM upper(b.during))::float8, 'Infinity')"""
+VERSION_SQL = f"""SELECT count(*), coalesce(sum(b.id), 0), coalesce(max(b.id), 0)
+    FROM blocker_boxes b WHERE b.active AND {_PERMANENT}"""
 STATIC_SQL = f"SELECT {_CLIP} FROM blocker_boxes b, {_PROBE} WHERE {_MEETS} AND {_PERMANENT}"
 BUSY_SQL = f"""SELECT {_CLIP}, {_EPOCHS} FROM reservation_boxes b, {_PROBE}
     WHERE {_MEETS} AND b.during && tstzrange(:t0, :t1)
@@ -80,8 +84,25 @@ class PostgisOccupancy:
         self.queries = 0
 
     def static_version(self) -> Hashable:
-        """Constant for this object: the static blocks do not change within one request."""
-        return ("postgis", id(self))
+        """A fingerprint of the static blocks: count, sum and max id of the active permanent
+        blocker boxes (one aggregate, read once per object).
+
+        Every change to the static blocks changes it: boxes are only inserted (with new,
+        larger ids), deleted (cascading from their obstacle or restriction) or switched on
+        and off, and each of these changes the count or the sum of the active ids (two
+        changes cancelling in both would need equal counts and equal id sums). Temporary
+        restrictions are not static and leave it alone. Read in the same READ COMMITTED
+        way as the blocks: a grid built across a concurrent commit may be filed under the
+        version before it; every request that starts after the commit reads the new
+        version and so never uses that grid.
+        """
+        key = ("version",)
+        if key not in self._cache:
+            self.queries += 1
+            row = self.session.execute(text(VERSION_SQL)).one()
+            self._cache[key] = ("postgis", int(row[0]), int(row[1]), int(row[2]))
+        version: Hashable = self._cache[key]
+        return version
 
     def _params(self, z: int, box: TileBox | None, f: tuple[int, int] | None) -> dict[str, Any]:
         if z > LEAF_ZOOM:

@@ -1,7 +1,9 @@
 """Plan (and reserve) one route for a vehicle against the database (issue 6, items 4-5).
 
-Drones are planned by :class:`routing.DronePlanner` at ``zoom`` (default 23); robots and
-cars by :class:`routing.GroundPlanner` on the stored road graph of ``source`` (``walk``
+Drones are planned by :class:`routing.DronePlanner` at ``zoom`` (default 23), reusing the
+static grids of earlier requests in the same area (``registry.route_cache.GRIDS``, keyed
+by the occupancy's ``static_version``, so a new obstacle or restriction invalidates them);
+robots and cars by :class:`routing.GroundPlanner` on the stored road graph of ``source`` (``walk``
 for robots, ``drive`` for cars). Without ``source`` the road source with the node nearest
 the origin is used. Both plan against :class:`registry.route_occupancy.PostgisOccupancy`,
 the route is checked by :func:`routing.validate_route`, and with ``reserve`` its voxels
@@ -32,6 +34,7 @@ from registry.models import Principal, Vehicle
 from registry.reservations import Created, create_reservation
 from registry.road_models import ROAD_ZOOM
 from registry.roads import load_graph
+from registry.route_cache import GRIDS
 from registry.route_occupancy import PostgisOccupancy
 from registry.vehicles import get_vehicle
 from registry.volume_errors import Contested
@@ -197,7 +200,7 @@ def _plan_once(
     if vehicle.kind == "drone":
         drone = DronePlanner(
             occ, limits, zoom=zoom, max_expansions=budget.expansions,
-            time_budget_s=budget.seconds,
+            time_budget_s=budget.seconds, grid_cache=GRIDS if GRIDS.max_bytes > 0 else None,
         )
         route = drone.plan(origin, destination, departure)
     else:

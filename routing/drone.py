@@ -18,6 +18,11 @@ line, ``max(corridor_min_m, corridor_fraction x distance)`` wide on each side, a
 occupancy for the busy rows of that corridor only; when no route exists in it, once more
 in a corridor four times as wide. A route that would have to leave it (or the box) is
 reported as ``no_path``.
+
+With a ``grid_cache`` (a :class:`GridStore`, e.g. the API process's LRU in
+``registry.route_cache``) the padded box is snapped outward to multiples of a power of two
+(at most the pad), so that requests in the same area ask for the same box, and any cached
+grid of the same static version, zoom, band and clearance that contains the box is reused.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Hashable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -48,6 +54,24 @@ Point = Sequence[float]
 """``(lng, lat, alt)``: degrees and metres."""
 
 
+class GridStore(Protocol):
+    """Static grids shared between planners (see the module docstring)."""
+
+    def find(self, token: Hashable, box: TileBox) -> Grid | None:
+        """A grid built with ``token`` whose box contains ``box``, if any."""
+
+    def put(self, token: Hashable, box: TileBox, grid: Grid) -> None:
+        """Remember ``grid``, built with ``token`` over ``box``."""
+
+
+def snap_box(box: TileBox, q: int, n: int) -> TileBox:
+    """``box`` grown outward to multiples of ``q`` (clipped to ``[0, n)``)."""
+    return TileBox(
+        max(0, box.x0 // q * q), max(0, box.y0 // q * q),
+        min(n, -(-box.x1 // q) * q), min(n, -(-box.y1 // q) * q),
+    )
+
+
 class DronePlanner:
     """Plans drone routes against one :class:`~routing.occupancy.Occupancy`."""
 
@@ -68,6 +92,7 @@ class DronePlanner:
         weight: float = DEFAULT_WEIGHT,
         fallback_after: int | None = 20_000,
         fallback_weight: float = 1.1,
+        grid_cache: GridStore | None = None,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -84,6 +109,7 @@ class DronePlanner:
         self.fallback_after = fallback_after
         self.fallback_weight = fallback_weight
         self._grid: tuple[Hashable, Grid] | None = None
+        self.grid_cache = grid_cache
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -94,9 +120,15 @@ class DronePlanner:
         """The (cached) static grid over ``box``."""
         token = (self.occupancy.static_version(), box)
         if self._grid is None or self._grid[0] != token:
-            g = build_grid(
-                self.occupancy, self.zoom, box, self.f_lo, self.f_hi, self.limits.clearance_m
-            )
+            shared = (token[0], self.zoom, self.f_lo, self.f_hi, self.limits.clearance_m)
+            g = self.grid_cache.find(shared, box) if self.grid_cache is not None else None
+            if g is None:
+                g = build_grid(
+                    self.occupancy, self.zoom, box, self.f_lo, self.f_hi,
+                    self.limits.clearance_m,
+                )
+                if self.grid_cache is not None:
+                    self.grid_cache.put(shared, box, g)
             self._grid = (token, g)
         return self._grid[1]
 
@@ -110,10 +142,13 @@ class DronePlanner:
         span = max(abs(a.x - b.x), abs(a.y - b.y))
         pad = max(self.min_pad_tiles, int(span * self.pad_fraction))
         n = 1 << self.zoom
-        return TileBox(
+        box = TileBox(
             max(0, min(a.x, b.x) - pad), max(0, min(a.y, b.y) - pad),
             min(n, max(a.x, b.x) + pad + 1), min(n, max(a.y, b.y) + pad + 1),
         )
+        if self.grid_cache is None:
+            return box
+        return snap_box(box, 1 << (pad.bit_length() - 1), n)
 
     def plan(self, origin: Point, destination: Point, departure: float) -> Route:
         """The earliest-arriving route; raises :class:`~routing.errors.NoRoute`."""
