@@ -116,6 +116,9 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
     async def dbapi(request: Request, exc: Exception) -> JSONResponse:
         if _is_connection_error(exc):
             return await unavailable(request, exc)
+        if isinstance(getattr(exc, "orig", None), psycopg.DataError):  # e.g. a NUL in text
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            return problem(422, f"a value cannot be stored: {reason}")
         return await unhandled(request, exc)
 
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -19,9 +19,16 @@ Altitude = Field(default=None, ge=-(2**25), le=2**25, description=DATUM_DOC)
 
 
 class Input(BaseModel):
-    """Base of request bodies: unknown fields are an error."""
+    """Base of request bodies: unknown fields are an error, and so is a NUL in text."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL (U+0000) characters")
+        return value
 
 
 class OperatorCreate(Input):
