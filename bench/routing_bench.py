@@ -1,10 +1,24 @@
 """Benchmark of the routing core (issue 6): drone routes at z23 and a robot fleet.
 
-Run: ``.venv/bin/python bench/routing_bench.py [--queries 30] [--seed 6]``.
+Run: ``.venv/bin/python bench/routing_bench.py [--city demo|synthetic] [--queries 30]
+[--seed 6]``.
 
-The city is SYNTHETIC for now (``synthetic_city``: random box buildings 10-120 m tall over
-6 km x 6 km around Tokyo station, 1,000 existing reservations as random straight
-corridors); switch ``city()`` to the demo city when the importer lands. Each drone query
+``--city demo`` (the default) imports ``data/helsinki.osm.pbf`` (central Helsinki, ©
+OpenStreetMap contributors, ODbL) into a scratch database ``kukan_bench_routing`` on the
+private cluster (or the server of KUKAN_DATABASE_URL), dropped and re-created each run;
+the buildings become obstacles. The planners run against a ``MemoryOccupancy`` loaded
+from the database: the obstacles' blocker boxes as read by
+``PostgisOccupancy.blocked_static`` over the planning region, so exactly the voxels the
+API blocks. The 1,000 existing reservations are random straight corridors (500-2,000 m,
+30-120 m high, within 1.5 km of the extract's centre) added to the occupancy IN MEMORY
+(not through the reservation service). The planning region is 6 km x 6 km around the
+extract's centre; the extract itself is only ~1 km x 1.7 km, so each query starts inside
+the extract and runs 1-5 km in a random direction: routes of 1-2 km mostly stay inside
+it, longer ones end outside it, over ground with no buildings known. The fleet runs on
+the demo's walk network (``registry.roads.load_graph`` -> ``routing.GroundNetwork``).
+
+``--city synthetic``: random box buildings 10-120 m tall over 6 km x 6 km around Tokyo
+station, 1,000 reservations as random straight corridors, a 30 x 30 street grid. Each drone query
 is planned by ``DronePlanner`` against buildings + reservations (the headline figures) and
 validated with ``validate_route``; then the same queries are planned against buildings
 only by ``DronePlanner`` and by ``networkx.astar_path`` on the same voxel graph. That graph
@@ -19,12 +33,19 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for bench.import_bench
 
 from routing.drone import DronePlanner
 from routing.fleet import FleetRequest, plan_fleet
@@ -44,6 +65,10 @@ T0 = 1_800_000_000.0
 M_PER_DEG_LAT = 111_320.0
 
 
+Query = tuple[tuple[float, float, float], tuple[float, float, float], float]
+"""Origin, destination (lng, lat, alt) and departure of one drone query."""
+
+
 @dataclass
 class City:
     """Static obstacles, reservations, the planning region and some drone queries."""
@@ -51,7 +76,7 @@ class City:
     static: MemoryOccupancy
     full: MemoryOccupancy
     region: TileBox
-    queries: list[tuple[tuple[float, float, float], tuple[float, float, float], float]]
+    queries: list[Query]
 
 
 def _offset(lng: float, lat: float, east_m: Any, north_m: Any) -> tuple[Any, Any]:
@@ -86,6 +111,32 @@ def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
     static, full = MemoryOccupancy(), MemoryOccupancy()
     static.add_static(obstacles)
     full.add_static(obstacles)
+    add_corridors(full, rng, (lng0, lat0), half_m, reservations)
+    lo_lng, hi_lat = _offset(lng0, lat0, -half_m, half_m)
+    hi_lng, lo_lat = _offset(lng0, lat0, half_m, -half_m)
+    region = TileBox(int(lng_to_tile_x(lo_lng, Z)), int(lat_to_tile_y(hi_lat, Z)),
+                     int(lng_to_tile_x(hi_lng, Z)) + 1, int(lat_to_tile_y(lo_lat, Z)) + 1)
+    queries: list[Query] = []
+    while len(queries) < n_queries:
+        a = rng.uniform(-half_m * 0.95, half_m * 0.95, 2)
+        ang, length = rng.uniform(0, 2 * math.pi), rng.uniform(1000, 5000)
+        b = a + length * np.array([math.cos(ang), math.sin(ang)])
+        if np.any(np.abs(b) > half_m * 0.95):
+            continue
+        alt = float(rng.uniform(40, 80))
+        o = (*_offset(lng0, lat0, a[0], a[1]), alt)
+        t = (*_offset(lng0, lat0, b[0], b[1]), alt)
+        if any(_blocked(obstacles, p) for p in (o, t)):
+            continue
+        queries.append((o, t, T0 + float(rng.uniform(0, 900))))
+    return City(static, full, region, queries)
+
+
+def add_corridors(full: MemoryOccupancy, rng: np.random.Generator,
+                  centre: tuple[float, float], half_m: float, reservations: int) -> None:
+    """Random straight reserved corridors (500-2,000 m, 30-120 m high) starting within
+    ``half_m`` of ``centre``, added to ``full`` in memory."""
+    lng0, lat0 = centre
     parts = []
     for _ in range(reservations):
         a = rng.uniform(-half_m, half_m, 2)
@@ -102,24 +153,6 @@ def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
                                 np.full(n, start + length / 10.0 + 60.0)))
     for p in parts:
         full.add_busy_arrays(Z, p)
-    lo_lng, hi_lat = _offset(lng0, lat0, -half_m, half_m)
-    hi_lng, lo_lat = _offset(lng0, lat0, half_m, -half_m)
-    region = TileBox(int(lng_to_tile_x(lo_lng, Z)), int(lat_to_tile_y(hi_lat, Z)),
-                     int(lng_to_tile_x(hi_lng, Z)) + 1, int(lat_to_tile_y(lo_lat, Z)) + 1)
-    queries = []
-    while len(queries) < n_queries:
-        a = rng.uniform(-half_m * 0.95, half_m * 0.95, 2)
-        ang, length = rng.uniform(0, 2 * math.pi), rng.uniform(1000, 5000)
-        b = a + length * np.array([math.cos(ang), math.sin(ang)])
-        if np.any(np.abs(b) > half_m * 0.95):
-            continue
-        alt = float(rng.uniform(40, 80))
-        o = (*_offset(lng0, lat0, a[0], a[1]), alt)
-        t = (*_offset(lng0, lat0, b[0], b[1]), alt)
-        if any(_blocked(obstacles, p) for p in (o, t)):
-            continue
-        queries.append((o, t, T0 + float(rng.uniform(0, 900))))
-    return City(static, full, region, queries)
 
 
 def _blocked(obstacles: VoxelSet, p: tuple[float, float, float]) -> bool:
@@ -128,9 +161,83 @@ def _blocked(obstacles: VoxelSet, p: tuple[float, float, float]) -> bool:
     return lnglat_to_voxel(p[0], p[1], p[2], Z) in obstacles
 
 
-def city(seed: int, n_queries: int) -> City:
-    """The city the benchmark runs on (synthetic until the demo city importer lands)."""
-    return synthetic_city(seed, n_queries)
+PBF = Path(__file__).resolve().parent.parent / "data" / "helsinki.osm.pbf"
+DEMO_SOURCE = "bench:helsinki"
+
+
+def demo_database() -> sessionmaker[Session]:
+    """A fresh scratch database ``kukan_bench_routing`` with the demo extract imported."""
+    from bench.import_bench import base_url, recreate_database, with_database
+    from registry import migrate
+    from registry.db import make_engine, make_sessionmaker, session_scope
+    from registry.importers.osm import read_osm
+    from registry.importers.store import write_buildings, write_roads
+
+    url = with_database(base_url(), "kukan_bench_routing")
+    recreate_database(url)
+    migrate.upgrade(url)
+    factory = make_sessionmaker(make_engine(url, pool_size=1))
+    data = read_osm(PBF)
+    with session_scope(factory) as session:
+        out = write_buildings(session=session, source=DEMO_SOURCE, buildings=data.buildings)
+        session.flush()
+        write_roads(session=session, source=DEMO_SOURCE, nodes=data.nodes,
+                    stretches=data.stretches, out=out)
+    print(f"demo: imported {out.buildings} buildings ({out.boxes:,} leaf boxes) and "
+          f"{out.edges:,} road edges into kukan_bench_routing")
+    return factory
+
+
+def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
+              reservations: int = 1000, half_m: float = 3000.0) -> City:
+    """The demo extract's buildings (from the database) and random reserved corridors."""
+    from registry.db import session_scope
+    from registry.route_occupancy import PostgisOccupancy
+
+    rng = np.random.default_rng(seed)
+    with session_scope(factory) as session:
+        w, s_, e, n = session.execute(text(
+            "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
+            "(SELECT ST_Extent(geometry) AS b FROM road_nodes WHERE source = :s) q"),
+            {"s": DEMO_SOURCE}).one()
+        lng0, lat0 = (w + e) / 2.0, (s_ + n) / 2.0
+        lo_lng, hi_lat = _offset(lng0, lat0, -half_m, half_m)
+        hi_lng, lo_lat = _offset(lng0, lat0, half_m, -half_m)
+        region = TileBox(int(lng_to_tile_x(lo_lng, Z)), int(lat_to_tile_y(hi_lat, Z)),
+                         int(lng_to_tile_x(hi_lng, Z)) + 1, int(lat_to_tile_y(lo_lat, Z)) + 1)
+        db = PostgisOccupancy(session, now=T0, horizon=1.0)
+        obstacles = db.blocked_static(Z, TileBox(region.x0 - 8, region.y0 - 8,
+                                                 region.x1 + 8, region.y1 + 8))
+    static, full = MemoryOccupancy(), MemoryOccupancy()
+    static.add_static(obstacles)
+    full.add_static(obstacles)
+    add_corridors(full, rng, (lng0, lat0), 1500.0, reservations)
+    ew, ns = (e - w) / 2.0, (n - s_) / 2.0  # the extract's half extents in degrees
+    queries: list[Query] = []
+    while len(queries) < n_queries:
+        o_lng = lng0 + float(rng.uniform(-0.95, 0.95)) * ew
+        o_lat = lat0 + float(rng.uniform(-0.95, 0.95)) * ns
+        ang, length = rng.uniform(0, 2 * math.pi), rng.uniform(1000, 5000)
+        t_lng, t_lat = _offset(o_lng, o_lat, length * math.cos(ang), length * math.sin(ang))
+        east, north = ((t_lng - lng0) * M_PER_DEG_LAT * math.cos(math.radians(lat0)),
+                       (t_lat - lat0) * M_PER_DEG_LAT)
+        if max(abs(east), abs(north)) > half_m * 0.95:
+            continue
+        alt = float(rng.uniform(40, 80))
+        o, t = (o_lng, o_lat, alt), (float(t_lng), float(t_lat), alt)
+        if any(_blocked(obstacles, p) for p in (o, t)):
+            continue
+        queries.append((o, t, T0 + float(rng.uniform(0, 900))))
+    return City(static, full, region, queries)
+
+
+def demo_road_network(factory: sessionmaker[Session]) -> nx.MultiDiGraph:
+    """The demo extract's walk network as stored (``registry.roads.load_graph``)."""
+    from registry.db import session_scope
+    from registry.roads import load_graph
+
+    with session_scope(factory) as session:
+        return load_graph(session=session, source=DEMO_SOURCE, mode="walk")
 
 
 class LazyAdj:
@@ -154,7 +261,7 @@ class LazyVoxelGraph(nx.Graph):
     def __init__(self, grid: Grid, limits: VehicleLimits) -> None:
         super().__init__()
         self.grid = grid
-        self._adj = LazyAdj(grid, limits)  # type: ignore[assignment]
+        self._adj = LazyAdj(grid, limits)
 
     def __contains__(self, n: object) -> bool:
         return isinstance(n, tuple) and not self.grid.is_blocked(*n)
@@ -165,7 +272,7 @@ def networkx_route(planner: DronePlanner, o: Any, t: Any) -> tuple[float, float,
     from spatialid import lnglat_to_voxel
 
     grid = planner.grid_for(planner.region)  # type: ignore[arg-type]
-    a, b = lnglat_to_voxel(*o, Z), lnglat_to_voxel(*t, Z)
+    a, b = lnglat_to_voxel(o[0], o[1], o[2], Z), lnglat_to_voxel(t[0], t[1], t[2], Z)
     goal = grid.key(b.f, b.x, b.y)
     h = heuristic(grid, planner.limits, goal)
     graph = LazyVoxelGraph(grid, planner.limits)
@@ -177,7 +284,7 @@ def networkx_route(planner: DronePlanner, o: Any, t: Any) -> tuple[float, float,
     return elapsed, cost, len(path)
 
 
-def pct(values: list[float], q: float) -> float:
+def pct(values: Sequence[float], q: float) -> float:
     """The ``q`` quantile (0..1) by nearest rank."""
     s = sorted(values)
     return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
@@ -228,7 +335,7 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
 
 
 def road_network() -> nx.DiGraph:
-    """The fleet's network (synthetic 30 x 30 street grid, 50 m blocks, until the demo)."""
+    """The synthetic fleet network (30 x 30 street grid, 50 m blocks)."""
     return grid_network(TOKYO[0], TOKYO[1], 30, 50.0, speed_mps=2.0, oneway_rows=True)
 
 
@@ -249,19 +356,20 @@ def conflicts(routes: dict[str, Any]) -> int:
     return bad
 
 
-def fleet_section(n: int, seed: int) -> float:
-    """Plan ``n`` robots at once on the road network; check all pairs."""
+def fleet_section(n: int, seed: int, g: nx.DiGraph | nx.MultiDiGraph, zoom: int | None = None,
+                  t0: float = T0) -> float:
+    """Plan ``n`` robots at once on the road network ``g``; check all pairs."""
     rng = np.random.default_rng(seed)
-    g = road_network()
     started = time.perf_counter()
-    net = GroundNetwork(g, kind="robot")
+    net = (GroundNetwork(g, kind="robot") if zoom is None
+           else GroundNetwork(g, kind="robot", zoom=zoom, max_speed_mps=2.0))
     prep = time.perf_counter() - started
     nodes = list(g.nodes)
     o = rng.choice(len(nodes), n, replace=False)
     d = rng.choice(len(nodes), n, replace=False)
     reqs = [FleetRequest(f"r{i}", (g.nodes[nodes[a]]["lng"], g.nodes[nodes[a]]["lat"]),
                          (g.nodes[nodes[b]]["lng"], g.nodes[nodes[b]]["lat"]),
-                         T0 + float(rng.uniform(0, 120)), int(rng.choice([0, 0, 0, 50])))
+                         t0 + float(rng.uniform(0, 120)), int(rng.choice([0, 0, 0, 50])))
             for i, (a, b) in enumerate(zip(o, d, strict=True))]
     occ = MemoryOccupancy()
     limits = VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0,
@@ -286,20 +394,28 @@ def fleet_section(n: int, seed: int) -> float:
 def main() -> None:
     """Run the benchmark and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--city", choices=["demo", "synthetic"], default="demo")
     ap.add_argument("--queries", type=int, default=30)
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--robots", type=int, default=200)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--only", choices=["drone", "fleet"], default=None)
     args = ap.parse_args()
+    factory = demo_database() if args.city == "demo" else None
     if args.only != "fleet":
         started = time.perf_counter()
-        c = city(args.seed, args.queries)
-        print(f"city: {len(c.static.blocked_static(Z))} blocked voxels, built in "
+        c = (synthetic_city(args.seed, args.queries) if factory is None
+             else demo_city(factory, args.seed, args.queries))
+        print(f"city ({args.city}): {len(c.static.blocked_static(Z))} blocked voxels, built in "
               f"{time.perf_counter() - started:.1f} s; {len(c.queries)} queries 1-5 km at z{Z}")
         drone_section(c, VehicleLimits(), not args.no_baseline)
     if args.only != "drone":
-        fleet_section(args.robots, args.seed)
+        if factory is None:
+            fleet_section(args.robots, args.seed, road_network())
+        else:
+            from registry.road_models import ROAD_ZOOM
+
+            fleet_section(args.robots, args.seed, demo_road_network(factory), ROAD_ZOOM)
 
 
 if __name__ == "__main__":
