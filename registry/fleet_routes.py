@@ -117,7 +117,6 @@ def plan_fleet_routes(
             created = reserve_route(
                 session=session, actor=actor, route=o.planned.route,
                 vehicle_id=o.vehicle_id, priority=int(requests[i].get("priority") or 0),
-                ground=True,
             )
         except Contested as exc:
             o.planned, o.reason, o.detail = None, "contested", str(exc)

@@ -216,12 +216,10 @@ def _plan_once(
     return route
 
 
-def route_volumes(route: Route, drop: VoxelSet | None = None) -> list[dict[str, Any]]:
-    """One volume per voxel and window (overlapping windows merged), except ``drop``."""
+def route_volumes(route: Route) -> list[dict[str, Any]]:
+    """One volume per voxel and window (overlapping windows merged)."""
     windows: dict[str, list[tuple[float, float]]] = {}
     for v, t0, t1 in route.windows():
-        if drop is not None and v in drop:
-            continue
         windows.setdefault(str(v), []).append((t0, t1))
     out = []
     for sid, pairs in windows.items():
@@ -235,28 +233,18 @@ def _dt(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
 
-def static_voxels(session: Session, route: Route) -> VoxelSet:
-    """The statically blocked voxels a (ground) route passes."""
-    vs = [v.voxel for v in route.visits]
-    box = TileBox(min(v.x for v in vs), min(v.y for v in vs),
-                  max(v.x for v in vs) + 1, max(v.y for v in vs) + 1)
-    occ = PostgisOccupancy(session, now=route.departure, horizon=1.0)
-    return occ.blocked_static(vs[0].z, box)
-
-
 def reserve_route(
     *, session: Session, actor: Principal, route: Route, vehicle_id: uuid.UUID, priority: int,
-    ground: bool = False,
 ) -> Created:
-    """Reserve the visits of ``route`` in a savepoint (rolled back on ``Contested``).
+    """Reserve every visit of ``route`` in a savepoint (rolled back on ``Contested``).
 
-    A ground route leaves out the voxels obstacles block: roads and sidewalks run through
-    the (conservative) voxels of the buildings beside them, which no one can reserve.
+    A ground route reserves all its voxels, including those it shares with the buildings
+    beside the road: the reservation service lets robots and cars share voxels with
+    obstacles (never with each other, nor with restrictions).
     """
-    drop = static_voxels(session, route) if ground else None
     with session.begin_nested():
         return create_reservation(
-            session=session, actor=actor, volumes=route_volumes(route, drop), priority=priority,
+            session=session, actor=actor, volumes=route_volumes(route), priority=priority,
             vehicle_id=vehicle_id,
         )
 
@@ -302,7 +290,7 @@ def plan_route(
         try:
             created = reserve_route(
                 session=session, actor=actor, route=route, vehicle_id=vehicle.id,
-                priority=priority, ground=planner == "ground",
+                priority=priority,
             )
         except Contested as exc:
             if not any(c.get("kind") == "reservation" for c in exc.problem_extra["conflicts"]):

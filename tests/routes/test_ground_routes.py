@@ -72,10 +72,11 @@ def test_robot_route_on_the_road_graph(
     assert route["length_m"] > 150
     rid = r.json()["reservation"]["id"]
     ids = route["spatial_ids"]
-    with session_scope(db_sessions) as s:  # each voxel reserved, or inside an obstacle's voxels
+    with session_scope(db_sessions) as s:  # every voxel reserved, those beside buildings too
         reserved = stored_hits(s, ids, "reservation_boxes", f"b.reservation_id = '{rid}'")
-        blocked = stored_hits(s, ids, "blocker_boxes", "b.obstacle_id IS NOT NULL")
-    assert reserved + blocked >= len(ids) and reserved > 0
+        beside = stored_hits(s, ids, "blocker_boxes", "b.obstacle_id IS NOT NULL")
+    assert reserved == len(ids)
+    assert beside > 0  # the route does pass voxels it shares with buildings
 
 
 def test_fleet_of_robots_has_no_conflicts(
