@@ -9,7 +9,7 @@ PORT ?= 8000
 # The database: KUKAN_DATABASE_URL when set, else the private cluster under .data/pg.
 DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test lint venv db db-stop browser bench clean soak
+.PHONY: run test lint venv db db-stop browser bench bench-reservations bench-routing bench-import clean soak
 
 run: venv db
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
@@ -52,6 +52,9 @@ db-stop:
 
 bench: venv
 	$(PY) bench/spatialid_bench.py
+
+bench-reservations bench-routing bench-import: bench-%: venv db
+	$(PY) bench/$*_bench.py
 
 # Load + faults (issue 8) on a private throwaway cluster; SOAK_SECONDS (default 120) bounds it.
 soak: venv db
