@@ -2,18 +2,22 @@
 
 Run: ``make soak`` or ``SOAK_SECONDS=120 .venv/bin/python bench/soak.py``. Everything runs on a
 private throwaway PostgreSQL cluster (tests/pgtools.Cluster) and on 127.0.0.1; the shared dev
-cluster is never stopped. Timeline: load for SOAK_SECONDS; at 30 % one server process is
-killed with SIGKILL; at 50 % PostgreSQL stops for 5 s and starts again (the API is not
-restarted). Reservation clients retry with the same Idempotency-Key. At the end: every
-acknowledged reservation is stored once with its boxes, and the overlap checker runs.
+cluster is never stopped. Timeline: load for SOAK_SECONDS; from 30 % the soak waits for a
+reservation POST in flight, finds the api.serve worker holding that client's connection
+(/proc/net/tcp + /proc/<pid>/fd) and kills it with SIGKILL, then starts a replacement worker
+on the same SO_REUSEPORT port (api.serve does not restart workers); MAX_KILLS times before
+45 %, only while another worker listens. At 50 % PostgreSQL stops for 5 s and starts again
+(the API is not restarted). Reservation clients retry a broken connection or a 503 with the
+same request and Idempotency-Key (bounded, with backoff). At the end, by SQL: every
+acknowledged reservation is stored, no key has two reservations, every reservation has its
+volumes and boxes; the overlap checker runs. The soak fails if no reservation was retried
+because of a kill.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -21,23 +25,31 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, pool, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import soak_support as sup  # noqa: E402
 from bench.reservations_bench import check_overlaps  # noqa: E402
-from registry import migrate, principals  # noqa: E402
-from registry.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from tests.hardening.matrix_cases import reservation_body, vehicle_body  # noqa: E402
-from tests.pgtools import Cluster, free_port, recreate_database, with_database  # noqa: E402
+from tests.pgtools import Cluster, free_port, with_database  # noqa: E402
 
 CLIENTS = 6
+WORKERS = 3
+MAX_KILLS = 3
+KILL_WINDOW_S = 1.0  # a transport error this soon after a kill is counted as caused by it
+RETRIES = 12
 stats: dict[str, list[float]] = {}
 statuses: Counter[tuple[str, int]] = Counter()
 acked: dict[str, str] = {}  # idempotency key -> reservation id
+kill_retried: dict[str, str] = {}  # key retried after a kill broke its connection -> outcome
+broken: Counter[tuple[str, str, bool]] = Counter()  # (kind, error, due to a kill)
+gave_up: list[str] = []
+inflight: dict[int, tuple[str, int | None]] = {}  # client -> (kind, local port of its conn)
+last_kill = [-1e9]
 lock = threading.Lock()
 
 
@@ -48,115 +60,153 @@ def record(kind: str, status: int, seconds: float) -> None:
         statuses[(kind, status)] += 1
 
 
-def reserve(c: httpx.Client, token: str, vehicle: str) -> None:
-    """POST a reservation, retrying with the same Idempotency-Key until it is answered."""
-    key, body = uuid.uuid4().hex, reservation_body(vehicle)
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-    for _ in range(40):
+def broke(kind: str, exc: Exception) -> bool:
+    """Count a broken connection; True when a kill happened just before."""
+    due = time.monotonic() - last_kill[0] < KILL_WINDOW_S
+    with lock:
+        broken[(kind, type(exc).__name__, due)] += 1
+    return due
+
+
+class Client:
+    """One simulated operator: a keep-alive connection and the port it last used."""
+
+    def __init__(self, n: int, base: str, token: str, vehicle: str) -> None:
+        self.n, self.token, self.vehicle = n, token, vehicle
+        self.http = httpx.Client(base_url=base, timeout=10)
+        self.port: int | None = None
+
+    def send(self, kind: str, method: str, url: str, **kw: Any) -> httpx.Response:
+        """One request, marked in flight (with its connection's port) while it runs."""
+        with lock:
+            inflight[self.n] = (kind, self.port)
         t = time.perf_counter()
         try:
-            r = c.post("/v1/reservations", json=body, headers=headers)
+            r = self.http.request(method, url, **kw)
         except httpx.TransportError:
-            record("reserve", 0, time.perf_counter() - t)
-            time.sleep(0.2)
-            continue
-        record("reserve", r.status_code, time.perf_counter() - t)
-        if r.status_code == 201:
+            record(kind, 0, time.perf_counter() - t)
+            self.port = None
+            raise
+        finally:
             with lock:
-                acked[key] = r.json()["id"]
-            return
-        if r.status_code != 503:
-            return
-        time.sleep(min(float(r.headers.get("Retry-After", "1")), 1.0))
+                inflight.pop(self.n, None)
+        record(kind, r.status_code, time.perf_counter() - t)
+        self.port = sup.local_port(r)
+        return r
 
+    def reserve(self) -> None:
+        """POST a reservation; on a broken connection or a 503, retry the same request with
+        the same Idempotency-Key (RETRIES attempts, exponential backoff capped at 1 s)."""
+        key, body = uuid.uuid4().hex, reservation_body(self.vehicle)
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key}
+        after_kill = False
+        for attempt in range(RETRIES):
+            backoff = min(0.05 * 2**attempt, 1.0)
+            try:
+                r = self.send("reserve", "POST", "/v1/reservations", json=body, headers=headers)
+            except httpx.TransportError as exc:
+                after_kill = broke("reserve", exc) or after_kill
+                time.sleep(backoff)
+                continue
+            if r.status_code == 201:
+                with lock:
+                    acked[key] = r.json()["id"]
+                    if after_kill:  # a replay (no `preempted`) means the first try had committed
+                        replay = r.json().get("preempted") is None
+                        kill_retried[key] = "replayed" if replay else "created on retry"
+                return
+            if r.status_code != 503:
+                if after_kill:
+                    with lock:
+                        kill_retried[key] = f"answered {r.status_code}"
+                return
+            assert r.headers.get("Retry-After"), "503 without Retry-After"
+            time.sleep(max(backoff, min(float(r.headers["Retry-After"]), 1.0)))
+        with lock:
+            gave_up.append(key)
 
-def client_loop(base: str, token: str, vehicle: str, until: float, seed: int) -> None:
-    """Mixed traffic: reservations, occupancy, positions, routes."""
-    rng = random.Random(seed)
-    auth = {"Authorization": f"Bearer {token}"}
-    route = {
-        "vehicle_id": vehicle,
-        "origin": {"lng": 139.7601, "lat": 35.6801, "alt": 30},
-        "destination": {"lng": 139.7611, "lat": 35.6806, "alt": 30},
-    }
-    with httpx.Client(base_url=base, timeout=10) as c:
+    def loop(self, until: float, seed: int) -> None:
+        """Mixed traffic: reservations, occupancy, positions, routes."""
+        rng = random.Random(seed)
+        auth = {"Authorization": f"Bearer {self.token}"}
+        route = {
+            "vehicle_id": self.vehicle,
+            "origin": {"lng": 139.7601, "lat": 35.6801, "alt": 30},
+            "destination": {"lng": 139.7611, "lat": 35.6806, "alt": 30},
+        }
         while time.monotonic() < until:
             pick = rng.random()
             if pick < 0.4:
-                reserve(c, token, vehicle)
+                self.reserve()
                 continue
-            t = time.perf_counter()
             try:
                 if pick < 0.7:
-                    kind, r = (
-                        "occupancy",
-                        c.get(
-                            "/v1/occupancy",
-                            headers=auth,
-                            params={"bbox": "139.76,35.68,139.765,35.685", "zoom": 18},
-                        ),
-                    )
+                    kind = "occupancy"
+                    q = {"bbox": "139.76,35.68,139.765,35.685", "zoom": 18}
+                    r = self.send(kind, "GET", "/v1/occupancy", headers=auth, params=q)
                 elif pick < 0.95:
+                    kind = "position"
                     pos = {
                         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "lng": 139.76,
                         "lat": 35.68,
                         "alt_m": 40,
                     }
-                    kind, r = (
-                        "position",
-                        c.post(f"/v1/vehicles/{vehicle}/positions", headers=auth, json=pos),
-                    )
+                    url = f"/v1/vehicles/{self.vehicle}/positions"
+                    r = self.send(kind, "POST", url, headers=auth, json=pos)
                 else:
+                    kind = "route"
                     dep = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
-                    kind, r = (
-                        "route",
-                        c.post("/v1/routes", headers=auth, json={**route, "departure_time": dep}),
-                    )
-                record(kind, r.status_code, time.perf_counter() - t)
+                    js = {**route, "departure_time": dep}
+                    r = self.send(kind, "POST", "/v1/routes", headers=auth, json=js)
                 if r.status_code == 503:
                     assert r.headers.get("Retry-After"), "503 without Retry-After"
                     time.sleep(0.5)
-            except httpx.TransportError:
-                record("transport", 0, time.perf_counter() - t)
+            except httpx.TransportError as exc:  # not retried: positions carry no key
+                broke(kind, exc)
                 time.sleep(0.2)
+        self.http.close()
 
 
-def children(pid: int) -> list[int]:
-    """Child process ids of ``pid`` (the api.serve workers)."""
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-def setup(url: str) -> tuple[list[str], list[str]]:
-    """Migrate; make CLIENTS operator keys and a drone each (through the service layer)."""
-    recreate_database(url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    tokens: list[str] = []
-    with session_scope(make_sessionmaker(engine)) as s:
-        from registry import operators
-
-        for k in range(CLIENTS):
-            op = operators.create_operator(session=s, actor=None, name=f"soak-{k}")
-            tokens.append(
-                principals.create_principal(
-                    session=s, actor=None, name=f"soak-{k}", role="operator", operator_id=op.id
-                )[1]
-            )
-    engine.dispose()
-    return tokens, []
+def kill_phase(
+    workers: list[int],
+    port: int,
+    env: dict[str, str],
+    extra: list[subprocess.Popen[bytes]],
+    start: float,
+    until: float,
+) -> int:
+    """Kill workers mid-reservation (MAX_KILLS, each replaced); the number of kills."""
+    kills = 0
+    while kills < MAX_KILLS and time.monotonic() < until:
+        if sum(sup.listening(w, port) for w in workers) < 2:
+            time.sleep(0.1)  # never kill the last listening worker: wait for a replacement
+            continue
+        victim = sup.kill_mid_reservation(workers, port, inflight, lock, last_kill)
+        if victim is None:
+            continue
+        kills += 1
+        workers.remove(victim)
+        extra.append(sup.start_worker(port, env, ROOT))
+        workers.append(extra[-1].pid)
+        print(
+            f"t={time.monotonic() - start:.1f}s kill -9 worker {victim} (reservation in "
+            f"flight on it); replacement worker {extra[-1].pid} started",
+            flush=True,
+        )
+        time.sleep(0.5)  # the broken clients retry
+    return kills
 
 
 def main() -> None:
     """Run the soak and print its figures."""
     seconds = float(os.environ.get("SOAK_SECONDS", "120"))
     cluster = Cluster()
-    proc = None
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         cluster.start()
         url = with_database(cluster.url, "kukan")
-        tokens, _ = setup(url)
+        tokens = sup.setup(url, CLIENTS)
         port = free_port()
         env = {
             **os.environ,
@@ -165,21 +215,9 @@ def main() -> None:
             "KUKAN_DB_CONNECT_TIMEOUT_S": "1",
             "KUKAN_RETRY_AFTER_S": "1",
         }
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.serve",
-                "--workers",
-                "3",
-                "--port",
-                str(port),
-                "--log-level",
-                "error",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
+        cmd = [sys.executable, "-m", "api.serve", "--workers", str(WORKERS), "--port", str(port)]
+        procs.append(
+            subprocess.Popen([*cmd, "--log-level", "error", "--no-access-log"], cwd=ROOT, env=env)
         )
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -188,27 +226,20 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        vehicles = []
-        for tok in tokens:
-            r = httpx.post(
-                f"{base}/v1/vehicles",
-                json=vehicle_body(),
-                headers={"Authorization": f"Bearer {tok}"},
-                timeout=10,
-            )
-            vehicles.append(r.json()["id"])
+        workers = sup.serve_workers(procs[0].pid)
+        print(f"api.serve {procs[0].pid}, workers {workers}", flush=True)
+        clients = []
+        for k, tok in enumerate(tokens):
+            auth = {"Authorization": f"Bearer {tok}"}
+            r = httpx.post(f"{base}/v1/vehicles", json=vehicle_body(), headers=auth, timeout=10)
+            clients.append(Client(k, base, tok, r.json()["id"]))
         start = time.monotonic()
         until = start + seconds
-        threads = [
-            threading.Thread(target=client_loop, args=(base, t, v, until, k))
-            for k, (t, v) in enumerate(zip(tokens, vehicles, strict=True))
-        ]
+        threads = [threading.Thread(target=c.loop, args=(until, k)) for k, c in enumerate(clients)]
         for th in threads:
             th.start()
         time.sleep(seconds * 0.3)
-        victim = children(proc.pid)[0]
-        os.kill(victim, signal.SIGKILL)
-        print(f"t={time.monotonic() - start:.0f}s kill -9 worker {victim}", flush=True)
+        kills = kill_phase(workers, port, env, procs, start, start + seconds * 0.45)
         time.sleep(max(0.0, start + seconds * 0.5 - time.monotonic()))
         cluster.stop()
         print(f"t={time.monotonic() - start:.0f}s PostgreSQL stopped", flush=True)
@@ -218,38 +249,30 @@ def main() -> None:
         for th in threads:
             th.join()
         wall = time.monotonic() - start
-        report(url, wall, base)
+        live = [w for w in workers if sup.listening(w, port)]
+        print(f"workers listening at the end: {len(live)} of {len(workers)} {live}")
+        report(url, wall, base, kills)
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=20)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=20)
         cluster.destroy()
 
 
-def report(url: str, wall: float, base: str) -> None:
+def report(url: str, wall: float, base: str, kills: int) -> None:
     """Figures, the acknowledged-reservation audit and the overlap checker."""
-    total = sum(statuses.values())
-    print(f"{total} requests in {wall:.0f} s: {total / wall:.1f} req/s")
-    for kind, lat in sorted(stats.items()):
-        q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
-        print(
-            f"  {kind:10s} n={len(lat):6d} p50={q[49] * 1e3:7.1f} ms "
-            f"p95={q[94] * 1e3:7.1f} ms p99={q[98] * 1e3:7.1f} ms"
-        )
+    sup.latencies(stats, wall)
     print("  statuses", dict(sorted(statuses.items())))
-    eng = create_engine(url, poolclass=pool.NullPool)
-    with eng.connect() as c:
-        rows = c.execute(
-            text("""SELECT r.idempotency_key, r.id::text, count(DISTINCT b.id)
-            FROM reservations r LEFT JOIN reservation_boxes b ON b.reservation_id = r.id
-            WHERE r.idempotency_key IS NOT NULL GROUP BY r.idempotency_key, r.id""")
-        ).all()
-    eng.dispose()
-    by_key = Counter(k for k, _, _ in rows)
-    stored = {k: rid for k, rid, _ in rows}
-    missing = [k for k, rid in acked.items() if stored.get(k) != rid]
-    dupes = [k for k, n in by_key.items() if n > 1]
-    empty = [rid for _, rid, boxes in rows if boxes == 0]
+    due = {f"{k}/{e}": n for (k, e, d), n in sorted(broken.items()) if d}
+    other = {f"{k}/{e}": n for (k, e, d), n in sorted(broken.items()) if not d}
+    print(f"kills {kills}; requests broken by a kill {due}; other broken connections {other}")
+    outcomes = Counter(kill_retried.values())
+    print(
+        f"reservations retried (same Idempotency-Key) because a kill broke their connection: "
+        f"{len(kill_retried)} {dict(outcomes)}; gave up after {RETRIES} tries: {len(gave_up)}"
+    )
+    a = sup.audit(url, acked, kill_retried)
     boxes, pairs = check_overlaps(url)
     healthy = 0
     for _ in range(10):  # a worker's stale pooled connections cost one 503 after the restart
@@ -258,11 +281,15 @@ def report(url: str, wall: float, base: str) -> None:
             break
         time.sleep(0.5)
     print(
-        f"acknowledged {len(acked)}, missing {len(missing)}, duplicated {len(dupes)}, "
-        f"without boxes {len(empty)}; active boxes {boxes}, overlapping pairs {pairs}; "
-        f"/health after the restart {healthy}"
+        f"acknowledged {len(acked)} (stored in all {a['stored']}), missing {a['missing']} "
+        f"(of the kill-retried {a['retried_missing']}), keys with two reservations "
+        f"{a['dupes']}, reservations without volumes or boxes {a['half']}; active boxes "
+        f"{boxes}, overlapping pairs {pairs}; /health after the restart {healthy}"
     )
-    ok = not (missing or dupes or empty or pairs) and healthy == 200
+    bad = a["missing"] or a["dupes"] or a["half"] or pairs or gave_up or healthy != 200
+    if not kill_retried:
+        print("no reservation was retried because of a kill: the kill -9 claim went untested")
+    ok = not bad and bool(kill_retried)
     print("SOAK", "OK" if ok else "FAILED")
     if not ok:
         sys.exit(1)
