@@ -21,10 +21,7 @@ class EdgeIndex:
     def __init__(self, network: GroundNetwork, table: IntervalTable) -> None:
         self.net = network
         self.table = table
-        self.by_voxel: dict[int, list[tuple[int, float, float]]] = {}
-        for e in network.edges:
-            for k, da, db in e.offsets:
-                self.by_voxel.setdefault(k, []).append((e.idx, da, db))
+        self.by_voxel = network.by_voxel
         n = len(network.edges)
         self.starts: list[list[float]] = [[] for _ in range(n)]
         self.ends: list[list[float]] = [[] for _ in range(n)]

@@ -109,7 +109,7 @@ def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
     key, parked = start
     lst = planner.table.busy[key]
     lst.remove(parked)  # its own parking does not block the robot itself
-    planner.index.refresh(key)
+    planner.refresh(key)
     try:
         route = planner.plan(r.origin, r.destination, r.departure, park=park)
     except NoRoute as exc:
@@ -117,7 +117,7 @@ def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
         return
     finally:
         lst.insert(0, parked)
-        planner.index.refresh(key)
+        planner.refresh(key)
     result.unserved.pop(r.id, None)
     route.meta["request_id"] = r.id
     planner.reserve(route)
@@ -134,7 +134,7 @@ def _unreserve(planner: GroundPlanner, route: Route) -> None:
     drop.setdefault(_goal_key(route), set()).add((route.arrival - b, INF))
     for k, items in drop.items():
         planner.table.busy[k] = [iv for iv in planner.table.busy.get(k, []) if iv not in items]
-        planner.index.refresh(k)
+        planner.refresh(k)
 
 
 def _blocking_goals(result: FleetResult, rank: dict[str, int]) -> list[str]:

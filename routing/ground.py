@@ -30,6 +30,9 @@ from routing.traversal import polyline_visits
 from spatialid.projection import lat_to_tile_y, lng_to_tile_x
 
 INF = math.inf
+TIMES_CACHE_NODES = 1_000_000
+"""Heuristic tables kept per network (by goal, oldest dropped first) while their node
+entries add up to at most this many."""
 ORIGIN, DESTINATION = ("__origin__",), ("__destination__",)
 
 
@@ -96,6 +99,19 @@ class GroundNetwork:
         self.into: dict[Any, list[tuple[Any, float]]] = {}
         for e in self.edges:
             self.into.setdefault(e.v, []).append((e.u, e.seconds))
+        self._names: list[Any] = list(self.pos)
+        self._ids: dict[Any, int] = {n: i for i, n in enumerate(self._names)}
+        self._into_i: list[list[tuple[int, float]]] = [[] for _ in self._names]
+        for e in self.edges:  # ``into`` by node index, for ``times_to``
+            self._into_i[self._ids[e.v]].append((self._ids[e.u], e.seconds))
+        self.by_voxel: dict[int, list[tuple[int, float, float]]] = {}
+        """Voxel key -> ``(edge index, seconds after departure entered, ... left)`` of
+        every edge through it (static; shared by every ``EdgeIndex`` of the network)."""
+        for e in self.edges:
+            for k, da, db in e.offsets:
+                self.by_voxel.setdefault(k, []).append((e.idx, da, db))
+        self._times_cache: dict[Any, tuple[dict[Any, float], float]] = {}
+        self._times_nodes = 0
         self.tree = shapely.STRtree([shapely.LineString(e.pts) for e in self.edges])
 
     def make_edge(self, u: Any, v: Any, length_m: float, speed: float,
@@ -123,31 +139,59 @@ class GroundNetwork:
         go): a backward Dijkstra, the ground search's static heuristic (reservations only
         ever add waiting). It stops once ``stop`` is settled and the frontier passes
         ``slack`` times its distance; nodes not settled are at least the returned
-        frontier distance away (so ``dist.get(n, frontier)`` stays consistent)."""
-        dist = dict(seeds)
-        limit = INF
-        heap = [(d, i, n) for i, (n, d) in enumerate(seeds.items())]
+        frontier distance away (so ``dist.get(n, frontier)`` stays consistent).
+
+        Cached per goal (``seeds``; the network's edges never change): a robot with the
+        same goal reuses the table when it settled that robot's origin too. Callers must
+        not modify the returned dict (it also maps ``ORIGIN`` and ``DESTINATION`` to 0)."""
+        key = (tuple(sorted(seeds.items(), key=repr)), slack)
+        hit = self._times_cache.get(key)
+        if hit is not None and (stop is None or stop in hit[0] or hit[1] == INF):
+            return hit  # same goal, and it reached this origin: reuse (read-only)
+        if hit is not None:
+            self._times_nodes -= len(self._times_cache.pop(key)[0])
+        out = self._times_to(seeds, stop, slack)
+        out[0][ORIGIN] = out[0][DESTINATION] = 0.0  # a query's own end points
+        self._times_cache[key] = out
+        self._times_nodes += len(out[0])
+        while self._times_nodes > TIMES_CACHE_NODES and len(self._times_cache) > 1:
+            self._times_nodes -= len(self._times_cache.pop(next(iter(self._times_cache)))[0])
+        return out
+
+    def _times_to(self, seeds: dict[Any, float], stop: Any,
+                  slack: float) -> tuple[dict[Any, float], float]:
+        ids = self._ids
+        names = self._names
+        into = self._into_i
+        n_all = len(names)
+        dist = [INF] * n_all
+        heap: list[tuple[float, int]] = []
+        for n, d in seeds.items():  # seeds are network nodes
+            i = ids[n]
+            if d < dist[i]:
+                dist[i] = d
+                heap.append((d, i))
         heapq.heapify(heap)
-        tie = len(heap)
-        done: set[Any] = set()
-        into = self.into
+        stop_i = ids.get(stop, -1) if stop is not None else -1
+        limit = INF
         settled: dict[Any, float] = {}
+        done = [False] * n_all
+        pop, push = heapq.heappop, heapq.heappush
         while heap:
-            d, _, n = heapq.heappop(heap)
-            if n in done:
+            d, i = pop(heap)
+            if done[i]:
                 continue
             if d > limit:
                 return settled, d
-            done.add(n)
-            settled[n] = d
-            if n == stop:
+            done[i] = True
+            settled[names[i]] = d
+            if i == stop_i:
                 limit = d * slack
-            for u, secs in into.get(n, ()):
+            for u, secs in into[i]:
                 nd = d + secs
-                if nd < dist.get(u, INF):
+                if nd < dist[u]:
                     dist[u] = nd
-                    tie += 1
-                    heapq.heappush(heap, (nd, tie, u))
+                    push(heap, (nd, u))
         return settled, INF
 
     def reverse(self, e: Edge) -> Edge | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from heapq import heappop, heappush
 from itertools import count
 from typing import Any
@@ -64,7 +65,10 @@ class GroundPlanner:
         self.index = EdgeIndex(network, self.table)
         self.max_expansions = max_expansions
         self.weight = weight
-        self._safe: dict[int, list[tuple[float, float]]] = {}
+        self._safe: dict[int, tuple[list[tuple[float, float]], list[float]]] = {}
+        """Safe intervals (and their starts) per voxel key, kept across plans: dropped
+        when the table adds to a key or :meth:`refresh` is called for it."""
+        self.table.listeners.append(self._forget)
         self._floor = -INF
         self._park = False
 
@@ -118,7 +122,6 @@ class GroundPlanner:
             raise NoRoute("origin_blocked", "the origin is occupied at the departure time")
         seeds = {n: min(e.seconds for e in es) for n, es in into.items()}
         to_goal, frontier = net.times_to(seeds, stop=eo.v)
-        to_goal[ORIGIN] = to_goal[DESTINATION] = 0.0
         # parking: nothing arrives before the destination's voxel is free for good, so
         # f >= that time (a consistent bound; with ties to larger g the goal pops first)
         goal_key = into[ed.u][0].keys[-1]
@@ -133,7 +136,6 @@ class GroundPlanner:
         heap = [(departure, -departure, next(tie), (ORIGIN, 0), departure, s0[1])]
         expansions = 0
         closed: set[tuple[Any, int]] = set()
-        self._safe = {}
         while heap:
             _, _, _, state, g, end = heappop(heap)
             if g > best[state] or state in closed:
@@ -153,41 +155,62 @@ class GroundPlanner:
 
     def _relax(self, state: Any, g: float, end: float, e: Edge, best: Any, parent: Any,
                heap: Any, tie: Any, h: Any) -> None:
-        secs = e.seconds
-        if h(e.v) == INF:
+        hv = h(e.v)
+        if hv == INF:
             return
+        secs = e.length_m / e.speed
         k = e.keys[-1]
-        safe = self._safe.get(k)
-        if safe is None:
-            safe = self._safe[k] = self.table.safe(k)
+        cached = self._safe.get(k)
+        if cached is None:
+            safe = self.table.safe(k)
+            cached = self._safe[k] = (safe, [s for s, _ in safe])
+        safe, starts = cached
         last = len(safe) - 1
-        if safe[last][0] <= g + e.fa[-1] * secs and best.get((e.v, last), INF) <= g + secs:
+        fa_last = e.fa[-1] * secs
+        if safe[last][0] <= g + fa_last and best.get((e.v, last), INF) <= g + secs:
             return  # already reached at least as early in the node's last interval
         t0 = g
         if self._park and e.v == DESTINATION:  # only the open-ended interval will do
-            t0 = max(g, safe[-1][0] - e.fa[-1] * secs)
-        t = earliest_departure(self.table, e, t0, end, self.index)
+            t0 = max(g, safe[-1][0] - fa_last)
+        i = e.idx
+        if i >= 0:  # EdgeIndex.earliest, inlined (the hot path)
+            starts_i, ends_i = self.index.starts[i], self.index.ends[i]
+            j = bisect_right(starts_i, t0) - 1
+            t: float | None = ends_i[j] if j >= 0 and ends_i[j] > t0 else t0
+            if t is not None and t > end:
+                t = None
+        else:
+            t = earliest_departure(self.table, e, t0, end)
         tried = 0
+        fb_first = e.fb[0] * secs
+        floor = self._floor
+        wh = self.weight * hv
         while t is not None and tried <= MAX_INTERVALS:
-            if t + e.fb[0] * secs >= end:
+            if t + fb_first >= end:
                 return  # cannot stay at the node that long
-            arr_in = t + e.fa[-1] * secs
-            j = next((i for i, (s, x) in enumerate(safe) if s <= arr_in < x), None)
-            if j is None:
+            arr_in = t + fa_last
+            j = bisect_right(starts, arr_in) - 1
+            if j < 0 or arr_in >= safe[j][1]:
                 return
             arrival = t + secs
             ns = (e.v, j)
             if arrival < best.get(ns, INF):
                 best[ns] = arrival
                 parent[ns] = (state, e, t)
-                f = arrival + self.weight * h(e.v)
-                heappush(heap, (f if f > self._floor else self._floor, -arrival, next(tie), ns,
+                f = arrival + wh
+                heappush(heap, (f if f > floor else floor, -arrival, next(tie), ns,
                                 arrival, safe[j][1]))
             tried += 1
             if j + 1 >= len(safe):
                 return
-            t = earliest_departure(self.table, e, max(t, safe[j + 1][0] - e.fa[-1] * secs),
-                                   end, self.index)
+            t1 = max(t, safe[j + 1][0] - fa_last)
+            if i >= 0:
+                j = bisect_right(starts_i, t1) - 1
+                t = ends_i[j] if j >= 0 and ends_i[j] > t1 else t1
+                if t > end:
+                    t = None
+            else:
+                t = earliest_departure(self.table, e, t1, end)
 
     def _route(self, state: Any, best: Any, parent: Any, departure: float,
                expansions: int) -> Route:
@@ -213,17 +236,27 @@ class GroundPlanner:
                     for k, a, b in zip(e.keys, e.fa, e.fb, strict=True)]
             t_prev = t + secs
             wps.append((float(e.pts[-1][0]), float(e.pts[-1][1]), t_prev))
-        visits: list[Visit] = []
+        merged: list[list[Any]] = []  # [key, enter, leave], consecutive repeats merged
         for k, a, b in raw:
-            v = Voxel(z, 0, k >> 32, k & 0xFFFFFFFF)
-            if visits and visits[-1].voxel == v:
-                visits[-1] = Visit(v, visits[-1].enter, max(visits[-1].leave, b))
+            if merged and merged[-1][0] == k:
+                if b > merged[-1][2]:
+                    merged[-1][2] = b
             else:
-                visits.append(Visit(v, a, b))
+                merged.append([k, a, b])
+        visits = [Visit(Voxel(z, 0, k >> 32, k & 0xFFFFFFFF), a, b) for k, a, b in merged]
         waypoints = [(float(tile_x_to_lng(x, z)), float(tile_y_to_lat(y, z)), 0.0, t)
                      for x, y, t in _dedupe(wps)]
         return Route(visits, waypoints, self.limits.safety_buffer_s, expansions,
                      t_prev - departure)
+
+    def _forget(self, key: int, _s: float = 0.0, _x: float = 0.0) -> None:
+        self._safe.pop(key, None)
+
+    def refresh(self, key: int) -> None:
+        """Call after intervals of ``key`` were removed from or put back into
+        ``table.busy`` directly (not through ``table.add``)."""
+        self._safe.pop(key, None)
+        self.index.refresh(key)
 
     def reserve(self, route: Route) -> None:
         """Add a route's voxel windows to the table (fleet planning)."""

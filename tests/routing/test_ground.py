@@ -183,3 +183,27 @@ def test_free_flow_routes_match_dijkstra(removed: set[int], a: int, b: int) -> N
         return
     assert best is not None
     assert r.duration_s <= best + 1e-6
+
+
+def test_fleet_with_shared_goals_reuses_heuristic_and_stays_conflict_free() -> None:
+    """Robots bound for one depot share the goal's heuristic table (the network caches
+    it); the routes are the same as with a fresh network and still conflict-free."""
+    g = grid_network(LNG, LAT, 8, 40.0)
+    rng = random.Random(7)
+    depot = node(g, (4, 4))
+    reqs = [FleetRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
+            for i, o in enumerate(rng.sample([n for n in g.nodes if n != (4, 4)], 6))]
+    net = GroundNetwork(g)
+    res = plan_fleet(net, reqs, ROBOT)
+    assert len(net._times_cache) == 1  # one goal, one table
+    assert pairwise_conflicts(res.routes) == []
+    for r in reqs:  # each alone on a fresh network: same free-flow optimum or later
+        alone = GroundPlanner(GroundNetwork(g), ROBOT).plan(r.origin, r.destination,
+                                                            r.departure)
+        if r.id in res.routes:
+            assert res.routes[r.id].arrival >= alone.arrival - 1e-9
+    first = next(iter(res.routes.values()))
+    again = GroundPlanner(net, ROBOT).plan(reqs[0].origin, depot, reqs[0].departure)
+    fresh = GroundPlanner(GroundNetwork(g), ROBOT).plan(reqs[0].origin, depot,
+                                                        reqs[0].departure)
+    assert again.arrival == pytest.approx(fresh.arrival) and first is not None
