@@ -19,33 +19,28 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from spatialid.errors import SpatialIdError
+from spatialid.temporal import window_to_indices
 from spatialid.voxel import Voxel, check_zoom
 from spatialid.voxelset import VoxelSet
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def window_to_t(start: datetime, end: datetime, i: int) -> range:
     """Time indices covering the half-open window ``[start, end)`` (aware datetimes).
 
+    >>> from datetime import UTC, timedelta
     >>> s = datetime(2024, 1, 1, tzinfo=UTC)
     >>> window_to_t(s, s + timedelta(seconds=61), 60)
     range(28401120, 28401122)
     """
-    if isinstance(i, bool) or not isinstance(i, int) or i <= 0:
-        raise SpatialIdError(f"interval i={i!r} must be a positive integer (seconds)")
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise SpatialIdError(f"{name}={value!r} must be a timezone-aware datetime")
     if end <= start:
         raise SpatialIdError(f"end={end.isoformat()} must be after start={start.isoformat()}")
-    step = timedelta(seconds=i)
-    first = (start - _EPOCH) // step
-    last = -((_EPOCH - end) // step)  # ceil
-    return range(first, last)
+    return window_to_indices(start, end, i)
 
 
 class VoxelSet4D:
