@@ -13,6 +13,7 @@ from registry import blockers, overlap
 from registry._db_errors import integrity_as_domain
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Principal
+from registry.paging import fetch_page
 from registry.volume_models import Obstacle
 
 
@@ -72,9 +73,9 @@ def list_obstacles(
     query = select(Obstacle).where(Obstacle.active.is_(True))
     if source is not None:
         query = query.where(Obstacle.source == source)
-    query = query.order_by(Obstacle.created_at, Obstacle.id).limit(limit + 1).offset(offset)
-    rows = list(session.scalars(query))
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
+    query = query.order_by(Obstacle.created_at, Obstacle.id)
+    page = fetch_page(session=session, query=query, limit=limit, offset=offset)
+    return page.items, page.next_offset
 
 
 def delete_obstacle(*, session: Session, actor: Principal, obstacle_id: uuid.UUID) -> Obstacle:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from registry import overlap
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import Principal
+from registry.paging import Page, fetch_page
 from registry.reservation_conflicts import blocker_conflicts, reservation_conflicts
 from registry.vehicles import get_vehicle
 from registry.volume_models import LIVE_STATES, Reservation, ReservationBox, ReservationVolume
@@ -50,14 +51,6 @@ class Created:
     replayed: bool = False
     volumes: list[dict[str, Any]] | None = None
     """The stored volume rows when just created (saves reading them back)."""
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of reservations and the offset of the next page (None at the end)."""
-
-    items: list[Reservation]
-    next_offset: int | None
 
 
 def _visible(query: Any, actor: Principal | None) -> Any:
@@ -254,10 +247,8 @@ def list_reservations(
     if bbox is not None:
         env = func.ST_MakeEnvelope(*bbox, 4326)
         query = query.where(func.ST_Intersects(Reservation.geometry, env))
-    query = query.order_by(Reservation.created_at, Reservation.id).limit(limit + 1).offset(offset)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    return Page(items=rows[:limit], next_offset=offset + limit if more else None)
+    query = query.order_by(Reservation.created_at, Reservation.id)
+    return fetch_page(session=session, query=query, limit=limit, offset=offset)
 
 
 def change_state(

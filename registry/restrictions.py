@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry import blockers, overlap
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Principal
+from registry.paging import fetch_page
 from registry.volume_models import Restriction
 
 MANAGERS = ("municipality", "admin")
@@ -94,9 +95,9 @@ def list_restrictions(
         query = query.where(Restriction.active.is_(active))
     if mine is not None:
         query = query.where(Restriction.principal_id == mine.id)
-    query = query.order_by(Restriction.created_at, Restriction.id).limit(limit + 1).offset(offset)
-    rows = list(session.scalars(query))
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
+    query = query.order_by(Restriction.created_at, Restriction.id)
+    page = fetch_page(session=session, query=query, limit=limit, offset=offset)
+    return page.items, page.next_offset
 
 
 def _managed(session: Session, actor: Principal, restriction_id: uuid.UUID) -> Restriction:

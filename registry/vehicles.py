@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry._db_errors import integrity_as_domain
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import VEHICLE_KINDS, VEHICLE_STATUSES, Operator, Principal, Vehicle
+from registry.paging import Page, fetch_page
 
 OPTIONAL_FIELDS = (
     "serial",
@@ -29,14 +29,6 @@ OPTIONAL_FIELDS = (
 UPDATABLE_FIELDS = ("name", "kind", "max_speed_mps", "status", *OPTIONAL_FIELDS)
 _POSITIVE = ("max_speed_mps", "length_m", "width_m", "height_m")
 _NONNEGATIVE = ("climb_rate_mps", "descent_rate_mps")
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of vehicles and the offset of the next page (None at the end)."""
-
-    items: list[Vehicle]
-    next_offset: int | None
 
 
 def _check(values: Mapping[str, Any]) -> None:
@@ -147,10 +139,8 @@ def list_vehicles(
         query = query.where(Vehicle.status == status)
     if operator_id is not None:
         query = query.where(Vehicle.operator_id == operator_id)
-    query = query.order_by(Vehicle.created_at, Vehicle.id).limit(limit + 1).offset(offset)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    return Page(items=rows[:limit], next_offset=offset + limit if more else None)
+    query = query.order_by(Vehicle.created_at, Vehicle.id)
+    return fetch_page(session=session, query=query, limit=limit, offset=offset)
 
 
 def update_vehicle(
