@@ -25,15 +25,35 @@ class EdgeIndex:
         n = len(network.edges)
         self.starts: list[list[float]] = [[] for _ in range(n)]
         self.ends: list[list[float]] = [[] for _ in range(n)]
-        for k, lst in table.busy.items():
-            for s, x in lst:
-                self.on_add(k, s, x)
+        self.on_add([(k, s, x) for k, lst in table.busy.items() for s, x in lst])
         table.listeners.append(self.on_add)
 
-    def on_add(self, key: int, s: float, x: float) -> None:
-        """A (widened) busy interval was added to voxel ``key``."""
-        for i, da, db in self.by_voxel.get(key, ()):
-            self._insert(i, s - db, x - da)
+    def on_add(self, rows: list[tuple[int, float, float]]) -> None:
+        """(Widened) busy intervals ``(voxel key, start, end)`` were added: each edge's
+        new forbidden intervals are merged first, then inserted."""
+        per: dict[int, list[tuple[float, float]]] = {}
+        by_voxel = self.by_voxel
+        for key, s, x in rows:
+            for i, da, db in by_voxel.get(key, ()):
+                lst = per.get(i)
+                if lst is None:
+                    per[i] = [(s - db, x - da)]
+                else:
+                    lst.append((s - db, x - da))
+        insert = self._insert
+        for i, ivs in per.items():
+            if len(ivs) == 1:
+                insert(i, *ivs[0])
+                continue
+            ivs.sort()
+            a, b = ivs[0]
+            for c, d in ivs:  # merge overlapping or touching ones, as ``_insert`` would
+                if c > b:
+                    insert(i, a, b)
+                    a, b = c, d
+                elif d > b:
+                    b = d
+            insert(i, a, b)
 
     def _insert(self, i: int, a: float, b: float) -> None:
         starts, ends = self.starts[i], self.ends[i]

@@ -20,14 +20,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from routing.errors import NoRoute
 from routing.ground import GroundNetwork
-from routing.ground_search import GroundPlanner
+from routing.ground_search import GroundPlanner, ground_windows
 from routing.intervals import IntervalTable
-from routing.occupancy import MemoryOccupancy
+from routing.occupancy import BusyArrays, MemoryOccupancy
 from routing.route import Route
 from routing.vehicle import VehicleLimits
-from spatialid import Voxel
 
 INF = math.inf
 
@@ -98,9 +99,12 @@ def plan_fleet(
             req = next(q for q in order if q.id == rid)
             _plan_one(planner, req, result, starts[rid], park=True)
             result.repaired.append(rid)
-    if occupancy is not None:
-        for route in result.routes.values():
-            occupancy.add_reservation(route.windows())
+    if occupancy is not None and result.routes:
+        rows = [w for route in result.routes.values() for w in ground_windows(route)]
+        keys = np.array([r[0] for r in rows], np.int64)
+        occupancy.add_busy_arrays(network.z, BusyArrays(
+            np.zeros(keys.size, np.int64), keys >> 32, keys & 0xFFFFFFFF,
+            np.array([r[1] for r in rows]), np.array([r[2] for r in rows])))
     return result
 
 
@@ -129,8 +133,8 @@ def _unreserve(planner: GroundPlanner, route: Route) -> None:
     """Remove a route's windows and its parking from the table."""
     b = planner.table.buffer_s
     drop: dict[int, set[tuple[float, float]]] = {}
-    for v, t0, t1 in route.windows():
-        drop.setdefault(v.x << 32 | v.y, set()).add((t0 - b, t1 + b))
+    for k, t0, t1 in ground_windows(route):
+        drop.setdefault(k, set()).add((t0 - b, t1 + b))
     drop.setdefault(_goal_key(route), set()).add((route.arrival - b, INF))
     for k, items in drop.items():
         planner.table.busy[k] = [iv for iv in planner.table.busy.get(k, []) if iv not in items]
@@ -139,13 +143,13 @@ def _unreserve(planner: GroundPlanner, route: Route) -> None:
 
 def _blocking_goals(result: FleetResult, rank: dict[str, int]) -> list[str]:
     """Ids of robots parked at a goal that a higher-priority route passes later."""
-    parked: dict[Voxel, list[tuple[float, str]]] = {}
+    parked: dict[int, list[tuple[float, str]]] = {}
     for rid, route in result.routes.items():
-        parked.setdefault(route.visits[-1].voxel, []).append((route.arrival, rid))
+        parked.setdefault(_goal_key(route), []).append((route.arrival, rid))
     bad = set()
     for rid, route in result.routes.items():
-        for v, _, t1 in route.windows():
-            for arrival, owner in parked.get(v, []):
+        for k, _, t1 in ground_windows(route):
+            for arrival, owner in parked.get(k, ()):
                 if owner != rid and rank[owner] > rank[rid] and t1 > arrival:
                     bad.add(owner)
     return sorted(bad, key=rank.__getitem__)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -36,36 +37,32 @@ entries add up to at most this many."""
 ORIGIN, DESTINATION = ("__origin__",), ("__destination__",)
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
-    """One directed usable edge with its ground voxels and time fractions in each."""
+    """One directed usable edge with its ground voxels and time fractions in each.
+
+    Immutable by convention; its sequences are tuples (a network holds ~10^4 edges, and
+    tuples of numbers are left alone by the cyclic garbage collector)."""
 
     u: Any
     v: Any
     length_m: float
     speed: float
     pts: np.ndarray  # tile-space polyline (x, y)
-    keys: list[int]
-    fa: list[float]
-    fb: list[float]
+    keys: Sequence[int]
+    fa: Sequence[float]
+    fb: Sequence[float]
     idx: int = -1
     """Position in ``GroundNetwork.edges`` (-1 for the temporary edges of a query)."""
+    seconds: float = field(init=False)
+    """Traversal time."""
+    offsets: tuple[tuple[int, float, float], ...] = field(init=False)
+    """``(voxel key, seconds after departure it is entered, ... left)``."""
 
-    @property
-    def seconds(self) -> float:
-        """Traversal time."""
-        return self.length_m / self.speed
-
-    @property
-    def offsets(self) -> list[tuple[int, float, float]]:
-        """``(voxel key, seconds after departure it is entered, ... left)``, cached."""
-        cached: list[tuple[int, float, float]] | None = self.__dict__.get("_offsets")
-        if cached is None:
-            s = self.seconds
-            cached = [(k, a * s, b * s) for k, a, b in zip(self.keys, self.fa, self.fb,
-                                                          strict=True)]
-            self.__dict__["_offsets"] = cached
-        return cached
+    def __post_init__(self) -> None:
+        s = self.seconds = self.length_m / self.speed
+        self.offsets = tuple((k, a * s, b * s)
+                             for k, a, b in zip(self.keys, self.fa, self.fb, strict=True))
 
 
 class GroundNetwork:
@@ -104,12 +101,14 @@ class GroundNetwork:
         self._into_i: list[list[tuple[int, float]]] = [[] for _ in self._names]
         for e in self.edges:  # ``into`` by node index, for ``times_to``
             self._into_i[self._ids[e.v]].append((self._ids[e.u], e.seconds))
-        self.by_voxel: dict[int, list[tuple[int, float, float]]] = {}
-        """Voxel key -> ``(edge index, seconds after departure entered, ... left)`` of
-        every edge through it (static; shared by every ``EdgeIndex`` of the network)."""
+        by_voxel: dict[int, list[tuple[int, float, float]]] = {}
         for e in self.edges:
             for k, da, db in e.offsets:
-                self.by_voxel.setdefault(k, []).append((e.idx, da, db))
+                by_voxel.setdefault(k, []).append((e.idx, da, db))
+        self.by_voxel: dict[int, tuple[tuple[int, float, float], ...]] = {
+            k: tuple(v) for k, v in by_voxel.items()}
+        """Voxel key -> ``(edge index, seconds after departure entered, ... left)`` of
+        every edge through it (static; shared by every ``EdgeIndex`` of the network)."""
         self._times_cache: dict[Any, tuple[dict[Any, float], float]] = {}
         self._times_nodes = 0
         self.tree = shapely.STRtree([shapely.LineString(e.pts) for e in self.edges])
@@ -121,8 +120,8 @@ class GroundNetwork:
         seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(pts, axis=0).T))]
         frac = seg / seg[-1] if seg[-1] > 0 else np.linspace(0.0, 1.0, len(pts))
         cells, fa, fb = polyline_visits(p3, frac)
-        keys = [x << 32 | y for x, y in cells[:, :2].tolist()]
-        return Edge(u, v, length_m, speed, pts, keys, fa.tolist(), fb.tolist())
+        keys = tuple(x << 32 | y for x, y in cells[:, :2].tolist())
+        return Edge(u, v, length_m, speed, pts, keys, tuple(fa.tolist()), tuple(fb.tolist()))
 
     def snap(self, lng: float, lat: float) -> tuple[Edge, float]:
         """The nearest usable edge and the fraction along it of the projected point."""
@@ -202,7 +201,7 @@ class GroundNetwork:
         """A zero-length edge ``u -> v`` at node ``n`` (an end of ``e``)."""
         i = 0 if n == e.u else -1
         pt = e.pts[i]
-        return Edge(u, v, 0.0, e.speed, np.array([pt, pt]), [e.keys[i]], [0.0], [1.0])
+        return Edge(u, v, 0.0, e.speed, np.array([pt, pt]), (e.keys[i],), (0.0,), (1.0,))
 
     def split(self, e: Edge, frac: float, node: Any, *, into: bool) -> Edge:
         """The part of ``e`` from ``node`` (at ``frac``) to ``e.v``, or from ``e.u`` into it."""
@@ -215,7 +214,7 @@ class GroundNetwork:
             end = e.pts[0] if into else e.pts[-1]
             k = e.keys[0] if into else e.keys[-1]
             u, v = (e.u, node) if into else (node, e.v)
-            return Edge(u, v, 0.0, e.speed, np.array([end, end]), [k], [0.0], [1.0])
+            return Edge(u, v, 0.0, e.speed, np.array([end, end]), (k,), (0.0,), (1.0,))
         line = shapely.LineString(e.pts)
         mid = np.array(line.interpolate(frac, normalized=True).coords[0])
         if into:

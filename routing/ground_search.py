@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Iterator
 from heapq import heappop, heappush
-from itertools import count
+from itertools import count, repeat
 from typing import Any
 
 import numpy as np
@@ -13,11 +14,10 @@ import numpy as np
 from routing.edge_index import EdgeIndex
 from routing.errors import NoRoute, SearchBudgetExceeded
 from routing.ground import DESTINATION, ORIGIN, Edge, GroundNetwork
-from routing.intervals import IntervalTable
+from routing.intervals import IntervalTable, ground_key
 from routing.occupancy import Occupancy, TileBox
-from routing.route import Route, Visit
+from routing.route import GroundVisits, Route
 from routing.vehicle import VehicleLimits
-from spatialid import Voxel
 from spatialid.projection import tile_x_to_lng, tile_y_to_lat
 
 INF = math.inf
@@ -221,36 +221,49 @@ class GroundPlanner:
             state = prev
         steps.reverse()
         z = self.net.z
-        raw: list[tuple[int, float, float]] = []
+        keys: list[int] = []  # consecutive repeats of a voxel merged into one visit
+        enter: list[float] = []
+        leave: list[float] = []
         wps: list[tuple[float, float, float]] = []
         t_prev = departure
         for e, t in steps:
-            x0, y0 = float(e.pts[0][0]), float(e.pts[0][1])
             if not wps:
-                wps.append((x0, y0, t_prev))
+                wps.append((float(e.pts[0][0]), float(e.pts[0][1]), t_prev))
             if t > t_prev:  # wait at the node
-                raw.append((e.keys[0], t_prev, t))
-                wps.append((x0, y0, t))
-            secs = e.seconds
-            raw += [(k, t + a * secs, t + b * secs)
-                    for k, a, b in zip(e.keys, e.fa, e.fb, strict=True)]
-            t_prev = t + secs
+                k = e.keys[0]
+                if keys and keys[-1] == k:
+                    if t > leave[-1]:
+                        leave[-1] = t
+                else:
+                    keys.append(k)
+                    enter.append(t_prev)
+                    leave.append(t)
+                wps.append((float(e.pts[0][0]), float(e.pts[0][1]), t))
+            for k, a, b in e.offsets:
+                b += t
+                if keys and keys[-1] == k:
+                    if b > leave[-1]:
+                        leave[-1] = b
+                else:
+                    keys.append(k)
+                    enter.append(t + a)
+                    leave.append(b)
+            t_prev = t + e.seconds
             wps.append((float(e.pts[-1][0]), float(e.pts[-1][1]), t_prev))
-        merged: list[list[Any]] = []  # [key, enter, leave], consecutive repeats merged
-        for k, a, b in raw:
-            if merged and merged[-1][0] == k:
-                if b > merged[-1][2]:
-                    merged[-1][2] = b
-            else:
-                merged.append([k, a, b])
-        visits = [Visit(Voxel(z, 0, k >> 32, k & 0xFFFFFFFF), a, b) for k, a, b in merged]
-        waypoints = [(float(tile_x_to_lng(x, z)), float(tile_y_to_lat(y, z)), 0.0, t)
-                     for x, y, t in _dedupe(wps)]
+        ks = np.array(keys, dtype=np.int64)
+        visits = GroundVisits(z, (ks >> 32).tolist(), (ks & 0xFFFFFFFF).tolist(), enter, leave)
+        wps = _dedupe(wps)
+        xyt = np.array(wps, dtype=np.float64).reshape(-1, 3)
+        lngs = tile_x_to_lng(xyt[:, 0], z).tolist()
+        lats = tile_y_to_lat(xyt[:, 1], z).tolist()
+        waypoints = list(zip(lngs, lats, repeat(0.0), [w[2] for w in wps]))
         return Route(visits, waypoints, self.limits.safety_buffer_s, expansions,
                      t_prev - departure)
 
-    def _forget(self, key: int, _s: float = 0.0, _x: float = 0.0) -> None:
-        self._safe.pop(key, None)
+    def _forget(self, rows: list[tuple[int, float, float]]) -> None:
+        pop = self._safe.pop
+        for key, _, _ in rows:
+            pop(key, None)
 
     def refresh(self, key: int) -> None:
         """Call after intervals of ``key`` were removed from or put back into
@@ -260,8 +273,17 @@ class GroundPlanner:
 
     def reserve(self, route: Route) -> None:
         """Add a route's voxel windows to the table (fleet planning)."""
-        for v, t0, t1 in route.windows():
-            self.table.add(v.x << 32 | v.y, t0, t1)
+        self.table.add_many(ground_windows(route))
+
+
+def ground_windows(route: Route) -> Iterator[tuple[int, float, float]]:
+    """A ground route's ``(voxel key, enter - buffer, leave + buffer)``, from its columns."""
+    b = route.safety_buffer_s
+    vs = route.visits
+    if isinstance(vs, GroundVisits):
+        return zip(map(ground_key, vs.xs, vs.ys), [t - b for t in vs.enter],
+                   [t + b for t in vs.leave], strict=True)
+    return ((v.x << 32 | v.y, t0, t1) for v, t0, t1 in route.windows())
 
 
 def _dedupe(wps: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:

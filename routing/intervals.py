@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -19,12 +19,15 @@ def ground_key(x: int, y: int) -> int:
 
 
 class IntervalTable:
-    """Busy intervals per key, widened by ``buffer_s`` on both sides when added."""
+    """Busy intervals per key, widened by ``buffer_s`` on both sides when added.
+
+    ``listeners`` are told of every batch added: a list of ``(key, start, end)`` (widened).
+    """
 
     def __init__(self, buffer_s: float = 0.0) -> None:
         self.buffer_s = buffer_s
         self.busy: dict[int, list[tuple[float, float]]] = {}
-        self.listeners: list[Callable[[int, float, float], None]] = []
+        self.listeners: list[Callable[[list[tuple[int, float, float]]], None]] = []
 
     @classmethod
     def from_rows(cls, rows: BusyArrays, buffer_s: float) -> IntervalTable:
@@ -33,18 +36,29 @@ class IntervalTable:
         g = rows.f == 0
         keys = (rows.x[g] << 32) | rows.y[g]
         order = np.argsort(keys, kind="stable")
-        for k, s, e in zip(keys[order].tolist(), rows.start[g][order].tolist(),
-                           rows.end[g][order].tolist(), strict=True):
-            t.add(k, s, e)
+        t.add_many(zip(keys[order].tolist(), rows.start[g][order].tolist(),
+                       rows.end[g][order].tolist(), strict=True))
         return t
 
     def add(self, key: int, start: float, end: float) -> None:
         """Mark ``key`` busy over ``[start, end)`` (widened by the buffer)."""
-        lst = self.busy.setdefault(key, [])
-        s, e = start - self.buffer_s, end + self.buffer_s
-        bisect.insort(lst, (s, e))
+        self.add_many(((key, start, end),))
+
+    def add_many(self, rows: Iterable[tuple[int, float, float]]) -> None:
+        """Mark each ``(key, start, end)`` busy (widened by the buffer), one batch."""
+        b = self.buffer_s
+        busy = self.busy
+        added = []
+        for key, start, end in rows:
+            iv = (start - b, end + b)
+            lst = busy.get(key)
+            if lst is None:
+                busy[key] = [iv]
+            else:
+                bisect.insort(lst, iv)
+            added.append((key, *iv))
         for listener in self.listeners:
-            listener(key, s, e)
+            listener(added)
 
     def overlap_end(self, key: int, t0: float, t1: float) -> float | None:
         """The end of a busy interval meeting the closed window ``[t0, t1]``, else None."""

@@ -12,9 +12,12 @@ of the origin's and destination's voxels), joined by straight segments. A visit'
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from itertools import repeat
+from typing import Any, overload
 
 from spatialid import Voxel
 
@@ -40,7 +43,7 @@ def segment_length_m(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return math.sqrt(dx * dx + dy * dy + (b[2] - a[2]) ** 2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Visit:
     """One voxel of a route and when the vehicle is inside it (without buffer)."""
 
@@ -49,11 +52,57 @@ class Visit:
     leave: float
 
 
+_new_voxel = partial(tuple.__new__, Voxel)  # Voxel(*row) without a Python-level call
+
+
+class GroundVisits(Sequence[Visit]):
+    """The visits of a ground route as columns: ground voxels (``f = 0``) at zoom ``z``.
+
+    Reads like a list of :class:`Visit`; each is built when read. A fleet's routes
+    then hold a few lists each instead of two objects per voxel that live as long as the
+    routes (and that every full garbage collection would walk).
+    """
+
+    __slots__ = ("enter", "leave", "xs", "ys", "z")
+
+    def __init__(self, z: int, xs: list[int], ys: list[int], enter: list[float],
+                 leave: list[float]) -> None:
+        self.z, self.xs, self.ys, self.enter, self.leave = z, xs, ys, enter, leave
+
+    def __len__(self) -> int:
+        return len(self.enter)
+
+    @overload
+    def __getitem__(self, i: int) -> Visit: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Visit]: ...
+
+    def __getitem__(self, i: int | slice) -> Visit | list[Visit]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return Visit(Voxel(self.z, 0, self.xs[i], self.ys[i]), self.enter[i], self.leave[i])
+
+    def __iter__(self) -> Iterator[Visit]:
+        voxels = map(_new_voxel, zip(repeat(self.z), repeat(0), self.xs, self.ys))
+        return map(Visit, voxels, self.enter, self.leave)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # like a list
+
+    def __repr__(self) -> str:
+        return f"GroundVisits({list(self)!r})"
+
+
 @dataclass
 class Route:
     """A planned route; ``waypoints`` are ``(lng, lat, alt, t)`` with non-decreasing ``t``."""
 
-    visits: list[Visit]
+    visits: Sequence[Visit]
     waypoints: list[tuple[float, float, float, float]]
     safety_buffer_s: float = 0.0
     expansions: int = 0
