@@ -33,7 +33,9 @@ class BusyTable:
         e = e[inside] - t_ref + buffer_s
         order = np.lexsort((s, keys))
         self._keys, self._s, self._e = keys[order], s[order], e[order]
-        self.sorted_keys = np.unique(self._keys)
+        first = np.ones(len(self._keys), dtype=bool)  # sorted: unique without hashing
+        first[1:] = self._keys[1:] != self._keys[:-1]
+        self.sorted_keys = self._keys[first]
         self.keys: set[int] = set(self.sorted_keys.tolist())
         self._cache: dict[int, list[tuple[float, float]]] = {}
 

@@ -1,14 +1,24 @@
-"""The drone planner: SIPP over voxels at one zoom, then any-angle smoothing.
+"""The drone planner: SIPP over voxels, multi-resolution, then any-angle smoothing.
 
-Optimality: bounded suboptimal, ``grid duration <= weight x optimum`` (weighted A* with a
-consistent heuristic, no re-expansions; ``DEFAULT_WEIGHT = 1.01``, ``weight=1`` is exact).
+Multi-resolution (``coarse_levels = k``, default 2): free space is searched as blocks of
+``2^k x 2^k`` voxels one layer high (the tiles of zoom ``z - k``), voxels one by one where
+a block holds an obstacle, a busy voxel, the origin or the destination
+(:mod:`routing.blocks`, :mod:`routing.multires`). Long routes and floods around busy
+corridors then cost a fraction of the expansions. ``coarse_levels=0`` searches the fine
+grid only.
+
+Optimality: bounded suboptimal on the graph searched, ``grid duration <= weight x
+optimum`` (weighted A* with a consistent heuristic, no re-expansions; ``DEFAULT_WEIGHT =
+1.01``, ``weight=1`` is exact). On the fine grid that optimum is the earliest arrival over
+26-neighbour voxel moves with hovering, under the conservative rule that a move holds
+both voxels for its whole duration; the multi-resolution graph's optimum is not proven
+within a bound of it (moves through blocks run between block centres): on the demo city's
+30 benchmark queries it was at most 0.31 % slower (``bench/routing_bench.py``).
 Interactive latency: a search that has not finished after ``fallback_after`` expansions
 restarts with ``fallback_weight`` (default 1.1); ``route.meta["weight"]`` is the bound
-that holds for the returned route (``fallback_after=None`` never relaxes it). The optimum is the
-earliest arrival over 26-neighbour voxel moves with hovering, under the conservative rule
-that a move holds both voxels for its whole duration. Smoothing then
-only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s`` keeps
-the grid optimum for comparison.
+that holds for the returned route (``fallback_after=None`` never relaxes it). Smoothing
+then only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s``
+keeps the searched route's duration for comparison.
 
 The planning box is ``region`` when given (cached across queries while the occupancy's
 ``static_version`` is unchanged: the benchmark passes the whole city), else the tile box
@@ -34,13 +44,16 @@ from typing import Protocol
 
 import numpy as np
 
+from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
-from routing.errors import NoRoute, SearchBudgetExceeded
+from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.grid import Grid, build_grid
 from routing.motion import Corridor, deferral, heuristic, in_corridor, moves
+from routing.multires import MultiResGraph, graph_polyline
 from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route, Visit
 from routing.sipp import GridPath, search
+from routing.sipp_graph import search_graph
 from routing.smooth import grid_polyline, polyline_free, smooth
 from routing.traversal import polyline_visits
 from routing.vehicle import VehicleLimits
@@ -93,6 +106,7 @@ class DronePlanner:
         fallback_after: int | None = 20_000,
         fallback_weight: float = 1.1,
         grid_cache: GridStore | None = None,
+        coarse_levels: int = 2,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -110,6 +124,9 @@ class DronePlanner:
         self.fallback_weight = fallback_weight
         self._grid: tuple[Hashable, Grid] | None = None
         self.grid_cache = grid_cache
+        if not 0 <= coarse_levels <= 6:
+            raise RoutingError(f"coarse_levels must be in 0..6, got {coarse_levels!r}")
+        self.coarse_levels = coarse_levels
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -127,6 +144,8 @@ class DronePlanner:
                     self.occupancy, self.zoom, box, self.f_lo, self.f_hi,
                     self.limits.clearance_m,
                 )
+                if self.coarse_levels > 0:
+                    static_open(g, self.coarse_levels)  # cached on the grid
                 if self.grid_cache is not None:
                     self.grid_cache.put(shared, box, g)
             self._grid = (token, g)
@@ -169,7 +188,12 @@ class DronePlanner:
         for attempt in range(2):
             corridor = (a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5, width * 4**attempt)
             try:
-                route = self._plan_in(grid, a, b, departure, corridor)
+                try:
+                    route = self._plan_in(grid, a, b, departure, corridor, self.coarse_levels)
+                except NoRoute as exc:  # a squeeze the blocks' centres miss: try voxels
+                    if exc.reason != "no_path" or not self.coarse_levels:
+                        raise
+                    route = self._plan_in(grid, a, b, departure, corridor, 0)
                 break
             except NoRoute as exc:
                 if exc.reason != "no_path" or attempt == 1:
@@ -178,7 +202,7 @@ class DronePlanner:
         return route
 
     def _plan_in(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
-                 corridor: Corridor) -> Route:
+                 corridor: Corridor, levels: int) -> Route:
         """One search inside ``corridor`` (busy rows fetched for the corridor only)."""
         buf = self.limits.safety_buffer_s
         ax, ay, bx, by, w = corridor
@@ -193,6 +217,25 @@ class DronePlanner:
                           rows.end[near])
         busy = BusyTable(grid, rows, departure, buf)
         goal = grid.key(b.f, b.x, b.y)
+        start = grid.key(a.f, a.x, a.y)
+        if levels > 0:
+            blocks = Blocks(grid, levels)
+            blocks.close(rows.f, rows.x, rows.y)
+            blocks.close(np.array([a.f, b.f]), np.array([a.x, b.x]), np.array([a.y, b.y]))
+            graph = MultiResGraph(grid, blocks, self.limits)
+
+            def run(w: float, cap: int) -> GridPath:
+                return search_graph(graph.adjacency, busy, start, goal,
+                                    graph.heuristic(goal, w, corridor), max_expansions=cap,
+                                    time_budget_s=self.time_budget_s)
+        else:
+            def run(w: float, cap: int) -> GridPath:
+                return search(
+                    moves(grid, self.limits), grid.blocked, busy, start, goal,
+                    heuristic(grid, self.limits, goal, w, corridor),
+                    max_expansions=cap, time_budget_s=self.time_budget_s,
+                    deferral=deferral(grid, self.limits, w),
+                )
         first = min(self.fallback_after or self.max_expansions, self.max_expansions)
         attempts = [(self.weight, first)]
         if first < self.max_expansions:
@@ -200,12 +243,7 @@ class DronePlanner:
         spent = 0
         for i, (w, cap) in enumerate(attempts):
             try:
-                path = search(
-                    moves(grid, self.limits), grid.blocked, busy, grid.key(a.f, a.x, a.y), goal,
-                    heuristic(grid, self.limits, goal, w, corridor),
-                    max_expansions=cap, time_budget_s=self.time_budget_s,
-                    deferral=deferral(grid, self.limits, w),
-                )
+                path = run(w, cap)
                 break
             except SearchBudgetExceeded as exc:
                 spent += exc.expansions
@@ -215,20 +253,25 @@ class DronePlanner:
                 if exc.reason == "no_path" and goal in busy.keys:
                     exc.message += "; the destination is busy for part of the time"
                 raise
-        route = self._route(grid, busy, path, departure)
+        if levels > 0:
+            points, times = graph_polyline(graph, path.keys, path.arrivals, path.departures)
+        else:
+            points, times = grid_polyline(grid, path)
+        route = self._route(grid, busy, points, times, path.expansions, departure)
         route.expansions += spent
         route.meta["weight"] = w
+        route.meta["coarse_levels"] = levels
         return route
 
-    def _route(self, grid: Grid, busy: BusyTable, path: GridPath, t_ref: float) -> Route:
-        points, times = grid_polyline(grid, path)
+    def _route(self, grid: Grid, busy: BusyTable, points: np.ndarray, times: np.ndarray,
+               expansions: int, t_ref: float) -> Route:
         grid_duration = float(times[-1] - times[0])
         if self.smoothing and len(points) > 2:
             sp, st = smooth(grid, busy, points, times, self.limits)
             if polyline_free(grid, busy, sp, st):
                 points, times = sp, st
         return to_route(grid, points, times, t_ref, self.limits.safety_buffer_s,
-                        expansions=path.expansions, grid_duration_s=grid_duration)
+                        expansions=expansions, grid_duration_s=grid_duration)
 
 
 def to_route(

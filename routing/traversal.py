@@ -25,7 +25,7 @@ def segment_pieces(p0: FloatArray, p1: FloatArray) -> tuple[IntArray, FloatArray
             lo, hi = sorted((p0[axis], p1[axis]))
             ks = np.arange(np.ceil(lo), np.floor(hi) + 1.0)
             ts.append((ks - p0[axis]) / d[axis])
-    t = np.unique(np.clip(np.concatenate(ts), 0.0, 1.0))
+    t = np.sort(np.clip(np.concatenate(ts), 0.0, 1.0))  # repeats go with the slivers
     keep = np.empty(t.size, dtype=bool)
     keep[0] = True
     keep[1:] = np.diff(t) > SLIVER

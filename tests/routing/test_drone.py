@@ -19,10 +19,11 @@ from tests.routing.helpers import LIMITS, T0, X0, Y0, Z, centre, explicit_graph,
 
 
 def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
-    """A planner with a small planning box and exact search unless told otherwise."""
+    """A planner with a small planning box and exact search on the fine grid (the
+    brute-force optimum's graph) unless told otherwise."""
     limits = kw.pop("limits", LIMITS)
     opts: dict[str, object] = {"min_pad_tiles": 4, "pad_fraction": 0.0, "weight": 1.0,
-                               "fallback_after": None}
+                               "fallback_after": None, "coarse_levels": 0}
     opts.update(kw)
     return DronePlanner(occ, limits, zoom=Z, **opts)  # type: ignore[arg-type]
 
@@ -34,6 +35,12 @@ def brute_force(p: DronePlanner, a: tuple[int, int, int], b: tuple[int, int, int
     ka = grid.key(a[0], X0 + a[1], Y0 + a[2])
     kb = grid.key(b[0], X0 + b[1], Y0 + b[2])
     return float(nx.dijkstra_path_length(g, ka, kb))
+
+
+@pytest.fixture(params=[0, 2], ids=["fine", "multires"])
+def levels(request: pytest.FixtureRequest) -> int:
+    """Behaviour that holds for the fine and the multi-resolution search alike."""
+    return int(request.param)
 
 
 def test_free_space_route_is_straight_valid_and_exact() -> None:
@@ -114,9 +121,9 @@ def tunnel() -> tuple[MemoryOccupancy, list[tuple[int, int, int]]]:
     return world(blocks), blocks
 
 
-def test_waits_when_a_voxel_is_busy_then_free() -> None:
+def test_waits_when_a_voxel_is_busy_then_free(levels: int) -> None:
     occ, _ = tunnel()
-    p = planner(occ)
+    p = planner(occ, coarse_levels=levels)
     dt = p.grid_for(p._box(Voxel(Z, 2, X0, Y0), Voxel(Z, 2, X0 + 10, Y0))).tile_m / 10.0
     busy_until = T0 + 5.0
     occ.add_reservation([(Voxel(Z, 2, X0 + 4, Y0), T0, busy_until)])
@@ -129,24 +136,25 @@ def test_waits_when_a_voxel_is_busy_then_free() -> None:
     assert hovers, "the route must hover before the busy voxel"
 
 
-def test_detours_when_a_voxel_is_busy_for_long() -> None:
+def test_detours_when_a_voxel_is_busy_for_long(levels: int) -> None:
     occ = world()
     wall = [(f, 6, dy) for f in range(0, 10) for dy in range(-4, 4)]
     occ.add_reservation([(Voxel(Z, f, X0 + x, Y0 + y), T0 - 10, T0 + 3600) for f, x, y in wall])
-    p = planner(occ)
+    p = planner(occ, coarse_levels=levels)
     r = p.plan(centre(2, 0, 0), centre(2, 12, 0), T0)
     check_route(r, occ, LIMITS)
-    static = planner(world(wall))
+    static = planner(world(wall), coarse_levels=levels)
     s = static.plan(centre(2, 0, 0), centre(2, 12, 0), T0)
     assert r.grid_duration_s == pytest.approx(s.grid_duration_s)
     assert r.arrival < T0 + 60
 
 
-def test_the_buffer_keeps_windows_apart() -> None:
+def test_the_buffer_keeps_windows_apart(levels: int) -> None:
     occ, _ = tunnel()
     limits = VehicleLimits(**{**LIMITS.__dict__, "safety_buffer_s": 3.0})
     occ.add_reservation([(Voxel(Z, 2, X0 + 4, Y0), T0, T0 + 5.0)])
-    r = planner(occ, limits=limits).plan(centre(2, 0, 0), centre(2, 10, 0), T0)
+    r = planner(occ, limits=limits, coarse_levels=levels).plan(
+        centre(2, 0, 0), centre(2, 10, 0), T0)
     assert validate_route(r, occ, limits) == []
     v4 = next(v for v in r.visits if v.voxel.x == X0 + 4)
     assert v4.enter - 3.0 >= T0 + 5.0 - 1e-9
@@ -158,45 +166,46 @@ def test_the_buffer_keeps_windows_apart() -> None:
      ((2, 0, 0), (12, 8, 0), "outside_altitude_band"), ((2, 0, 0), (5, 8, 0), "no_path")],
 )
 def test_unreachable_gives_the_reason(o: tuple[int, int, int], d: tuple[int, int, int],
-                                      reason: str) -> None:
+                                      reason: str, levels: int) -> None:
     cage = [(f, 8 + dx, dy) for f in range(4, 7) for dx in (-1, 0, 1) for dy in (-1, 0, 1)
             if (f, dx, dy) != (5, 0, 0)]
     occ = world([(3, 0, 0), (3, 8, 0), *cage])
     with pytest.raises(NoRoute) as info:
-        planner(occ).plan(centre(*o), centre(*d), T0)
+        planner(occ, coarse_levels=levels).plan(centre(*o), centre(*d), T0)
     assert info.value.reason == reason
     assert isinstance(info.value, RoutingError) and isinstance(info.value, ValueError)
 
 
-def test_origin_busy_at_departure() -> None:
+def test_origin_busy_at_departure(levels: int) -> None:
     occ = world()
     occ.add_reservation([(Voxel(Z, 2, X0, Y0), T0 - 1, T0 + 1)])
     with pytest.raises(NoRoute) as info:
-        planner(occ).plan(centre(2, 0, 0), centre(2, 5, 0), T0)
+        planner(occ, coarse_levels=levels).plan(centre(2, 0, 0), centre(2, 5, 0), T0)
     assert info.value.reason == "origin_blocked"
 
 
-def test_budget_exceeded_is_a_clear_error() -> None:
+def test_budget_exceeded_is_a_clear_error(levels: int) -> None:
     wall = [(f, 30, dy) for f in range(0, 10) for dy in range(-30, 30)]
     with pytest.raises(SearchBudgetExceeded) as info:
-        planner(world(wall), max_expansions=10, min_pad_tiles=40).plan(
+        planner(world(wall), max_expansions=10, min_pad_tiles=40, coarse_levels=levels).plan(
             centre(2, 0, 0), centre(2, 60, 0), T0)
     assert info.value.reason == "budget_exceeded"
 
 
-def test_clearance_keeps_the_route_away_from_obstacles() -> None:
+def test_clearance_keeps_the_route_away_from_obstacles(levels: int) -> None:
     limits = VehicleLimits(**{**LIMITS.__dict__, "clearance_m": 5.0})
     wall = [(f, 6, dy) for f in range(0, 10) for dy in range(-3, 4)]
     occ = world(wall)
-    r = planner(occ, limits=limits, min_pad_tiles=8).plan(centre(2, 0, 0), centre(2, 14, 0), T0)
+    r = planner(occ, limits=limits, min_pad_tiles=8, coarse_levels=levels).plan(
+        centre(2, 0, 0), centre(2, 14, 0), T0)
     check_route(r, occ, limits)
     for v in r.visits:  # at least 2 tiles (> 5 m) from the wall horizontally
         assert abs(v.voxel.x - (X0 + 6)) >= 2 or abs(v.voxel.y - Y0) >= 5
 
 
-def test_smoothing_shortens_and_stays_valid() -> None:
+def test_smoothing_shortens_and_stays_valid(levels: int) -> None:
     occ = world([(f, 6, dy) for f in range(0, 10) for dy in range(-6, 3)])
-    r = planner(occ).plan(centre(2, 0, -5), centre(6, 14, 2), T0)
+    r = planner(occ, coarse_levels=levels).plan(centre(2, 0, -5), centre(6, 14, 2), T0)
     check_route(r, occ, LIMITS)
     assert r.duration_s < r.grid_duration_s
     assert len(r.waypoints) < 10
