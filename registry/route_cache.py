@@ -12,8 +12,9 @@ active permanent blocker boxes: a new, removed, deactivated or reactivated obsta
 restriction changes it, and the next request builds a fresh grid (stale entries are no
 longer asked for and age out of the LRU).
 
-Memory bound: the sum of ``len(grid.blocked)`` over the entries (the grids' only large
-part) is at most ``max_bytes``, by default 256 MiB (``KUKAN_ROUTE_GRID_CACHE_MB``; 0
+Memory bound: the sum of ``len(grid.blocked)`` over the entries (the grids' large part;
+the multi-resolution planner's open-block flags cached on a grid add 1/16 of it) is at
+most ``max_bytes``, by default 256 MiB (``KUKAN_ROUTE_GRID_CACHE_MB``; 0
 disables the cache), least recently used first out; a grid larger than the bound is not
 kept. A 1 km route at z23 in Helsinki needs ~0.4 x 0.4 km x 150 m, about 8 MB; a 5 km
 one about 100-200 MB. Each worker process has its own cache.
