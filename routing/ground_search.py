@@ -123,12 +123,9 @@ class GroundPlanner:
         seeds = {n: min(e.seconds for e in es) for n, es in into.items()}
         to_goal, frontier = net.times_to(seeds, stop=eo.v)
         # parking: nothing arrives before the destination's voxel is free for good, so
-        # f >= that time (a consistent bound; with ties to larger g the goal pops first)
+        # f >= that time (a lower bound; see ``_relax`` for the order of ties at it)
         goal_key = into[ed.u][0].keys[-1]
         self._floor = table.safe(goal_key)[-1][0] if park else -INF
-
-        def h(n: Any) -> float:
-            return to_goal.get(n, frontier)
 
         tie = count()
         best: dict[tuple[Any, int], float] = {(ORIGIN, 0): departure}
@@ -136,29 +133,33 @@ class GroundPlanner:
         heap = [(departure, -departure, next(tie), (ORIGIN, 0), departure, s0[1])]
         expansions = 0
         closed: set[tuple[Any, int]] = set()
+        adj: dict[Any, list[Edge]] = {}  # the moves out of each node in this query
+        out, relax = net.out, self._relax
         while heap:
             _, _, _, state, g, end = heappop(heap)
             if g > best[state] or state in closed:
                 continue
             closed.add(state)
-            if state[0] == DESTINATION and (end == INF or not park):
+            n = state[0]
+            if n == DESTINATION and (end == INF or not park):
                 return self._route(state, best, parent, departure, expansions)
             expansions += 1
             if expansions > self.max_expansions:
                 raise SearchBudgetExceeded(f"{expansions} expansions", expansions=expansions)
-            edges = extra.get(state[0]) or net.out.get(state[0], [])
-            for e in [*edges, *into.get(state[0], [])]:
-                if id(e) in skip:
-                    continue  # the destination's edges are entered through ``into``
-                self._relax(state, g, end, e, best, parent, heap, tie, h)
+            moves = adj.get(n)
+            if moves is None:  # the destination's edges are entered through ``into``
+                moves = adj[n] = [e for e in (*(extra.get(n) or out.get(n, [])),
+                                              *into.get(n, [])) if id(e) not in skip]
+            for e in moves:
+                relax(state, g, end, e, best, parent, heap, tie, to_goal, frontier)
         raise NoRoute("no_path", f"no route on the network ({expansions} expansions)")
 
     def _relax(self, state: Any, g: float, end: float, e: Edge, best: Any, parent: Any,
-               heap: Any, tie: Any, h: Any) -> None:
-        hv = h(e.v)
+               heap: Any, tie: Any, to_goal: dict[Any, float], frontier: float) -> None:
+        hv = to_goal.get(e.v, frontier)
         if hv == INF:
             return
-        secs = e.length_m / e.speed
+        secs = e.seconds
         k = e.keys[-1]
         cached = self._safe.get(k)
         if cached is None:
@@ -166,6 +167,8 @@ class GroundPlanner:
             cached = self._safe[k] = (safe, [s for s, _ in safe])
         safe, starts = cached
         last = len(safe) - 1
+        if last < 0:
+            return  # busy for good (e.g. two robots parked in one voxel)
         fa_last = e.fa[-1] * secs
         if safe[last][0] <= g + fa_last and best.get((e.v, last), INF) <= g + secs:
             return  # already reached at least as early in the node's last interval
@@ -198,8 +201,12 @@ class GroundPlanner:
                 best[ns] = arrival
                 parent[ns] = (state, e, t)
                 f = arrival + wh
-                heappush(heap, (f if f > floor else floor, -arrival, next(tie), ns,
-                                arrival, safe[j][1]))
+                if f > floor:  # ties to the later arrival (straight along an exact h)
+                    heappush(heap, (f, -arrival, next(tie), ns, arrival, safe[j][1]))
+                else:  # clipped to the parking floor: earliest first, so that the first
+                    # pop of a state is its earliest arrival (later-first dived deep and
+                    # closed states reached late: parked routes arrived up to ~25 s late)
+                    heappush(heap, (floor, arrival, next(tie), ns, arrival, safe[j][1]))
             tried += 1
             if j + 1 >= len(safe):
                 return
