@@ -26,10 +26,13 @@ their reasons.
 
 ``--city synthetic``: random box buildings 10-120 m tall over 6 km x 6 km around Tokyo
 station, 1,000 reservations as random straight corridors, a 30 x 30 street grid. Each drone query
-is planned by ``DronePlanner`` against buildings + reservations (the headline figures) and
-validated with ``validate_route``; then the same queries are planned against buildings
-only by ``DronePlanner`` and by ``networkx.astar_path`` on the same voxel graph. That graph
-is built lazily (``LazyVoxelGraph``: a ``networkx.Graph`` whose adjacency of a voxel is
+is planned by ``DronePlanner`` against buildings + reservations (the headline figures:
+the default planner, fine grid with a small budget then multi-resolution) and validated
+with ``validate_route``; in the same loop, alternating which goes first, the same query
+is planned by the fine-grid search alone (``coarse_levels=0``, the previous default) as
+an in-process baseline; then the same queries are planned against buildings only by
+``DronePlanner`` and by ``networkx.astar_path`` on the fine voxel graph. That graph is
+built lazily (``LazyVoxelGraph``: a ``networkx.Graph`` whose adjacency of a voxel is
 computed when A* first asks for it: the same 26 moves, the same blocked voxels, the same
 move times and the same heuristic), because the explicit z23 graph of the city (about 90
 million voxels, 26 edges each) does not fit in memory.
@@ -121,28 +124,64 @@ def pct(values: Sequence[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
 
 
+class SharedGrid:
+    """A grid store for planners that share one region's static grid."""
+
+    def __init__(self) -> None:
+        self.items: dict[Any, Grid] = {}
+
+    def find(self, token: Any, box: Any) -> Grid | None:
+        return self.items.get((token, box))
+
+    def put(self, token: Any, box: Any, grid: Grid) -> None:
+        self.items[(token, box)] = grid
+
+
 def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, Any]:
-    """Plan every query (full occupancy, then static only, then networkx); print figures."""
+    """Plan every query with the multi-resolution planner and, alternating query by query
+    in the same process, the fine-grid one (full occupancy); then static only against
+    networkx. Prints the figures."""
     from routing.validate import validate_route
 
-    full = DronePlanner(c.full, limits, zoom=Z, region=c.region)
+    shared = SharedGrid()
+    full = DronePlanner(c.full, limits, zoom=Z, region=c.region, grid_cache=shared)
+    fine = DronePlanner(c.full, limits, zoom=Z, region=c.region, grid_cache=shared,
+                        coarse_levels=0)
     started = time.perf_counter()
     full.grid_for(c.region)
-    print(f"static grid build (once per static version): "
+    print(f"static grid build (once per static version, with the open-block flags): "
           f"{time.perf_counter() - started:.2f} s")
-    times, exps, invalid, relaxed = [], [], 0, 0
-    for o, t, dep in c.queries:
-        s0 = time.perf_counter()
-        r = full.plan(o, t, dep)
-        times.append((time.perf_counter() - s0) * 1000)
-        exps.append(r.expansions)
-        relaxed += r.meta["weight"] > full.weight
-        invalid += bool(validate_route(r, c.full, limits))
-    print(f"drone full  : p50 {pct(times, .5):7.1f} ms  p95 {pct(times, .95):7.1f} ms  "
-          f"max {max(times):7.1f} ms  expansions p50 {pct(exps, .5):.0f} "
-          f"p95 {pct(exps, .95):.0f}  fallback to w={full.fallback_weight} {relaxed}/"
-          f"{len(times)}  invalid routes {invalid}/{len(times)}")
-    out: dict[str, Any] = {"p50": pct(times, .5), "p95": pct(times, .95)}
+    runs: dict[str, dict[str, list[float]]] = {
+        "default": {"ms": [], "exp": [], "dur": [], "grid": []},
+        "fine": {"ms": [], "exp": [], "dur": [], "grid": []}}
+    invalid, relaxed = {"default": 0, "fine": 0}, {"default": 0, "fine": 0}
+    coarse = 0
+    for i, (o, t, dep) in enumerate(c.queries):
+        pair = [("default", full), ("fine", fine)]
+        for name, planner in pair if i % 2 == 0 else pair[::-1]:
+            s0 = time.perf_counter()
+            r = planner.plan(o, t, dep)
+            runs[name]["ms"].append((time.perf_counter() - s0) * 1000)
+            runs[name]["exp"].append(r.expansions)
+            runs[name]["dur"].append(r.duration_s)
+            runs[name]["grid"].append(r.grid_duration_s)
+            relaxed[name] += r.meta["weight"] > planner.weight
+            coarse += name == "default" and r.meta["coarse_levels"] > 0
+            invalid[name] += bool(validate_route(r, c.full, limits))
+    for name, rr in runs.items():
+        times, exps = rr["ms"], rr["exp"]
+        print(f"drone full {name:7s}: p50 {pct(times, .5):7.1f} ms  p95 {pct(times, .95):7.1f} ms"
+              f"  max {max(times):7.1f} ms  expansions p50 {pct(exps, .5):.0f} "
+              f"p95 {pct(exps, .95):.0f}  fallback to w={full.fallback_weight} "
+              f"{relaxed[name]}/{len(times)}  invalid routes {invalid[name]}/{len(times)}")
+    m, f = runs["default"], runs["fine"]
+    flown = [(a - b) / b * 100 for a, b in zip(m["dur"], f["dur"], strict=True)]
+    print(f"default: {coarse}/{len(c.queries)} queries went on to the multi-resolution search; "
+          f"default vs fine only (same queries, same process): p50 "
+          f"{pct(f['ms'], .5) / pct(m['ms'], .5):.1f}x, p95 "
+          f"{pct(f['ms'], .95) / pct(m['ms'], .95):.1f}x faster; flown duration "
+          f"{min(flown):+.2f} % .. {max(flown):+.2f} % (median {statistics.median(flown):+.2f} %)")
+    out: dict[str, Any] = {"p50": pct(m["ms"], .5), "p95": pct(m["ms"], .95)}
     if not baseline:
         return out
     static = DronePlanner(c.static, limits, zoom=Z, region=c.region)

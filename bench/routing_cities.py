@@ -4,6 +4,7 @@ synthetic one; each gives static obstacles, reservations, a planning region and 
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,14 +129,15 @@ DEMO_SOURCE = "bench:helsinki"
 
 
 def demo_database() -> sessionmaker[Session]:
-    """A fresh scratch database ``kukan_bench_routing`` with the demo extract imported."""
+    """A fresh scratch database with the demo extract imported: ``kukan_bench_routing``, or
+    the name in ``KUKAN_BENCH_DB`` (so two benchmarks can run side by side)."""
     from bench.import_bench import base_url, recreate_database, with_database
     from registry import migrate
     from registry.db import make_engine, make_sessionmaker, session_scope
     from registry.importers.osm import read_osm
     from registry.importers.store import write_buildings, write_roads
 
-    url = with_database(base_url(), "kukan_bench_routing")
+    url = with_database(base_url(), os.environ.get("KUKAN_BENCH_DB", "kukan_bench_routing"))
     recreate_database(url)
     migrate.upgrade(url)
     factory = make_sessionmaker(make_engine(url, pool_size=1))

@@ -4,8 +4,14 @@ Multi-resolution (``coarse_levels = k``, default 2): free space is searched as b
 ``2^k x 2^k`` voxels one layer high (the tiles of zoom ``z - k``), voxels one by one where
 a block holds an obstacle, a busy voxel, the origin or the destination
 (:mod:`routing.blocks`, :mod:`routing.multires`). Long routes and floods around busy
-corridors then cost a fraction of the expansions. ``coarse_levels=0`` searches the fine
-grid only.
+corridors then cost a fraction of the expansions. The order of attempts: the fine grid
+first with a small budget (``fine_first + 2 x span`` expansions, ``span`` the longer side
+of the origin-destination box in voxels: enough for an easy route, which then keeps the
+fine grid's bound), then the multi-resolution graph with ``weight``, then (after
+``fallback_after`` expansions) with ``fallback_weight``; ``route.meta`` says which
+(``coarse_levels`` 0 or ``k``, ``weight``). ``coarse_levels=0`` searches the fine grid
+only; ``fine_first=0`` goes to the blocks at once. A ``no_path`` from the blocks (a
+squeeze block centres miss) is searched again on the fine grid.
 
 Optimality: bounded suboptimal on the graph searched, ``grid duration <= weight x
 optimum`` (weighted A* with a consistent heuristic, no re-expansions; ``DEFAULT_WEIGHT =
@@ -14,9 +20,8 @@ optimum`` (weighted A* with a consistent heuristic, no re-expansions; ``DEFAULT_
 both voxels for its whole duration; the multi-resolution graph's optimum is not proven
 within a bound of it (moves through blocks run between block centres): on the demo city's
 30 benchmark queries it was at most 0.31 % slower (``bench/routing_bench.py``).
-Interactive latency: a search that has not finished after ``fallback_after`` expansions
-restarts with ``fallback_weight`` (default 1.1); ``route.meta["weight"]`` is the bound
-that holds for the returned route (``fallback_after=None`` never relaxes it). Smoothing
+``route.meta["weight"]`` is the bound that holds for the returned route
+(``fallback_after=None`` never relaxes it). Smoothing
 then only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s``
 keeps the searched route's duration for comparison.
 
@@ -39,7 +44,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from functools import partial
+from itertools import repeat
 from typing import Protocol
 
 import numpy as np
@@ -54,11 +61,16 @@ from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route, Visit
 from routing.sipp import GridPath, search
 from routing.sipp_graph import search_graph
-from routing.smooth import grid_polyline, polyline_free, smooth
+from routing.smooth import densify, grid_polyline, polyline_free, smooth
 from routing.traversal import polyline_visits
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, lnglat_to_voxel
 from spatialid.projection import tile_f_to_alt, tile_x_to_lng, tile_y_to_lat
+
+_new_voxel = partial(tuple.__new__, Voxel)  # Voxel(*row) without a Python-level call
+
+SMOOTHING_STEP = 16.0
+"""Tile units between the vertices smoothing may aim a shortcut at (see ``densify``)."""
 
 DEFAULT_WEIGHT = 1.01
 """Heuristic weight: the grid route's duration is at most ``weight`` x the optimum."""
@@ -107,6 +119,7 @@ class DronePlanner:
         fallback_weight: float = 1.1,
         grid_cache: GridStore | None = None,
         coarse_levels: int = 2,
+        fine_first: int = 1_000,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -127,6 +140,7 @@ class DronePlanner:
         if not 0 <= coarse_levels <= 6:
             raise RoutingError(f"coarse_levels must be in 0..6, got {coarse_levels!r}")
         self.coarse_levels = coarse_levels
+        self.fine_first = fine_first
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -188,12 +202,7 @@ class DronePlanner:
         for attempt in range(2):
             corridor = (a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5, width * 4**attempt)
             try:
-                try:
-                    route = self._plan_in(grid, a, b, departure, corridor, self.coarse_levels)
-                except NoRoute as exc:  # a squeeze the blocks' centres miss: try voxels
-                    if exc.reason != "no_path" or not self.coarse_levels:
-                        raise
-                    route = self._plan_in(grid, a, b, departure, corridor, 0)
+                route = self._plan_in(grid, a, b, departure, corridor)
                 break
             except NoRoute as exc:
                 if exc.reason != "no_path" or attempt == 1:
@@ -202,7 +211,7 @@ class DronePlanner:
         return route
 
     def _plan_in(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
-                 corridor: Corridor, levels: int) -> Route:
+                 corridor: Corridor) -> Route:
         """One search inside ``corridor`` (busy rows fetched for the corridor only)."""
         buf = self.limits.safety_buffer_s
         ax, ay, bx, by, w = corridor
@@ -218,42 +227,33 @@ class DronePlanner:
         busy = BusyTable(grid, rows, departure, buf)
         goal = grid.key(b.f, b.x, b.y)
         start = grid.key(a.f, a.x, a.y)
-        if levels > 0:
-            blocks = Blocks(grid, levels)
-            blocks.close(rows.f, rows.x, rows.y)
-            blocks.close(np.array([a.f, b.f]), np.array([a.x, b.x]), np.array([a.y, b.y]))
-            graph = MultiResGraph(grid, blocks, self.limits)
+        graph: MultiResGraph | None = None
 
-            def run(w: float, cap: int) -> GridPath:
-                return search_graph(graph.adjacency, busy, start, goal,
-                                    graph.heuristic(goal, w, corridor), max_expansions=cap,
-                                    time_budget_s=self.time_budget_s)
-        else:
-            def run(w: float, cap: int) -> GridPath:
+        def run(levels: int, w: float, cap: int) -> GridPath:
+            nonlocal graph
+            if levels == 0:
                 return search(
                     moves(grid, self.limits), grid.blocked, busy, start, goal,
                     heuristic(grid, self.limits, goal, w, corridor),
                     max_expansions=cap, time_budget_s=self.time_budget_s,
                     deferral=deferral(grid, self.limits, w),
                 )
-        first = min(self.fallback_after or self.max_expansions, self.max_expansions)
-        attempts = [(self.weight, first)]
-        if first < self.max_expansions:
-            attempts.append((self.fallback_weight, self.max_expansions))
-        spent = 0
-        for i, (w, cap) in enumerate(attempts):
-            try:
-                path = run(w, cap)
-                break
-            except SearchBudgetExceeded as exc:
-                spent += exc.expansions
-                if i == len(attempts) - 1:
-                    raise SearchBudgetExceeded(exc.message, expansions=spent) from None
-            except NoRoute as exc:
-                if exc.reason == "no_path" and goal in busy.keys:
-                    exc.message += "; the destination is busy for part of the time"
-                raise
-        if levels > 0:
+            if graph is None:
+                blocks = Blocks(grid, levels)
+                blocks.close(rows.f, rows.x, rows.y)
+                blocks.close(np.array([a.f, b.f]), np.array([a.x, b.x]), np.array([a.y, b.y]))
+                graph = MultiResGraph(grid, blocks, self.limits)
+            return search_graph(graph.adjacency, busy, start, goal,
+                                graph.heuristic(goal, w, corridor), max_expansions=cap,
+                                time_budget_s=self.time_budget_s)
+
+        try:
+            path, levels, w, spent = self._search(run, max(abs(b.x - a.x), abs(b.y - a.y)))
+        except NoRoute as exc:
+            if exc.reason == "no_path" and goal in busy.keys:
+                exc.message += "; the destination is busy for part of the time"
+            raise
+        if levels > 0 and graph is not None:
             points, times = graph_polyline(graph, path.keys, path.arrivals, path.departures)
         else:
             points, times = grid_polyline(grid, path)
@@ -263,13 +263,42 @@ class DronePlanner:
         route.meta["coarse_levels"] = levels
         return route
 
+    def _search(self, run: Callable[[int, float, int], GridPath], span: int
+                ) -> tuple[GridPath, int, float, int]:
+        """Run the attempts in order (see the module docstring): the path, its levels and
+        weight, and the expansions spent on attempts that gave up."""
+        k, w, first = self.coarse_levels, self.weight, self.fallback_after
+        first = min(first or self.max_expansions, self.max_expansions)
+        attempts: list[tuple[int, float, int]] = []
+        if k and self.fine_first:
+            attempts.append((0, w, min(self.fine_first + 2 * span, self.max_expansions)))
+        attempts.append((k, w, first))
+        if first < self.max_expansions:
+            attempts.append((k, self.fallback_weight, self.max_expansions))
+        spent = 0
+        for i, (levels, weight, cap) in enumerate(attempts):
+            try:
+                return run(levels, weight, cap), levels, weight, spent
+            except SearchBudgetExceeded as exc:
+                spent += exc.expansions
+                if i == len(attempts) - 1:
+                    raise SearchBudgetExceeded(exc.message, expansions=spent) from None
+            except NoRoute as exc:
+                if exc.reason != "no_path" or levels == 0:
+                    raise
+                # a squeeze between closed blocks that block centres miss: voxels only
+                return run(0, weight, self.max_expansions), 0, weight, spent
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _route(self, grid: Grid, busy: BusyTable, points: np.ndarray, times: np.ndarray,
                expansions: int, t_ref: float) -> Route:
         grid_duration = float(times[-1] - times[0])
         if self.smoothing and len(points) > 2:
-            sp, st = smooth(grid, busy, points, times, self.limits)
-            if polyline_free(grid, busy, sp, st):
-                points, times = sp, st
+            best = float(times[-1])
+            for p, t in ((points, times), densify(points, times, SMOOTHING_STEP)):
+                sp, st = smooth(grid, busy, p, t, self.limits)
+                if st[-1] < best and polyline_free(grid, busy, sp, st):
+                    best, points, times = float(st[-1]), sp, st
         return to_route(grid, points, times, t_ref, self.limits.safety_buffer_s,
                         expansions=expansions, grid_duration_s=grid_duration)
 
@@ -281,11 +310,9 @@ def to_route(
     """A :class:`Route` from a timed tile-space polyline (times relative to ``t_ref``)."""
     z = grid.z
     cells, enters, leaves = polyline_visits(points, times)
-    visits = [
-        Visit(Voxel(z, f, x, y), t_ref + e0, t_ref + e1)
-        for (x, y, f), e0, e1 in zip(cells.tolist(), enters.tolist(), leaves.tolist(),
-                                     strict=True)
-    ]
+    voxels = map(_new_voxel, zip(repeat(z), cells[:, 2].tolist(), cells[:, 0].tolist(),
+                                 cells[:, 1].tolist()))
+    visits = list(map(Visit, voxels, (enters + t_ref).tolist(), (leaves + t_ref).tolist()))
     lng = tile_x_to_lng(points[:, 0], z)
     lat = tile_y_to_lat(points[:, 1], z)
     alt = tile_f_to_alt(points[:, 2], z)

@@ -6,7 +6,10 @@ processing): from each kept vertex it jumps to the farthest later vertex whose s
 segment, flown at the vehicle's limits from the time it is reached, crosses only voxels
 free of static blocks and free of busy intervals when the segment is in them. It never
 jumps across a hover. A straight segment is never slower than the grid moves it
-replaces, so every kept vertex is reached no later than before.
+replaces, so every kept vertex is reached no later than before; reaching one early is
+checked too (the voxel of a hover must be free from the early arrival, and a grid move
+kept as it is but started early must be free at its new times, else the route waits and
+flies it at the grid's times).
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ def _segment_free(
 def smooth(
     grid: Grid, busy: BusyTable, points: FloatArray, times: FloatArray, limits: VehicleLimits
 ) -> tuple[FloatArray, FloatArray]:
-    """Greedy any-angle shortcuts (see the module docstring); returns a new polyline."""
+    """Greedy any-angle shortcuts (see the module docstring); returns a new polyline, or
+    the given one when a wait it would need is not free."""
     n = len(points)
 
     def dur(a: int, b: int) -> float:
@@ -92,25 +96,54 @@ def smooth(
     def hover(i: int) -> bool:
         return i + 1 < n and bool(np.all(points[i + 1] == points[i]))
 
+    def free(a: int, b: int, t0: float, d: float) -> bool:
+        return _segment_free(grid, busy, points[a], points[b], t0, d)
+
     out_p, out_t = [points[0]], [float(times[0])]
     i, t = 0, float(times[0])
     while i < n - 1:
-        if hover(i):
+        if hover(i):  # reached early: the voxel must be free from then on too
+            if t < times[i] and not free(i, i, t, float(times[i]) - t):
+                return points, times
             i += 1
             t = max(t, float(times[i]))
             out_p.append(points[i])
             out_t.append(t)
             continue
         j = i + 1
-        while j + 1 < n and not hover(j) and _segment_free(
-            grid, busy, points[i], points[j + 1], t, dur(i, j + 1)
-        ):
+        while j + 1 < n and free(i, j + 1, t, dur(i, j + 1)):
             j += 1
-        t += dur(i, j)
+        d = dur(i, j)
+        if j == i + 1 and not free(i, j, t, d):
+            # the grid's own move, started earlier than planned, meets a busy voxel: wait
+            # here until the grid's time, then fly the move as the grid did
+            if not free(i, i, t, float(times[i]) - t):
+                return points, times
+            t = float(times[i])
+            out_p.append(points[i])
+            out_t.append(t)
+            d = float(times[j] - times[i])
+        t += d
         out_p.append(points[j])
         out_t.append(t)
         i = j
     return np.array(out_p), np.array(out_t)
+
+
+def densify(points: FloatArray, times: FloatArray, step: float
+            ) -> tuple[FloatArray, FloatArray]:
+    """The same timed polyline with vertices at most ``step`` tile units apart (more places
+    for :func:`smooth` to aim a shortcut at); hovers stay as they are."""
+    out_p, out_t = [points[:1]], [times[:1]]
+    for i in range(len(points) - 1):
+        d = points[i + 1] - points[i]
+        k = max(1, int(np.ceil(np.abs(d).max() / step)))
+        u = np.arange(1, k + 1) / k
+        out_p.append(points[i] + u[:, None] * d)
+        out_t.append(times[i] + u * (times[i + 1] - times[i]))
+    p, t = np.concatenate(out_p), np.concatenate(out_t)
+    p[-1], t[-1] = points[-1], times[-1]
+    return p, t
 
 
 def polyline_free(

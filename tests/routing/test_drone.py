@@ -25,6 +25,8 @@ def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
     opts: dict[str, object] = {"min_pad_tiles": 4, "pad_fraction": 0.0, "weight": 1.0,
                                "fallback_after": None, "coarse_levels": 0}
     opts.update(kw)
+    if opts["coarse_levels"]:  # exercise the blocks, not the fine attempt before them
+        opts.setdefault("fine_first", 0)
     return DronePlanner(occ, limits, zoom=Z, **opts)  # type: ignore[arg-type]
 
 

@@ -29,7 +29,7 @@ BLOCKS = st.lists(st.tuples(st.integers(0, 9), st.integers(-8, 40), st.integers(
 def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
     """An exact (w = 1) multi-resolution planner with room for open blocks."""
     opts: dict[str, object] = {"min_pad_tiles": 10, "pad_fraction": 0.0, "weight": 1.0,
-                               "fallback_after": None, "coarse_levels": 2}
+                               "fallback_after": None, "coarse_levels": 2, "fine_first": 0}
     opts.update(kw)
     return DronePlanner(occ, LIMITS, zoom=Z, **opts)  # type: ignore[arg-type]
 
@@ -185,3 +185,16 @@ def test_a_busy_wall_to_climb_over_costs_about_the_same_with_far_fewer_expansion
     assert coarse.expansions * 5 < fine.expansions
     assert not {v.voxel for v in coarse.visits} & {voxel(*c) for c in wall}
     assert math.isclose(coarse.departure, T0)
+
+
+def test_easy_routes_stay_on_the_fine_grid_hard_ones_go_to_blocks() -> None:
+    occ = world()
+    wall = [(f, 60, dy) for f in range(0, 6) for dy in range(-40, 41)]
+    occ.add_reservation([(voxel(*c), T0 - 10, T0 + 3600) for c in wall])
+    p = planner(occ, min_pad_tiles=30, weight=1.01, fine_first=200)
+    easy = p.plan(centre(7, 0, 0), centre(7, 50, 10), T0)  # clear of the wall
+    assert easy.meta["coarse_levels"] == 0 and easy.expansions <= 200 + 2 * 50
+    hard = p.plan(centre(2, 0, 0), centre(2, 150, 10), T0)
+    assert hard.meta["coarse_levels"] == 2
+    assert hard.expansions > 200 + 2 * 150  # the fine attempt's budget is counted
+    assert validate_route(hard, occ, LIMITS) == []
