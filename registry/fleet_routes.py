@@ -92,6 +92,7 @@ def plan_fleet_routes(
             box = TileBox(int(min(xs)) - 1, int(min(ys)) - 1, int(max(xs)) + 2, int(max(ys)) + 2)
             lo = t_min - 2 * limits.safety_buffer_s
             memory.add_busy_arrays(ROAD_ZOOM, occ.busy_in(ROAD_ZOOM, box, lo, math.inf))
+            memory.add_static(occ.restricted_static(ROAD_ZOOM, box), restriction=True)
             seeded = True
         reqs = [
             FleetRequest(

@@ -1,15 +1,16 @@
 """The planners' view of the database: :class:`PostgisOccupancy` (``routing.Occupancy``).
 
 Static blocks are obstacles and permanent restrictions (``blocker_boxes`` whose ``during``
-is infinite on both sides); time-bounded blocks are active ``reservation_boxes`` and
-temporary restrictions. Every call is one SQL statement probing the GiST indexes with
-``&&`` on the query box scaled to the leaf zoom; PostgreSQL clips each stored box to the
-probe, numpy turns the clipped leaf boxes into voxels at the asked zoom conservatively (a
-coarse voxel is blocked when any part of it is). :meth:`PostgisOccupancy.static_version`
-is a real version of the static blocks, so that grids built from them can be shared
-across requests (``registry.route_cache``). Answers are cached per call for the life
-of the object, which is one planning request (a snapshot in the sense of READ COMMITTED:
-each new query sees what was committed before it).
+is infinite on both sides; :meth:`PostgisOccupancy.restricted_static` gives the
+restrictions' part alone, for ground vehicles); time-bounded blocks are active
+``reservation_boxes`` and temporary restrictions. Every call is one SQL statement probing
+the GiST indexes with ``&&`` on the query box scaled to the leaf zoom; PostgreSQL clips
+each stored box to the probe, numpy turns the clipped leaf boxes into voxels at the asked
+zoom conservatively (a coarse voxel is blocked when any part of it is).
+:meth:`PostgisOccupancy.static_version` is a real version of the static blocks, so that
+grids built from them can be shared across requests (``registry.route_cache``). Answers
+are cached per call for the life of the object, which is one planning request (a snapshot
+in the sense of READ COMMITTED: each new query sees what was committed before it).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _EPOCHS = """coalesce(extract(epoch FROM lower(b.during))::float8, '-Infinity'),
 VERSION_SQL = f"""SELECT count(*), coalesce(sum(b.id), 0), coalesce(max(b.id), 0)
     FROM blocker_boxes b WHERE b.active AND {_PERMANENT}"""
 STATIC_SQL = f"SELECT {_CLIP} FROM blocker_boxes b, {_PROBE} WHERE {_MEETS} AND {_PERMANENT}"
+RESTRICTED_SQL = STATIC_SQL + " AND b.restriction_id IS NOT NULL"
 BUSY_SQL = f"""SELECT {_CLIP}, {_EPOCHS} FROM reservation_boxes b, {_PROBE}
     WHERE {_MEETS} AND b.during && tstzrange(:t0, :t1)
 UNION ALL
@@ -129,9 +131,16 @@ class PostgisOccupancy:
 
     def blocked_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
         """Voxels at zoom ``z`` (in ``box``) blocked by obstacles and permanent restrictions."""
-        key = ("static", z, box)
+        return self._static(STATIC_SQL, z, box)
+
+    def restricted_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """Voxels at zoom ``z`` (in ``box``) blocked by permanent restrictions only."""
+        return self._static(RESTRICTED_SQL, z, box)
+
+    def _static(self, sql: str, z: int, box: TileBox | None) -> VoxelSet:
+        key = (sql, z, box)
         if key not in self._cache:
-            boxes, _ = self._boxes(STATIC_SQL, self._params(z, box, None), z)
+            boxes, _ = self._boxes(sql, self._params(z, box, None), z)
             ny, nf = boxes[:, 3] - boxes[:, 2], boxes[:, 5] - boxes[:, 4]
             rep = ny * nf
             idx = np.repeat(np.arange(len(boxes)), rep)

@@ -63,8 +63,9 @@ _NETWORKS: dict[tuple[Any, ...], tuple[Any, GroundNetwork]] = {}
 
 
 class MovingOnly:
-    """An occupancy without static blocks: ground routes keep to roads, which may run
-    through the conservative (coarse) voxels of the buildings beside them."""
+    """An occupancy whose only static blocks are restrictions: ground routes keep to
+    roads, which may run through the conservative (coarse) voxels of the buildings beside
+    them, but not through a restricted area."""
 
     def __init__(self, inner: PostgisOccupancy) -> None:
         self.inner = inner
@@ -74,8 +75,12 @@ class MovingOnly:
         return self.inner.static_version()
 
     def blocked_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
-        """Nothing is blocked for good on a road."""
-        return VoxelSet.empty(z)
+        """Only permanent restrictions block a road for good."""
+        return self.inner.restricted_static(z, box)
+
+    def restricted_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """The inner view's permanent restrictions."""
+        return self.inner.restricted_static(z, box)
 
     def busy_in(self, z: int, box: TileBox | None, t0: float, t1: float) -> BusyArrays:
         """The inner view's busy rows."""

@@ -15,7 +15,7 @@ from routing.edge_index import EdgeIndex
 from routing.errors import NoRoute, SearchBudgetExceeded
 from routing.ground import DESTINATION, ORIGIN, Edge, GroundNetwork
 from routing.intervals import IntervalTable, ground_key
-from routing.occupancy import Occupancy, TileBox
+from routing.occupancy import BusyArrays, Occupancy, TileBox, concat_busy
 from routing.route import GroundVisits, Route
 from routing.vehicle import VehicleLimits
 from spatialid.projection import tile_x_to_lng, tile_y_to_lat
@@ -75,13 +75,19 @@ class GroundPlanner:
     @classmethod
     def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
                        limits: VehicleLimits | None = None) -> GroundPlanner:
-        """A planner whose table holds the occupancy's ground rows from ``departure`` on."""
+        """A planner whose table holds the occupancy's ground rows from ``departure`` on:
+        busy rows (reservations, temporary restrictions) and, busy at all times, the
+        voxels of permanent restrictions (not obstacles: roads pass beside buildings)."""
         limits = limits or VehicleLimits(altitude_lower_m=0.0, altitude_upper_m=4.0)
         buf = limits.safety_buffer_s
         xs = [x for x, _ in network.pos.values()]
         ys = [y for _, y in network.pos.values()]
         box = TileBox(int(min(xs)) - 1, int(min(ys)) - 1, int(max(xs)) + 2, int(max(ys)) + 2)
         rows = occupancy.busy_in(network.z, box, departure - 2 * buf, INF)
+        f, x, y = occupancy.restricted_static(network.z, box).to_arrays()
+        if f.size:
+            always = np.full(f.size, INF)
+            rows = concat_busy([rows, BusyArrays(f, x, y, -always, always)])
         return cls(network, limits, table=IntervalTable.from_rows(rows, buf))
 
     def plan(self, origin: tuple[float, float], destination: tuple[float, float],
@@ -125,7 +131,10 @@ class GroundPlanner:
         # parking: nothing arrives before the destination's voxel is free for good, so
         # f >= that time (a lower bound; see ``_relax`` for the order of ties at it)
         goal_key = into[ed.u][0].keys[-1]
-        self._floor = table.safe(goal_key)[-1][0] if park else -INF
+        goal_safe = table.safe(goal_key)
+        if not goal_safe:
+            raise NoRoute("destination_blocked", "the destination is blocked at all times")
+        self._floor = goal_safe[-1][0] if park else -INF
 
         tie = count()
         best: dict[tuple[Any, int], float] = {(ORIGIN, 0): departure}

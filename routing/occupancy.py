@@ -53,6 +53,11 @@ class Occupancy(Protocol):
         """Voxels at zoom ``z`` blocked at all times (optionally only those in ``box``)."""
         ...
 
+    def restricted_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """The part of :meth:`blocked_static` blocked by restrictions, not by obstacles: what
+        ground vehicles avoid too (their roads may share voxels with the buildings beside)."""
+        ...
+
     def busy_in(self, z: int, box: TileBox | None, t0: float, t1: float) -> BusyArrays:
         """Busy rows at zoom ``z`` in ``box`` whose interval overlaps ``[t0, t1)`` (bulk)."""
         ...
@@ -141,6 +146,8 @@ class MemoryOccupancy:
     def __init__(self) -> None:
         self._static: list[VoxelSet] = []
         self._static_cache: dict[int, VoxelSet] = {}
+        self._restricted: list[VoxelSet] = []
+        self._restricted_cache: dict[int, VoxelSet] = {}
         self._version = 0
         self._busy: dict[int, list[BusyArrays]] = {}
         self._busy_cache: dict[int, BusyArrays] = {}
@@ -149,10 +156,14 @@ class MemoryOccupancy:
         """Bumped by every :meth:`add_static`."""
         return (id(self), self._version)
 
-    def add_static(self, voxels: VoxelSet) -> None:
-        """Block ``voxels`` (any zoom) at all times."""
+    def add_static(self, voxels: VoxelSet, *, restriction: bool = False) -> None:
+        """Block ``voxels`` (any zoom) at all times: an obstacle, or with ``restriction`` a
+        permanent restriction (which ground vehicles avoid too)."""
         self._static.append(voxels)
         self._static_cache.clear()
+        if restriction:
+            self._restricted.append(voxels)
+            self._restricted_cache.clear()
         self._version += 1
 
     def add_reservation(self, rows: Iterable[tuple[Voxel, float, float]]) -> None:
@@ -187,13 +198,11 @@ class MemoryOccupancy:
 
     def blocked_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
         """The union of all static sets at zoom ``z`` (coarser: covering parents)."""
-        vs = self._static_cache.get(z)
-        if vs is None:
-            vs = VoxelSet.empty(z)
-            for s in self._static:
-                vs = vs | s.to_zoom(z)
-            self._static_cache[z] = vs
-        return clip_to_box(vs, box)
+        return clip_to_box(_union_at(self._static, self._static_cache, z), box)
+
+    def restricted_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """The union of the static sets added with ``restriction=True``, at zoom ``z``."""
+        return clip_to_box(_union_at(self._restricted, self._restricted_cache, z), box)
 
     def busy_in(self, z: int, box: TileBox | None, t0: float, t1: float) -> BusyArrays:
         """Busy rows at zoom ``z`` overlapping ``[t0, t1)`` (vectorised; unmerged)."""
@@ -213,3 +222,13 @@ class MemoryOccupancy:
         return merge_intervals(
             zip(rows.start[sel].tolist(), rows.end[sel].tolist(), strict=True)
         )
+
+
+def _union_at(sets: list[VoxelSet], cache: dict[int, VoxelSet], z: int) -> VoxelSet:
+    vs = cache.get(z)
+    if vs is None:
+        vs = VoxelSet.empty(z)
+        for s in sets:
+            vs = vs | s.to_zoom(z)
+        cache[z] = vs
+    return vs
