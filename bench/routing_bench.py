@@ -33,8 +33,9 @@ is planned by the fine-grid search alone (``coarse_levels=0``, the previous defa
 an in-process baseline; then the same queries are planned against buildings only by
 ``DronePlanner`` and by ``networkx.astar_path`` on the fine voxel graph. That graph is
 built lazily (``LazyVoxelGraph``: a ``networkx.Graph`` whose adjacency of a voxel is
-computed when A* first asks for it: the same 26 moves, the same blocked voxels, the same
-move times and the same heuristic), because the explicit z23 graph of the city (about 90
+computed when A* first asks for it: the same 26 moves (a diagonal one only when no cell of
+its 2 x 2 (x 2) box is blocked), the same blocked voxels, the same move times and the same
+heuristic), because the explicit z23 graph of the city (about 90
 million voxels, 26 edges each) does not fit in memory.
 """
 
@@ -86,7 +87,8 @@ class LazyAdj:
         f, x, y = u
         g = self.grid
         return {(f + df, x + dx, y + dy): {"weight": dt} for df, dx, dy, dt in self.moves
-                if not g.is_blocked(f + df, x + dx, y + dy)}
+                if not any(g.is_blocked(f + a, x + b, y + c) for a in {0, df}
+                           for b in {0, dx} for c in {0, dy} if a or b or c)}
 
 
 class LazyVoxelGraph(nx.Graph):

@@ -55,7 +55,7 @@ from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.grid import Grid, build_grid
-from routing.motion import Corridor, deferral, heuristic, in_corridor, moves
+from routing.motion import Corridor, deferral, heuristic, in_corridor, moves, side_offsets
 from routing.multires import MultiResGraph, graph_polyline
 from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route, Visit
@@ -236,7 +236,7 @@ class DronePlanner:
                     moves(grid, self.limits), grid.blocked, busy, start, goal,
                     heuristic(grid, self.limits, goal, w, corridor),
                     max_expansions=cap, time_budget_s=self.time_budget_s,
-                    deferral=deferral(grid, self.limits, w),
+                    deferral=deferral(grid, self.limits, w), sides=side_offsets(grid),
                 )
             if graph is None:
                 blocks = Blocks(grid, levels)

@@ -37,6 +37,21 @@ def moves(grid: Grid, limits: VehicleLimits) -> list[tuple[int, float]]:
     return sorted(out, key=lambda m: m[1])
 
 
+def side_offsets(grid: Grid) -> dict[int, tuple[int, ...]]:
+    """For each diagonal move (by key offset) the offsets of the other cells of its
+    ``2 x 2 (x 2)`` box. The move passes their shared edge or corner, so it is allowed
+    only when none of them is statically blocked (no flight at distance zero from an
+    obstacle, none through a zero-width gap; see ``traversal.corner_cells``)."""
+    out = {}
+    for off, df, dx, dy in grid.offsets():
+        if (df != 0) + (dx != 0) + (dy != 0) < 2:
+            continue
+        sides = {(a * grid.ny + c) * grid.nx + b
+                 for a in (0, df) for b in (0, dx) for c in (0, dy)}
+        out[off] = tuple(sorted(sides - {0, off}))
+    return out
+
+
 Corridor = tuple[float, float, float, float, float]
 """``(ax, ay, bx, by, half_width)`` in tile units: the search stays within ``half_width``
 of the segment ``a -> b``."""

@@ -6,7 +6,8 @@ straight flight between node centres; its duration is :meth:`MultiResGraph.octil
 fine grid's move time extended to any vector (never faster than the vehicle can fly the
 segment, so every move can be flown as planned):
 
-- voxel -> voxel: the 26 neighbours, as in the fine search, when the neighbour's block
+- voxel -> voxel: the 26 neighbours, as in the fine search (a diagonal move only when
+  the cells it passes at an edge or corner are not blocked), when the neighbour's block
   is not open;
 - voxel -> open block and back: across one face of the voxel, when the segment between
   the centres crosses that face inside the voxel's own face (:meth:`_direct`), so it
@@ -30,7 +31,7 @@ import numpy as np
 
 from routing.blocks import Blocks
 from routing.grid import Grid
-from routing.motion import Corridor, moves
+from routing.motion import Corridor, moves, side_offsets
 from routing.vehicle import VehicleLimits
 
 Centre = tuple[float, float, float]
@@ -51,7 +52,9 @@ class MultiResGraph:
         st = grid.tile_m / limits.max_speed_mps
         up, down = grid.height_m / limits.climb_rate_mps, grid.height_m / limits.descent_rate_mps
         self._rates = (st, st * math.sqrt(2.0), up, down, min(up, down) >= st * math.sqrt(2.0))
-        self.fine = [(off, df, dx, dy, table[off]) for off, df, dx, dy in grid.offsets()]
+        sides = side_offsets(grid)
+        self.fine = [(off, df, dx, dy, table[off], sides.get(off, ()))
+                     for off, df, dx, dy in grid.offsets()]
         s, sf = blocks.size, blocks.layers
         self.block_moves = [
             (df, dx, dy, self.octile(dx * s, dy * s, df * sf), _crossed(df, dx, dy))
@@ -122,9 +125,9 @@ class MultiResGraph:
         out: list[tuple[int, float]] = []
         seen: set[int] = set()
         here = (x + 0.5, y + 0.5, f + 0.5)
-        for off, df, dx, dy, dt in self.fine:
+        for off, df, dx, dy, dt, sd in self.fine:
             nk = key + off
-            if blocked[nk]:
+            if blocked[nk] or any(blocked[key + so] for so in sd):
                 continue
             if edge:
                 nf, nx_, ny_ = f + df, x + dx, y + dy

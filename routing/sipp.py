@@ -54,13 +54,16 @@ def search(
     max_expansions: int = 2_000_000,
     time_budget_s: float = 10.0,
     deferral: Deferral | None = None,
+    sides: dict[int, tuple[int, ...]] | None = None,
 ) -> GridPath:
     """Earliest-arrival SIPP from ``start`` (at ``t0``) to ``goal``; raises ``NoRoute``.
 
     With ``deferral``, a voxel in the goal's layer first gets only its horizontal moves;
     its vertical ones are generated when the open list reaches ``f + bound`` (partial
     expansion: ``bound`` is a lower bound of how much any vertical move raises ``f``, so
-    the order of expansions, and the result, are those of the full search).
+    the order of expansions, and the result, are those of the full search). With
+    ``sides`` (:func:`routing.motion.side_offsets`) a diagonal move is skipped when a
+    cell it passes at an edge or corner is blocked.
     """
     j0 = -1
     end0 = INF
@@ -79,6 +82,10 @@ def search(
     safe = busy.safe
     closed: set[int] = set()  # no re-expansion: keeps weighted A*'s bound, saves work
     flat, vertical, layer, defer_bound = deferral or ([], [], 1, 0.0)
+    sd_of = sides or {}
+    all_mv = [(off, dt, sd_of.get(off, ())) for off, dt in moves]
+    flat_mv = [(off, dt, sd_of.get(off, ())) for off, dt in flat]
+    vert_mv = [(off, dt, sd_of.get(off, ())) for off, dt in vertical]
     goal_layer = goal // layer
     deadline = time.perf_counter() + time_budget_s
     expansions = 0
@@ -90,7 +97,7 @@ def search(
             if g != best[state]:
                 continue
             key = state >> SHIFT
-            mv = vertical
+            mv = vert_mv
         else:
             if g > best[state] or state in closed:
                 continue
@@ -106,14 +113,22 @@ def search(
                     f"search stopped after {expansions} expansions", expansions=expansions
                 )
             if defer_bound and key // layer == goal_layer:
-                mv = flat
+                mv = flat_mv
                 heappush(heap, (fval + defer_bound, ng, ~state, end))
             else:
-                mv = moves
-        for off, dt in mv:
+                mv = all_mv
+        for off, dt, sd in mv:
             nk = key + off
             if blocked[nk]:
                 continue
+            if sd:
+                cut = False
+                for so in sd:
+                    if blocked[key + so]:
+                        cut = True
+                        break
+                if cut:
+                    continue
             a = g + dt
             if a >= end:
                 continue

@@ -21,7 +21,7 @@ from routing.busy import BusyTable
 from routing.grid import Grid
 from routing.motion import segment_time
 from routing.sipp import GridPath
-from routing.traversal import polyline_visits, segment_pieces
+from routing.traversal import corner_cells, polyline_visits, segment_pieces
 from routing.vehicle import VehicleLimits
 
 FloatArray = npt.NDArray[np.float64]
@@ -51,17 +51,28 @@ def grid_polyline(grid: Grid, path: GridPath) -> tuple[FloatArray, FloatArray]:
     return p[keep], t[keep]
 
 
-def visits_free(
-    grid: Grid, busy: BusyTable, cells: IntArray, enters: FloatArray, leaves: FloatArray
-) -> bool:
-    """True iff every ``(x, y, f)`` cell is inside, unblocked and free over its window."""
-    x, y, f = cells[:, 0], cells[:, 1], cells[:, 2]
-    inside = (
+def _inside(grid: Grid, x: IntArray, y: IntArray, f: IntArray) -> npt.NDArray[np.bool_]:
+    return (
         (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
         & (y > grid.y0) & (y < grid.y0 + grid.ny - 1)
         & (f > grid.f0) & (f < grid.f0 + grid.nf - 1)
     )
-    if not inside.all():
+
+
+def visits_free(
+    grid: Grid, busy: BusyTable, cells: IntArray, enters: FloatArray, leaves: FloatArray
+) -> bool:
+    """True iff every ``(x, y, f)`` cell (consecutive cells of a path) is inside, unblocked
+    and free over its window, and no cell the path touches at an edge or corner is
+    blocked (:func:`~routing.traversal.corner_cells`)."""
+    touched = corner_cells(cells)
+    if len(touched):
+        tx, ty, tf = touched[:, 0], touched[:, 1], touched[:, 2]
+        if not _inside(grid, tx, ty, tf).all() or grid.blocked_array()[
+                grid.keys(tf, tx, ty)].any():
+            return False
+    x, y, f = cells[:, 0], cells[:, 1], cells[:, 2]
+    if not _inside(grid, x, y, f).all():
         return False
     keys = grid.keys(f, x, y)
     if grid.blocked_array()[keys].any():

@@ -60,3 +60,25 @@ def polyline_visits(
     starts = np.flatnonzero(new)
     ends = np.r_[starts[1:], len(c)] - 1
     return c[starts], e0[starts], e1[ends]
+
+
+def corner_cells(cells: IntArray) -> IntArray:
+    """Cells ``(M, 3)`` a path through ``cells`` (consecutive cells in order) touches only
+    at an edge or a corner: where consecutive cells differ in two or three coordinates,
+    the other cells of their ``2 x 2 (x 2)`` box. Static obstacles must not be among them,
+    or the path would pass at distance zero from one (between two, through a gap of zero
+    width)."""
+    if len(cells) < 2:
+        return np.empty((0, 3), dtype=np.int64)
+    d = cells[1:] - cells[:-1]
+    rows = np.flatnonzero(np.count_nonzero(d, axis=1) >= 2)
+    out = []
+    for r in rows.tolist():
+        a, step = cells[r], d[r]
+        for mask in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1)):
+            m = np.array(mask) * step
+            if np.count_nonzero(m) == np.count_nonzero(mask) and np.any(m != step):
+                out.append(a + m)
+    if not out:
+        return np.empty((0, 3), dtype=np.int64)
+    return np.unique(np.array(out, dtype=np.int64), axis=0)

@@ -14,6 +14,7 @@ import numpy as np
 from routing.errors import RoutingError
 from routing.occupancy import Occupancy, TileBox
 from routing.route import EARTH_RADIUS_M, Route
+from routing.traversal import corner_cells
 from routing.vehicle import VehicleLimits
 from spatialid import VoxelSet, voxel_height
 
@@ -76,9 +77,16 @@ def _occupancy(route: Route, occupancy: Occupancy) -> list[str]:
                   int(arr[:, 1].max()) + 1, int(arr[:, 2].max()) + 1)
     out = []
     mine = VoxelSet.from_arrays(z, arr[:, 0], arr[:, 1], arr[:, 2])
-    hit = mine & occupancy.blocked_static(z, box)
+    static = occupancy.blocked_static(z, box)  # corner cells lie inside it too
+    hit = mine & static
     if hit:
         out.append(f"statically blocked voxels: {[str(v) for v in list(hit)[:5]]}")
+    touched = corner_cells(arr)
+    if len(touched):
+        near = VoxelSet.from_arrays(z, touched[:, 0], touched[:, 1], touched[:, 2]) & static
+        if near:
+            out.append(f"passes an edge or corner of statically blocked voxels: "
+                       f"{[str(v) for v in list(near)[:5]]}")
     rows = occupancy.busy_in(z, box, float(t0.min()), float(t1.max()))
     if rows.f.size:
         fmin = min(int(arr[:, 0].min()), int(rows.f.min()))

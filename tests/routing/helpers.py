@@ -46,14 +46,17 @@ def world(blocked: Iterable[tuple[int, int, int]] = ()) -> MemoryOccupancy:
 
 
 def explicit_graph(grid: Grid, limits: VehicleLimits) -> nx.DiGraph:
-    """Brute force: every free voxel of the grid and every allowed move, explicitly."""
+    """Brute force: every free voxel of the grid and every allowed move, explicitly (a
+    move is allowed when every cell of its ``2 x 2 (x 2)`` box is free)."""
     table = dict(moves(grid, limits))
     g = nx.DiGraph()
     for key in range(len(grid.blocked)):
         if grid.blocked[key]:
             continue
-        for off, *_ in grid.offsets():
-            if not grid.blocked[key + off]:
+        for off, df, dx, dy in grid.offsets():
+            box = [((a * grid.ny + c) * grid.nx + b) for a in sorted({0, df})
+                   for b in sorted({0, dx}) for c in sorted({0, dy})]  # incl. 0 and off
+            if not any(grid.blocked[key + o] for o in box):  # no edge or corner of a block
                 g.add_edge(key, key + off, weight=table[off])
     return g
 

@@ -212,3 +212,24 @@ def test_smoothing_shortens_and_stays_valid(levels: int) -> None:
     assert r.duration_s < r.grid_duration_s
     assert len(r.waypoints) < 10
     assert math.isclose(r.departure, T0)
+
+
+def test_no_squeeze_between_obstacles_touching_at_a_corner(levels: int) -> None:
+    """A diagonal line of blocked voxels (each touching the next at an edge) is a wall:
+    a diagonal move through the zero-width gap would pass at distance zero from both."""
+    line = [(f, 10 + i, i) for f in range(0, 10) for i in range(-12, 13)]
+    with pytest.raises(NoRoute) as info:
+        planner(world(line), coarse_levels=levels, min_pad_tiles=10).plan(
+            centre(2, 0, 0), centre(2, 18, 0), T0)
+    assert info.value.reason == "no_path"
+    ok = planner(world(line[:-5]), coarse_levels=levels, min_pad_tiles=10).plan(
+        centre(2, 0, 0), centre(2, 18, 0), T0)  # one gap of a whole voxel at the top
+    check_route(ok, world(line[:-5]), LIMITS)
+
+
+def test_the_validator_sees_a_route_touching_a_corner() -> None:
+    r = planner(world()).plan(centre(2, 0, 0), centre(2, 8, 8), T0)
+    assert [(v.voxel.x - X0, v.voxel.y - Y0) for v in r.visits][:2] == [(0, 0), (1, 1)]
+    problems = validate_route(r, world([(2, 1, 0)]), LIMITS)
+    assert any("edge or corner" in p for p in problems)
+    assert validate_route(r, world([(2, 2, 0)]), LIMITS) == []

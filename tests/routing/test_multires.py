@@ -17,7 +17,7 @@ from routing.errors import NoRoute
 from routing.motion import segment_time
 from routing.multires import MultiResGraph
 from routing.occupancy import MemoryOccupancy
-from routing.traversal import segment_pieces
+from routing.traversal import corner_cells, segment_pieces
 from routing.validate import validate_route
 from spatialid import Voxel
 from tests.routing.helpers import LIMITS, T0, X0, Y0, Z, centre, world
@@ -120,6 +120,8 @@ def test_every_move_stays_in_its_nodes_and_can_be_flown(blocks: list[tuple[int, 
         assert dt >= segment_time(d[0], d[1], d[2], grid.tile_m, grid.height_m,
                                   LIMITS) - 1e-9
         cells, _, _ = segment_pieces(p0, p1)
+        for x, y, f in corner_cells(cells).tolist():
+            assert not grid.is_blocked(f, x, y), ("passes an edge or corner", u, v)
         for x, y, f in cells.tolist():
             assert not grid.is_blocked(f, x, y)
             o = owner((x, y, f))
