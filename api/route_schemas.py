@@ -30,6 +30,11 @@ class RouteRequest(Input):
     zoom: int | None = Field(default=None, ge=15, le=25, description="drones only (default 23)")
     reserve: bool = False
     safety_buffer_s: float | None = Field(default=None, ge=0, le=300)
+    clearance_m: float | None = Field(
+        default=None, ge=0, le=100,
+        description="drones only: keep at least this far from obstacles and permanent "
+        "restrictions, horizontally and vertically (default 0)",
+    )
     priority: int = Field(default=0, ge=0, le=100)
     source: str | None = Field(
         default=None, description="road data source (ground vehicles; default: nearest)"

@@ -117,17 +117,21 @@ class Planned:
     source: str | None = None
 
 
-def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None) -> VehicleLimits:
-    """The routing limits of a vehicle (defaults for the rates and band it leaves unset)."""
+def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None,
+              clearance_m: float | None = None) -> VehicleLimits:
+    """The routing limits of a vehicle (defaults for the rates and band it leaves unset);
+    ``clearance_m`` applies to drones only."""
     ground = vehicle.kind != "drone"
-    buffer = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
+    opts = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
+    if clearance_m is not None and not ground:
+        opts["clearance_m"] = clearance_m
     return VehicleLimits(
         max_speed_mps=vehicle.max_speed_mps,
         climb_rate_mps=vehicle.climb_rate_mps or 3.0,
         descent_rate_mps=vehicle.descent_rate_mps or 2.0,
         altitude_lower_m=0.0 if ground else (vehicle.altitude_lower_m or 0.0),
         altitude_upper_m=4.0 if ground else (vehicle.altitude_upper_m or 150.0),
-        **buffer,
+        **opts,
     )
 
 
@@ -266,6 +270,7 @@ def plan_route(
     reserve: bool = False,
     priority: int = 0,
     safety_buffer_s: float | None = None,
+    clearance_m: float | None = None,
     source: str | None = None,
     max_retries: int = 3,
     budget: Budget | None = None,
@@ -276,7 +281,7 @@ def plan_route(
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
-    limits = limits_of(vehicle, safety_buffer_s)
+    limits = limits_of(vehicle, safety_buffer_s, clearance_m)
     budget = budget or Budget()
     departure = departure_time.timestamp()
     if vehicle.kind == "drone":

@@ -52,8 +52,8 @@ async def plan_route(
             origin=(body.origin.lng, body.origin.lat, body.origin.alt),
             destination=(body.destination.lng, body.destination.lat, body.destination.alt),
             departure_time=body.departure_time, zoom=body.zoom, reserve=body.reserve,
-            priority=body.priority, safety_buffer_s=body.safety_buffer_s, source=body.source,
-            budget=budget(settings),
+            priority=body.priority, safety_buffer_s=body.safety_buffer_s,
+            clearance_m=body.clearance_m, source=body.source, budget=budget(settings),
         )
         return RouteResponse(
             route=route_out(planned), reservation=reservation_ref(planned),

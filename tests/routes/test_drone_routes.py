@@ -162,3 +162,46 @@ def test_a_tiny_search_budget_gives_a_clear_error(tiny_budget: str, operator_key
     problem = r.json()
     assert problem["reason"] == "budget_exceeded"
     assert "budget" in problem["detail"]
+
+
+def _gap_m(sid: str, centre: tuple[float, float], half_m: float) -> float:
+    """Horizontal distance in metres from a route voxel to the square obstacle."""
+    from spatialid import parse_voxel, voxel_bounds
+
+    w, s, _, e, n, _ = voxel_bounds(parse_voxel(sid))
+    (x0, y0), (x1, y1) = (offset_m(centre, w, s)), (offset_m(centre, e, n))
+    dx = max(0.0, x0 - half_m, -half_m - x1)
+    dy = max(0.0, y0 - half_m, -half_m - y1)
+    return float((dx * dx + dy * dy) ** 0.5)
+
+
+def offset_m(centre: tuple[float, float], lng: float, lat: float) -> tuple[float, float]:
+    """East and north metres of (lng, lat) from ``centre`` (local equirectangular)."""
+    import math
+
+    k = 111_320.0
+    return ((lng - centre[0]) * k * math.cos(math.radians(centre[1])), (lat - centre[1]) * k)
+
+
+def test_a_clearance_keeps_the_drone_that_far_from_obstacles(
+    client: httpx.Client, make_key: Callable[..., Key]
+) -> None:
+    op, admin = make_key("operator"), make_key("admin")
+    a = place()
+    b = offset(*a, 300.0, 0.0)
+    mid = offset(*a, 150.0, 8.0)
+    obstacle = client.post("/v1/obstacles", headers=admin.headers, json={
+        "geometry": square(*mid, 15.0), "height_m": 200.0, "source": "clearance-test",
+    })
+    assert obstacle.status_code == 201, obstacle.text
+    vid = vehicle(client, op.headers, altitude_upper_m=120.0)
+    gaps = {}
+    for clearance in (None, 20.0):
+        extra = {} if clearance is None else {"clearance_m": clearance}
+        r = client.post("/v1/routes", headers=op.headers, json=body(vid, a, b, **extra))
+        assert r.status_code == 200, r.text
+        gaps[clearance] = min(_gap_m(s["id"], mid, 15.0) for s in r.json()["route"]["spatial_ids"])
+    assert gaps[None] < 5.0  # hugs the obstacle
+    assert gaps[20.0] >= 20.0 - 0.5  # metres of the local metric vs Mercator's scale
+    bad = client.post("/v1/routes", headers=op.headers, json=body(vid, a, b, clearance_m=-1))
+    assert bad.status_code == 422 and "clearance_m" in bad.text
