@@ -207,3 +207,20 @@ def test_fleet_with_shared_goals_reuses_heuristic_and_stays_conflict_free() -> N
     fresh = GroundPlanner(GroundNetwork(g), ROBOT).plan(reqs[0].origin, depot,
                                                         reqs[0].departure)
     assert again.arrival == pytest.approx(fresh.arrival) and first is not None
+
+
+def test_the_fleet_planner_restores_the_garbage_collector() -> None:
+    import gc
+
+    g = grid_network(LNG, LAT, 4, 50.0)
+    net = GroundNetwork(g)
+    req = [FleetRequest("r", node(g, (0, 0)), node(g, (2, 1)), T0)]
+    assert gc.isenabled()
+    assert "r" in plan_fleet(net, req, ROBOT).routes
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        plan_fleet(net, req, ROBOT)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
