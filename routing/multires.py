@@ -53,7 +53,12 @@ class MultiResGraph:
         up, down = grid.height_m / limits.climb_rate_mps, grid.height_m / limits.descent_rate_mps
         self._rates = (st, st * math.sqrt(2.0), up, down, min(up, down) >= st * math.sqrt(2.0))
         sides = side_offsets(grid)
-        self.fine = [(off, df, dx, dy, table[off], sides.get(off, ()))
+        offs = [off for off, *_ in grid.offsets()]
+        self._fine_offsets = offs
+        # per move: offset, direction, seconds, and the bit mask of the neighbours (by
+        # position in ``offs``) it must find unblocked: itself and its edge/corner cells
+        self.fine = [(off, df, dx, dy, table[off],
+                      sum(1 << offs.index(o) for o in (off, *sides.get(off, ()))))
                      for off, df, dx, dy in grid.offsets()]
         s, sf = blocks.size, blocks.layers
         self.block_moves = [
@@ -62,9 +67,10 @@ class MultiResGraph:
         ]
         _, _, _, _, bny, bnx = blocks.frame
         self._dir_offsets = [(df * bny + dy) * bnx + dx for df, dx, dy in DIRS]
-        self._block_steps = [
-            (o, dt, [DIRS.index(c) for c in crossed])
-            for o, (_, _, _, dt, crossed) in zip(self._dir_offsets, self.block_moves, strict=True)
+        self._block_steps = [  # offset, seconds, bits of the blocks that must be open
+            (o, dt, (1 << d) | sum(1 << DIRS.index(c) for c in crossed))
+            for d, (o, (_, _, _, dt, crossed)) in enumerate(
+                zip(self._dir_offsets, self.block_moves, strict=True))
         ]
         self._adj: dict[int, list[tuple[int, float]]] = {}
 
@@ -125,10 +131,14 @@ class MultiResGraph:
         out: list[tuple[int, float]] = []
         seen: set[int] = set()
         here = (x + 0.5, y + 0.5, f + 0.5)
-        for off, df, dx, dy, dt, sd in self.fine:
-            nk = key + off
-            if blocked[nk] or any(blocked[key + so] for so in sd):
+        walls = 0  # bit i: the neighbour at self._fine_offsets[i] is blocked
+        for i, o in enumerate(self._fine_offsets):
+            if blocked[key + o]:
+                walls |= 1 << i
+        for off, df, dx, dy, dt, need in self.fine:
+            if walls & need:
                 continue
+            nk = key + off
             if edge:
                 nf, nx_, ny_ = f + df, x + dx, y + dy
                 bf, bx, by = nf >> kf, nx_ >> k, ny_ >> k
@@ -149,14 +159,17 @@ class MultiResGraph:
         g, blocks = self.grid, self.blocks
         i = -node - 1
         flags, closed = blocks.flags, blocks.closed
-        near = [bool(flags[i + o]) and i + o not in closed for o in self._dir_offsets]
+        near = 0  # bit d: the neighbouring block in direction DIRS[d] is open
+        for d, o in enumerate(self._dir_offsets):
+            if flags[i + o] and i + o not in closed:
+                near |= 1 << d
         out: list[tuple[int, float]] = []
         face_dirs: list[int] = []
-        for d, (o, dt, crossed) in enumerate(self._block_steps):
-            if near[d]:
-                if all(near[c] for c in crossed):
+        for d, (o, dt, need) in enumerate(self._block_steps):
+            if near >> d & 1:
+                if near & need == need:
                     out.append((-(i + o) - 1, dt))
-            elif not crossed and d not in face_dirs:
+            elif need == 1 << d:  # a face move: its voxels across the face
                 face_dirs.append(d)
         if face_dirs:
             bf, bx, by = self.block_coords(node)

@@ -2,17 +2,20 @@
 
 The grid path becomes a polyline through voxel centres (collinear runs merged, a hover
 as two vertices at one place). Smoothing is greedy line-of-sight (as in Theta*'s post-
-processing): from each kept vertex it jumps to the farthest later vertex whose straight
-segment, flown at the vehicle's limits from the time it is reached, crosses only voxels
-free of static blocks and free of busy intervals when the segment is in them. It never
-jumps across a hover. A straight segment is never slower than the grid moves it
-replaces, so every kept vertex is reached no later than before; reaching one early is
-checked too (the voxel of a hover must be free from the early arrival, and a grid move
-kept as it is but started early must be free at its new times, else the route waits and
-flies it at the grid's times).
+processing): from each kept vertex it jumps to the farthest later vertex (found by
+galloping, see ``_farthest``) whose straight segment, flown at the vehicle's limits from
+the time it is reached, crosses only voxels free of static blocks and free of busy
+intervals when the segment is in them, and passes no edge or corner of a blocked voxel.
+A jump may skip a hover when that is free at the new times. A straight segment is never
+slower than the grid moves it replaces, so every kept vertex is reached no later than
+before; reaching one early is checked too (the voxel of a hover must be free from the
+early arrival, and a grid move kept as it is but started early must be free at its new
+times, else the route waits and flies it at the grid's times).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -121,9 +124,11 @@ def smooth(
             out_p.append(points[i])
             out_t.append(t)
             continue
-        j = i + 1
-        while j + 1 < n and free(i, j + 1, t, dur(i, j + 1)):
-            j += 1
+
+        def sight(k: int) -> bool:
+            return free(i, k, t, dur(i, k))  # noqa: B023 (called at once, in this loop)
+
+        j = _farthest(i, n, sight)
         d = dur(i, j)
         if j == i + 1 and not free(i, j, t, d):
             # the grid's own move, started earlier than planned, meets a busy voxel: wait
@@ -139,6 +144,29 @@ def smooth(
         out_t.append(t)
         i = j
     return np.array(out_p), np.array(out_t)
+
+
+def _farthest(i: int, n: int, ok: Callable[[int], bool]) -> int:
+    """The farthest ``j`` in ``i+1 .. n-1`` with ``ok(j)`` found by galloping then
+    bisection (``i + 1`` when none further is ``ok``): a few checks, not one per vertex.
+    Sight along a path is not monotone, so this is a heuristic; every jump taken is
+    checked."""
+    good, step = i + 1, 1
+    bad = n
+    while good + step < n:
+        if ok(good + step):
+            good += step
+            step *= 2
+        else:
+            bad = good + step
+            break
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if ok(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
 
 
 def densify(points: FloatArray, times: FloatArray, step: float

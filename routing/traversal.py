@@ -65,20 +65,20 @@ def polyline_visits(
 def corner_cells(cells: IntArray) -> IntArray:
     """Cells ``(M, 3)`` a path through ``cells`` (consecutive cells in order) touches only
     at an edge or a corner: where consecutive cells differ in two or three coordinates,
-    the other cells of their ``2 x 2 (x 2)`` box. Static obstacles must not be among them,
-    or the path would pass at distance zero from one (between two, through a gap of zero
-    width)."""
+    the other cells of their ``2 x 2 (x 2)`` box (may repeat). Static obstacles must not
+    be among them, or the path would pass at distance zero from one (between two, through
+    a gap of zero width)."""
     if len(cells) < 2:
         return np.empty((0, 3), dtype=np.int64)
     d = cells[1:] - cells[:-1]
     rows = np.flatnonzero(np.count_nonzero(d, axis=1) >= 2)
-    out = []
-    for r in rows.tolist():
-        a, step = cells[r], d[r]
-        for mask in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1)):
-            m = np.array(mask) * step
-            if np.count_nonzero(m) == np.count_nonzero(mask) and np.any(m != step):
-                out.append(a + m)
-    if not out:
+    if rows.size == 0:
         return np.empty((0, 3), dtype=np.int64)
-    return np.unique(np.array(out, dtype=np.int64), axis=0)
+    step = d[rows][:, None, :]  # (R, 1, 3)
+    m = _MASKS[None, :, :] * step  # (R, 6, 3): the box's other corners, as offsets
+    ok = (np.count_nonzero(m, axis=2) == _MASKS.sum(axis=1)) & np.any(m != step, axis=2)
+    return (cells[rows][:, None, :] + m)[ok]
+
+
+_MASKS = np.array([(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1)],
+                  dtype=np.int64)
