@@ -69,7 +69,7 @@ from routing.drone import DronePlanner
 from routing.fleet import FleetRequest, plan_fleet
 from routing.grid import Grid
 from routing.ground import GroundNetwork
-from routing.motion import heuristic, moves
+from routing.motion import heuristic, moves, side_offsets
 from routing.occupancy import MemoryOccupancy
 from routing.synthetic import grid_network
 from routing.vehicle import VehicleLimits
@@ -81,14 +81,18 @@ class LazyAdj:
     def __init__(self, grid: Grid, limits: VehicleLimits) -> None:
         self.grid = grid
         table = dict(moves(grid, limits))
-        self.moves = [(df, dx, dy, table[off]) for off, df, dx, dy in grid.offsets()]
+        sides = side_offsets(grid)
+        # a move is allowed when its target and the cells it passes at an edge or corner
+        # are unblocked (the planner's rule)
+        self.moves = [(df, dx, dy, table[off], (off, *sides.get(off, ())))
+                      for off, df, dx, dy in grid.offsets()]
 
     def __getitem__(self, u: tuple[int, int, int]) -> dict[tuple[int, int, int], dict]:
         f, x, y = u
         g = self.grid
-        return {(f + df, x + dx, y + dy): {"weight": dt} for df, dx, dy, dt in self.moves
-                if not any(g.is_blocked(f + a, x + b, y + c) for a in {0, df}
-                           for b in {0, dx} for c in {0, dy} if a or b or c)}
+        k, blocked = g.key(f, x, y), g.blocked  # u is free, so inside the blocked border
+        return {(f + df, x + dx, y + dy): {"weight": dt} for df, dx, dy, dt, need in self.moves
+                if not any(blocked[k + o] for o in need)}
 
 
 class LazyVoxelGraph(nx.Graph):
