@@ -18,8 +18,9 @@ optimum`` (weighted A* with a consistent heuristic, no re-expansions; ``DEFAULT_
 1.01``, ``weight=1`` is exact). On the fine grid that optimum is the earliest arrival over
 26-neighbour voxel moves with hovering, under the conservative rule that a move holds
 both voxels for its whole duration; the multi-resolution graph's optimum is not proven
-within a bound of it (moves through blocks run between block centres): on the demo city's
-30 benchmark queries it was at most 0.31 % slower (``bench/routing_bench.py``).
+within a bound of it (moves through blocks run between block centres): on the 7 of the
+demo city's 30 benchmark queries that reach the blocks, the grid route was -0.06 % to
++0.38 % off the fine-only planner's (``bench/RESULTS.md``).
 ``route.meta["weight"]`` is the bound that holds for the returned route
 (``fallback_after=None`` never relaxes it). Smoothing
 then only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s``
