@@ -161,7 +161,7 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
         "default": {"ms": [], "exp": [], "dur": [], "grid": []},
         "fine": {"ms": [], "exp": [], "dur": [], "grid": []}}
     invalid, relaxed = {"default": 0, "fine": 0}, {"default": 0, "fine": 0}
-    coarse = 0
+    coarse: list[int] = []
     for i, (o, t, dep) in enumerate(c.queries):
         pair = [("default", full), ("fine", fine)]
         for name, planner in pair if i % 2 == 0 else pair[::-1]:
@@ -172,7 +172,8 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
             runs[name]["dur"].append(r.duration_s)
             runs[name]["grid"].append(r.grid_duration_s)
             relaxed[name] += r.meta["weight"] > planner.weight
-            coarse += name == "default" and r.meta["coarse_levels"] > 0
+            if name == "default" and r.meta["coarse_levels"] > 0:
+                coarse.append(i)
             invalid[name] += bool(validate_route(r, c.full, limits))
     for name, rr in runs.items():
         times, exps = rr["ms"], rr["exp"]
@@ -182,7 +183,9 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
               f"{relaxed[name]}/{len(times)}  invalid routes {invalid[name]}/{len(times)}")
     m, f = runs["default"], runs["fine"]
     flown = [(a - b) / b * 100 for a, b in zip(m["dur"], f["dur"], strict=True)]
-    print(f"default: {coarse}/{len(c.queries)} queries went on to the multi-resolution search; "
+    grid = [(m["grid"][i] - f["grid"][i]) / f["grid"][i] * 100 for i in coarse] or [0.0]
+    print(f"default: {len(coarse)}/{len(c.queries)} queries went on to the multi-resolution "
+          f"search (grid duration {min(grid):+.2f} % .. {max(grid):+.2f} % vs fine only); "
           f"default vs fine only (same queries, same process): p50 "
           f"{pct(f['ms'], .5) / pct(m['ms'], .5):.1f}x, p95 "
           f"{pct(f['ms'], .95) / pct(m['ms'], .95):.1f}x faster; flown duration "

@@ -19,7 +19,7 @@ optimum`` (weighted A* with a consistent heuristic, no re-expansions; ``DEFAULT_
 26-neighbour voxel moves with hovering, under the conservative rule that a move holds
 both voxels for its whole duration; the multi-resolution graph's optimum is not proven
 within a bound of it (moves through blocks run between block centres): on the 7 of the
-demo city's 30 benchmark queries that reach the blocks, the grid route was -0.06 % to
+demo city's 30 benchmark queries that reach the blocks, the grid route was -0.05 % to
 +0.38 % off the fine-only planner's (``bench/RESULTS.md``).
 ``route.meta["weight"]`` is the bound that holds for the returned route
 (``fallback_after=None`` never relaxes it). Smoothing
