@@ -31,7 +31,7 @@ import numpy as np
 
 from routing.blocks import Blocks
 from routing.grid import Grid
-from routing.motion import Corridor, moves, side_offsets
+from routing.motion import Corridor, moves, octile, outside, rates, side_offsets
 from routing.vehicle import VehicleLimits
 
 Centre = tuple[float, float, float]
@@ -49,9 +49,7 @@ class MultiResGraph:
         self.blocks = blocks
         self.limits = limits
         table = dict(moves(grid, limits))
-        st = grid.tile_m / limits.max_speed_mps
-        up, down = grid.height_m / limits.climb_rate_mps, grid.height_m / limits.descent_rate_mps
-        self._rates = (st, st * math.sqrt(2.0), up, down, min(up, down) >= st * math.sqrt(2.0))
+        self._rates = rates(grid, limits)
         sides = side_offsets(grid)
         offs = [off for off, *_ in grid.offsets()]
         self._fine_offsets = offs
@@ -95,24 +93,9 @@ class MultiResGraph:
         return self.octile(b[0] - a[0], b[1] - a[1], b[2] - a[2])
 
     def octile(self, dx: float, dy: float, df: float) -> float:
-        """The fastest flight over ``(dx, dy, df)`` tile units made of the 26 grid
-        directions (a straight flight is never slower): the fine search's move times
-        and heuristic, extended to any vector. Sublinear, so as a heuristic it is
-        consistent, and a move given this duration can be flown straight."""
-        st, dg, up, down, carry = self._rates
-        a, b = abs(dx), abs(dy)
-        v = df * up if df > 0 else -df * down
-        if carry:
-            k = abs(df)
-            a = a - k if a > k else 0.0
-            b = b - k if b > k else 0.0
-            if a < b:
-                a, b = b, a
-            return v + b * dg + (a - b) * st
-        if a < b:
-            a, b = b, a
-        hz = b * dg + (a - b) * st
-        return hz if hz > v else v
+        """:func:`routing.motion.octile` on this grid: the fine grid's move time extended
+        to any vector (never faster than the vehicle can fly it straight)."""
+        return octile(self._rates, dx, dy, df)
 
     def adjacency(self, node: int) -> list[tuple[int, float]]:
         """``(neighbour, seconds)`` of every move out of ``node`` (cached)."""
@@ -197,23 +180,16 @@ class MultiResGraph:
     def heuristic(self, goal: int, weight: float, corridor: Corridor | None
                   ) -> Callable[[int], float]:
         """``weight`` x the octile time to ``goal``; ``inf`` outside ``corridor``."""
-        gc = self.centre(goal)
-        ax, ay, bx, by, w = corridor or (0.0, 0.0, 0.0, 0.0, math.inf)
-        cdx, cdy = bx - ax, by - ay
-        cn = cdx * cdx + cdy * cdy or 1.0
-        w2 = w * w
-        octile, centre = self.octile, self.centre
+        gx, gy, gf = self.centre(goal)
+        r = rates(self.grid, self.limits, weight)
+        out = outside(corridor) if corridor is not None else None
+        centre = self.centre
 
         def h(node: int) -> float:
             x, y, f = centre(node)
-            if corridor is not None:
-                px, py = x - ax, y - ay
-                t = (px * cdx + py * cdy) / cn
-                t = 0.0 if t < 0.0 else 1.0 if t > 1.0 else t
-                px, py = px - t * cdx, py - t * cdy
-                if px * px + py * py > w2:
-                    return math.inf
-            return weight * octile(gc[0] - x, gc[1] - y, gc[2] - f)
+            if out is not None and out(x, y):
+                return math.inf
+            return octile(r, gx - x, gy - y, gf - f)
 
         return h
 
