@@ -4,6 +4,10 @@ The same search as :func:`routing.sipp.search` (states ``(node, safe interval)``
 arrival, a move holds both nodes for its whole duration, weighted A* without
 re-expansions), with neighbours from an adjacency function instead of fixed key offsets.
 Nodes that are not in ``busy.keys`` (which includes every block node) are always free.
+
+The relax step is written out as in :func:`routing.sipp.search` on purpose (and its two
+branches, busy and always-free targets, too): it is the hot loop, and a shared function
+would cost a Python call per generated move.
 """
 
 from __future__ import annotations
