@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,16 @@ def _point(raw: str, name: str) -> tuple[float, float, float]:
     if len(values) not in (2, 3):
         raise CliError(f"{name} must be LNG,LAT[,ALT], got {raw!r}")
     return (values[0], values[1], values[2] if len(values) == 3 else 0.0)
+
+
+def _clearance(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"must be metres in 0..100, got {raw!r}")
+    return value
 
 
 def _depart(raw: str | None) -> datetime:
@@ -60,7 +71,7 @@ def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
         planned = routes.plan_route(
             session=session, actor=actor, vehicle_id=vehicle_id, origin=origin,
             destination=destination, departure_time=departure, zoom=args.zoom,
-            reserve=args.reserve, source=args.source,
+            reserve=args.reserve, source=args.source, clearance_m=args.clearance,
             budget=routes.Budget(settings.route_budget_s, settings.route_max_expansions),
         )
         r = planned.route
@@ -83,6 +94,8 @@ def add_parsers(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--depart", help="departure, RFC 3339 with a zone (default: in a minute)")
     p.add_argument("--zoom", type=int, help="planning zoom for drones (default 23)")
     p.add_argument("--source", help="road data source for robots and cars (default: nearest)")
+    p.add_argument("--clearance", type=_clearance, metavar="METRES",
+                   help="drones: keep this far from obstacles and restrictions (default 0)")
     p.add_argument("--reserve", action="store_true", help="reserve the route (needs --token)")
     p.add_argument("--token", help="bearer token of the principal (default: KUKAN_TOKEN)")
     p.set_defaults(func=cmd_route)

@@ -36,3 +36,24 @@ def test_route_prints_a_summary_and_errors_in_one_line(
     assert len(err.splitlines()) == 1 and err.startswith("kukan: error:")
     assert main([*args[:5], "--to", f"{b[0]},{b[1]},900"]) == 1
     assert "outside_altitude_band" in capsys.readouterr().err
+
+
+def test_route_takes_a_clearance(
+    database_url: str, db_sessions: sessionmaker[Session],
+    make_operator: Callable[[], uuid.UUID], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KUKAN_DATABASE_URL", database_url)
+    with session_scope(db_sessions) as s:
+        vid = vehicles.create_vehicle(session=s, actor=None, name="cli-drone-2", kind="drone",
+                                      max_speed_mps=12.0, operator_id=make_operator()).id
+    a = place()
+    b = offset(*a, 250.0, 0.0)
+    args = ["route", "--vehicle", str(vid), "--from", f"{a[0]},{a[1]},60",
+            "--to", f"{b[0]},{b[1]},60", "--depart", "2031-05-01T11:00:00Z"]
+    assert main([*args, "--clearance", "5"]) == 0
+    assert capsys.readouterr().out.startswith("route: drone z23, ")
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--clearance", "-3"])
+    assert info.value.code == 2
+    assert "--clearance: must be metres in 0..100" in capsys.readouterr().err
