@@ -4,14 +4,14 @@ Run: ``make soak`` or ``SOAK_SECONDS=120 .venv/bin/python bench/soak.py``. Every
 private throwaway PostgreSQL cluster (tests/pgtools.Cluster) and on 127.0.0.1; the shared dev
 cluster is never stopped. Timeline: load for SOAK_SECONDS; from 30 % the soak waits for a
 reservation POST in flight, finds the api.serve worker holding that client's connection
-(/proc/net/tcp + /proc/<pid>/fd) and kills it with SIGKILL, then starts a replacement worker
-on the same SO_REUSEPORT port (api.serve does not restart workers); MAX_KILLS times before
-45 %, only while another worker listens. At 50 % PostgreSQL stops for 5 s and starts again
-(the API is not restarted). Reservation clients retry a broken connection or a 503 with the
+(/proc/net/tcp + /proc/<pid>/fd) and kills it with SIGKILL; api.serve's supervisor starts a
+replacement on the same SO_REUSEPORT port. MAX_KILLS times before 45 %, only while another
+worker listens. At 50 % PostgreSQL stops for 5 s and starts again (the API is not
+restarted). Reservation clients retry a broken connection or a 503 with the
 same request and Idempotency-Key (bounded, with backoff). At the end, by SQL: every
 acknowledged reservation is stored, no key has two reservations, every reservation has its
-volumes and boxes; the overlap checker runs. The soak fails if no reservation was retried
-because of a kill.
+volumes and boxes; the overlap checker runs; all WORKERS workers listen again. The soak fails
+if no reservation was retried because of a kill.
 """
 
 from __future__ import annotations
@@ -168,17 +168,12 @@ class Client:
         self.http.close()
 
 
-def kill_phase(
-    workers: list[int],
-    port: int,
-    env: dict[str, str],
-    extra: list[subprocess.Popen[bytes]],
-    start: float,
-    until: float,
-) -> int:
-    """Kill workers mid-reservation (MAX_KILLS, each replaced); the number of kills."""
+def kill_phase(parent: int, port: int, start: float, until: float) -> int:
+    """Kill workers of api.serve ``parent`` mid-reservation (MAX_KILLS; the supervisor
+    replaces each); the number of kills."""
     kills = 0
     while kills < MAX_KILLS and time.monotonic() < until:
+        workers = sup.serve_workers(parent)
         if sum(sup.listening(w, port) for w in workers) < 2:
             time.sleep(0.1)  # never kill the last listening worker: wait for a replacement
             continue
@@ -186,16 +181,23 @@ def kill_phase(
         if victim is None:
             continue
         kills += 1
-        workers.remove(victim)
-        extra.append(sup.start_worker(port, env, ROOT))
-        workers.append(extra[-1].pid)
         print(
             f"t={time.monotonic() - start:.1f}s kill -9 worker {victim} (reservation in "
-            f"flight on it); replacement worker {extra[-1].pid} started",
+            f"flight on it); api.serve replaces it",
             flush=True,
         )
         time.sleep(0.5)  # the broken clients retry
     return kills
+
+
+def restored(parent: int, port: int, timeout: float) -> list[int]:
+    """Wait (at most ``timeout`` s) for WORKERS workers of ``parent`` to listen; those that do."""
+    deadline = time.monotonic() + timeout
+    while True:
+        live = [w for w in sup.serve_workers(parent) if sup.listening(w, port)]
+        if len(live) >= WORKERS or time.monotonic() > deadline:
+            return live
+        time.sleep(0.2)
 
 
 def main() -> None:
@@ -239,7 +241,7 @@ def main() -> None:
         for th in threads:
             th.start()
         time.sleep(seconds * 0.3)
-        kills = kill_phase(workers, port, env, procs, start, start + seconds * 0.45)
+        kills = kill_phase(procs[0].pid, port, start, start + seconds * 0.45)
         time.sleep(max(0.0, start + seconds * 0.5 - time.monotonic()))
         cluster.stop()
         print(f"t={time.monotonic() - start:.0f}s PostgreSQL stopped", flush=True)
@@ -249,9 +251,9 @@ def main() -> None:
         for th in threads:
             th.join()
         wall = time.monotonic() - start
-        live = [w for w in workers if sup.listening(w, port)]
-        print(f"workers listening at the end: {len(live)} of {len(workers)} {live}")
-        report(url, wall, base, kills)
+        live = restored(procs[0].pid, port, 30)
+        print(f"workers listening at the end: {len(live)} of {WORKERS} {live}")
+        report(url, wall, base, kills, len(live))
     finally:
         for p in procs:
             p.terminate()
@@ -260,7 +262,7 @@ def main() -> None:
         cluster.destroy()
 
 
-def report(url: str, wall: float, base: str, kills: int) -> None:
+def report(url: str, wall: float, base: str, kills: int, live: int) -> None:
     """Figures, the acknowledged-reservation audit and the overlap checker."""
     sup.latencies(stats, wall)
     print("  statuses", dict(sorted(statuses.items())))
@@ -287,6 +289,9 @@ def report(url: str, wall: float, base: str, kills: int) -> None:
         f"{boxes}, overlapping pairs {pairs}; /health after the restart {healthy}"
     )
     bad = a["missing"] or a["dupes"] or a["half"] or pairs or gave_up or healthy != 200
+    if live < WORKERS:
+        print(f"api.serve did not restore its {WORKERS} workers (listening: {live})")
+        bad = True
     if not kill_retried:
         print("no reservation was retried because of a kill: the kill -9 claim went untested")
     ok = not bad and bool(kill_retried)

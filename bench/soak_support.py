@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -85,12 +83,6 @@ def owners(pids: list[int], server_port: int) -> dict[int, int]:
         for inode in socket_inodes(pid) & by_inode.keys():
             out[by_inode[inode]] = pid
     return out
-
-
-def start_worker(port: int, env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    """A replacement worker: one more uvicorn process on its own SO_REUSEPORT socket."""
-    code = f"from api.serve import run_worker; run_worker('127.0.0.1', {port}, 'error', False)"
-    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env=env)
 
 
 def setup(url: str, clients: int) -> list[str]:
