@@ -1,7 +1,7 @@
 """Benchmark of the routing core (issue 6): drone routes at z23 and a robot fleet.
 
 Run: ``.venv/bin/python bench/routing_bench.py [--city demo|synthetic] [--queries 30]
-[--seed 6]``.
+[--seed 6] [--occupancy memory|postgis]``.
 
 ``--city demo`` (the default) imports ``data/helsinki.osm.pbf`` (central Helsinki, ©
 OpenStreetMap contributors, ODbL) into a scratch database ``kukan_bench_routing`` on the
@@ -11,7 +11,10 @@ from the database: the obstacles' blocker boxes as read by
 ``PostgisOccupancy.blocked_static`` over the planning region, so exactly the voxels the
 API blocks. The 1,000 existing reservations are random straight corridors (500-2,000 m,
 30-120 m high, within 1.5 km of the extract's centre) added to the occupancy IN MEMORY
-(not through the reservation service). The planning region is 6 km x 6 km around the
+(not through the reservation service); ``--occupancy postgis`` stores them as real
+reservations instead and plans the drone queries against ``PostgisOccupancy`` as the API
+does, next to the in-memory planner on the same rows (``bench/routing_postgis.py``; no
+networkx baseline in that mode). The planning region is 6 km x 6 km around the
 extract's centre; the extract itself is only ~1 km x 1.7 km, so each query starts inside
 the extract and runs 1-5 km in a random direction: routes of 1-2 km mostly stay inside
 it, longer ones end outside it, over ground with no buildings known. The fleet runs on
@@ -65,6 +68,7 @@ from bench.routing_cities import (
     demo_road_network,
     synthetic_city,
 )
+from bench.routing_postgis import postgis_section
 from routing.drone import DronePlanner
 from routing.fleet import FleetRequest, plan_fleet
 from routing.grid import Grid
@@ -290,7 +294,11 @@ def main() -> None:
     ap.add_argument("--robots", type=int, default=200)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--only", choices=["drone", "fleet"], default=None)
+    ap.add_argument("--occupancy", choices=["memory", "postgis"], default="memory",
+                    help="postgis: store the reservations in the database (demo city only)")
     args = ap.parse_args()
+    if args.occupancy == "postgis" and args.city != "demo":
+        ap.error("--occupancy postgis needs --city demo")
     factory = demo_database() if args.city == "demo" else None
     if args.only != "fleet":
         started = time.perf_counter()
@@ -298,7 +306,11 @@ def main() -> None:
              else demo_city(factory, args.seed, args.queries))
         print(f"city ({args.city}): {len(c.static.blocked_static(Z))} blocked voxels, built in "
               f"{time.perf_counter() - started:.1f} s; {len(c.queries)} queries 1-5 km at z{Z}")
-        drone_section(c, VehicleLimits(), not args.no_baseline)
+        if args.occupancy == "postgis":
+            assert factory is not None
+            postgis_section(factory, c)
+        else:
+            drone_section(c, VehicleLimits(), not args.no_baseline)
     if args.only != "drone":
         if factory is None:
             fleet_section(args.robots, args.seed, road_network())

@@ -40,6 +40,8 @@ class City:
     full: MemoryOccupancy
     region: TileBox
     queries: list[Query]
+    corridors: list[BusyArrays]
+    """The reservations of ``full`` (z23 rows, one array set per corridor)."""
 
 
 def _offset(lng: float, lat: float, east_m: Any, north_m: Any) -> tuple[Any, Any]:
@@ -74,7 +76,7 @@ def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
     static, full = MemoryOccupancy(), MemoryOccupancy()
     static.add_static(obstacles)
     full.add_static(obstacles)
-    add_corridors(full, rng, (lng0, lat0), half_m, reservations)
+    corridors = add_corridors(full, rng, (lng0, lat0), half_m, reservations)
     lo_lng, hi_lat = _offset(lng0, lat0, -half_m, half_m)
     hi_lng, lo_lat = _offset(lng0, lat0, half_m, -half_m)
     region = TileBox(int(lng_to_tile_x(lo_lng, Z)), int(lat_to_tile_y(hi_lat, Z)),
@@ -92,13 +94,14 @@ def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
         if any(_blocked(obstacles, p) for p in (o, t)):
             continue
         queries.append((o, t, T0 + float(rng.uniform(0, 900))))
-    return City(static, full, region, queries)
+    return City(static, full, region, queries, corridors)
 
 
 def add_corridors(full: MemoryOccupancy, rng: np.random.Generator,
-                  centre: tuple[float, float], half_m: float, reservations: int) -> None:
+                  centre: tuple[float, float], half_m: float,
+                  reservations: int) -> list[BusyArrays]:
     """Random straight reserved corridors (500-2,000 m, 30-120 m high) starting within
-    ``half_m`` of ``centre``, added to ``full`` in memory."""
+    ``half_m`` of ``centre``, added to ``full`` in memory; returned (one row per voxel)."""
     lng0, lat0 = centre
     parts = []
     for _ in range(reservations):
@@ -116,6 +119,7 @@ def add_corridors(full: MemoryOccupancy, rng: np.random.Generator,
                                 np.full(n, start + length / 10.0 + 60.0)))
     for p in parts:
         full.add_busy_arrays(Z, p)
+    return parts
 
 
 def _blocked(obstacles: VoxelSet, p: tuple[float, float, float]) -> bool:
@@ -137,7 +141,8 @@ def demo_database() -> sessionmaker[Session]:
     from registry.importers.osm import read_osm
     from registry.importers.store import write_buildings, write_roads
 
-    url = with_database(base_url(), os.environ.get("KUKAN_BENCH_DB", "kukan_bench_routing"))
+    name = os.environ.get("KUKAN_BENCH_DB", "kukan_bench_routing")
+    url = with_database(base_url(), name)
     recreate_database(url)
     migrate.upgrade(url)
     factory = make_sessionmaker(make_engine(url, pool_size=1))
@@ -148,7 +153,7 @@ def demo_database() -> sessionmaker[Session]:
         write_roads(session=session, source=DEMO_SOURCE, nodes=data.nodes,
                     stretches=data.stretches, out=out)
     print(f"demo: imported {out.buildings} buildings ({out.boxes:,} leaf boxes) and "
-          f"{out.edges:,} road edges into kukan_bench_routing")
+          f"{out.edges:,} road edges into {name}")
     return factory
 
 
@@ -175,7 +180,7 @@ def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
     static, full = MemoryOccupancy(), MemoryOccupancy()
     static.add_static(obstacles)
     full.add_static(obstacles)
-    add_corridors(full, rng, (lng0, lat0), 1500.0, reservations)
+    corridors = add_corridors(full, rng, (lng0, lat0), 1500.0, reservations)
     ew, ns = (e - w) / 2.0, (n - s_) / 2.0  # the extract's half extents in degrees
     queries: list[Query] = []
     while len(queries) < n_queries:
@@ -192,7 +197,7 @@ def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
         if any(_blocked(obstacles, p) for p in (o, t)):
             continue
         queries.append((o, t, T0 + float(rng.uniform(0, 900))))
-    return City(static, full, region, queries)
+    return City(static, full, region, queries, corridors)
 
 
 def demo_road_network(factory: sessionmaker[Session]) -> nx.MultiDiGraph:

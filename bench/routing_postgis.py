@@ -1,0 +1,240 @@
+"""``bench/routing_bench.py --occupancy postgis``: the drone queries against reservations
+stored in PostGIS, read the way ``POST /v1/routes`` reads them (issue 6).
+
+The demo city's 1,000 random corridors are stored as real reservations through the
+reservation service (``registry.reservations.create_reservation``: one operator, one
+drone, one reservation per corridor, one volume of z23 IDs and one time window each):
+
+- the corridor voxels inside buildings (the z23 voxels ``PostgisOccupancy.blocked_static``
+  blocks) are left out, since the service refuses a drone reservation that touches an
+  obstacle (those voxels are blocked for good anyway, so the planning problem is the same);
+- a corridor refused by the exclusion constraint (it overlaps an accepted one in space and
+  time) is filed again with its window moved later by its own length, at most
+  ``TRIES - 1`` times; the counts are printed.
+
+Then every query is planned twice in one loop, alternating which goes first: with a
+``DronePlanner`` over a fresh ``PostgisOccupancy`` per query, built by
+``registry.routes.occupancy_for`` (the API's ``now``, 12 h horizon and altitude band) with
+the API's search budget and the process-wide grid cache ``registry.route_cache.GRIDS``,
+and with a ``DronePlanner`` over a ``MemoryOccupancy`` holding the same obstacles and the
+rows as stored (same windows). Both planners get the benchmark's planning region (the
+API snaps a box around each request instead; a 6 km x 6 km grid is built once per
+occupancy, outside the timings, so the figures compare how the busy rows are read). Each
+route is validated against its own occupancy (the PostGIS route against the database,
+timed separately, as the API does after planning); the busy rows of each query's
+corridor box are compared row for row, and so are the two routes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench.routing_cities import City, Z
+from routing.drone import DronePlanner
+from routing.occupancy import BusyArrays, MemoryOccupancy, TileBox
+from routing.vehicle import VehicleLimits
+from spatialid.vectorized import format_ids
+
+TRIES = 4
+"""Attempts per corridor: as generated, then moved later by its length up to 3 times."""
+
+
+@dataclass
+class Stored:
+    """What the reservation service accepted."""
+
+    rows: list[BusyArrays] = field(default_factory=list)
+    first_try: int = 0
+    moved: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    voxels: int = 0
+    in_buildings: int = 0
+    seconds: float = 0.0
+
+
+def _key(f: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return (f.astype(np.int64) << 48) | (x.astype(np.int64) << 24) | y.astype(np.int64)
+
+
+def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, Any]:
+    """Reserve the city's corridors through the service; the rows accepted and the drone."""
+    from registry import operators, principals, vehicles
+    from registry.db import session_scope
+    from registry.reservations import create_reservation
+    from registry.volume_errors import Contested
+
+    static = c.static.blocked_static(Z)
+    out = Stored()
+    started = time.perf_counter()
+    with session_scope(factory) as s:
+        op = operators.create_operator(session=s, actor=None, name="bench-routing-drones")
+        actor, _ = principals.create_principal(
+            session=s, actor=None, name="bench-routing", role="operator", operator_id=op.id)
+        drone = vehicles.create_vehicle(
+            session=s, actor=None, name="bench drone", kind="drone", max_speed_mps=15.0,
+            operator_id=op.id)
+        s.flush()
+        drone_id = drone.id
+        for rows in c.corridors:
+            keep = _outside(static, rows)
+            out.in_buildings += int((~keep).sum())
+            f, x, y = rows.f[keep], rows.x[keep], rows.y[keep]
+            if not f.size:
+                out.refused["inside buildings"] = out.refused.get("inside buildings", 0) + 1
+                continue
+            ids = format_ids(Z, f, x, y)
+            start, end = float(rows.start[0]), float(rows.end[0])
+            why = ""
+            for attempt in range(TRIES):
+                t0 = datetime.fromtimestamp(start + attempt * (end - start), UTC)
+                t1 = datetime.fromtimestamp(end + attempt * (end - start), UTC)
+                vol = {"spatial_ids": ids, "time_start": t0, "time_end": t1}
+                try:
+                    with s.begin_nested():
+                        create_reservation(session=s, actor=actor, volumes=[vol],
+                                           vehicle_id=drone_id)
+                except Contested as exc:
+                    kinds = {k.get("kind", "?") for k in exc.problem_extra["conflicts"]}
+                    why = "+".join(sorted(kinds))
+                    continue
+                n = f.size
+                out.rows.append(BusyArrays(f, x, y, np.full(n, t0.timestamp()),
+                                           np.full(n, t1.timestamp())))
+                out.voxels += n
+                if attempt:
+                    out.moved += 1
+                else:
+                    out.first_try += 1
+                break
+            else:
+                out.refused[why] = out.refused.get(why, 0) + 1
+    out.seconds = time.perf_counter() - started
+    return out, drone_id
+
+
+def _outside(static: Any, rows: BusyArrays) -> np.ndarray:
+    """Which rows lie outside the static voxel set (vectorised through the set's runs)."""
+    from spatialid import VoxelSet
+
+    mine = VoxelSet.from_arrays(Z, rows.f, rows.x, rows.y)
+    hit = mine & static
+    if not hit:
+        return np.ones(rows.f.size, bool)
+    return ~np.isin(_key(rows.f, rows.x, rows.y), _key(*hit.to_arrays()))
+
+
+def _same_rows(a: BusyArrays, b: BusyArrays) -> bool:
+    def rows(r: BusyArrays) -> list[tuple[int, int, int, float, float]]:
+        return sorted(zip(r.f.tolist(), r.x.tolist(), r.y.tolist(), r.start.tolist(),
+                          r.end.tolist(), strict=True))
+
+    return rows(a) == rows(b)
+
+
+def _corridor_box(c: City, q: Any, grid: Any) -> TileBox:
+    """The box the planner's first attempt asks ``busy_in`` for (see ``DronePlanner``)."""
+    from spatialid import lnglat_to_voxel
+
+    o, t, _ = q
+    a, b = lnglat_to_voxel(o[0], o[1], o[2], Z), lnglat_to_voxel(t[0], t[1], t[2], Z)
+    span = float(np.hypot(b.x - a.x, b.y - a.y))
+    w = max(300.0 / grid.tile_m, 0.2 * span)
+    ax, ay, bx, by = a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5
+    return TileBox(max(grid.x0, int(min(ax, bx) - w) - 1), max(grid.y0, int(min(ay, by) - w) - 1),
+                   min(grid.x0 + grid.nx, int(max(ax, bx) + w) + 2),
+                   min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2))
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by nearest rank."""
+    import math
+
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
+
+
+def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
+    """Store the corridors, then plan every query against PostGIS and in memory."""
+    from registry.db import session_scope
+    from registry.route_cache import GRIDS
+    from registry.routes import Budget, limits_of, occupancy_for
+    from registry.vehicles import get_vehicle
+    from routing.validate import validate_route
+
+    stored, drone_id = store_corridors(factory, c)
+    print(f"reservations: {len(stored.rows)}/{len(c.corridors)} stored through the "
+          f"reservation service in {stored.seconds:.1f} s ({stored.first_try} as generated, "
+          f"{stored.moved} moved later after an exclusion-constraint refusal; refused "
+          f"{stored.refused or 0}); {stored.voxels:,} z23 voxels "
+          f"({stored.in_buildings:,} corridor voxels inside buildings left out)")
+    with session_scope(factory) as s:
+        limits: VehicleLimits = limits_of(get_vehicle(session=s, actor=None,
+                                                      vehicle_id=drone_id))
+    mem = MemoryOccupancy()
+    mem.add_static(c.static.blocked_static(Z))
+    for rows in stored.rows:
+        mem.add_busy_arrays(Z, rows)
+    budget = Budget()
+    memory = DronePlanner(mem, limits, zoom=Z, region=c.region,
+                          max_expansions=budget.expansions, time_budget_s=budget.seconds)
+    s0 = time.perf_counter()
+    grid = memory.grid_for(c.region)
+    print(f"static grids (once each, outside the timings): memory {time.perf_counter() - s0:.2f} s",
+          end="")
+    with session_scope(factory) as s:
+        s0 = time.perf_counter()
+        DronePlanner(occupancy_for(s, c.queries[0][2], limits, Z), limits, zoom=Z,
+                     region=c.region, grid_cache=GRIDS).grid_for(c.region)
+        print(f", postgis {time.perf_counter() - s0:.2f} s (blocked_static over the region; "
+              f"grid cache {GRIDS.bytes / 2**20:.0f} MiB)")
+    runs: dict[str, dict[str, list[float]]] = {
+        k: {"ms": [], "exp": [], "val": []} for k in ("memory", "postgis")}
+    invalid = {"memory": 0, "postgis": 0}
+    same_rows = same_route = sql = 0
+    for i, q in enumerate(c.queries):
+        o, t, dep = q
+        routes = {}
+        for name in ("memory", "postgis") if i % 2 == 0 else ("postgis", "memory"):
+            with session_scope(factory) as s:
+                occ = (mem if name == "memory" else occupancy_for(s, dep, limits, Z))
+                planner = memory if name == "memory" else DronePlanner(
+                    occ, limits, zoom=Z, region=c.region, max_expansions=budget.expansions,
+                    time_budget_s=budget.seconds, grid_cache=GRIDS)
+                s0 = time.perf_counter()
+                r = planner.plan(o, t, dep)
+                runs[name]["ms"].append((time.perf_counter() - s0) * 1000)
+                runs[name]["exp"].append(r.expansions)
+                s0 = time.perf_counter()
+                invalid[name] += bool(validate_route(r, occ, limits))
+                runs[name]["val"].append((time.perf_counter() - s0) * 1000)
+                routes[name] = [(v.voxel, v.enter, v.leave) for v in r.visits]
+                if name == "postgis":
+                    sql += occ.queries  # type: ignore[attr-defined]
+                    box = _corridor_box(c, q, grid)
+                    buf = limits.safety_buffer_s
+                    db_rows = occupancy_for(s, dep, limits, Z).busy_in(Z, box, dep - 2 * buf,
+                                                                         float("inf"))
+                    same_rows += _same_rows(db_rows, mem.busy_in(Z, box, dep - 2 * buf,
+                                                                 float("inf")))
+        same_route += routes["memory"] == routes["postgis"]
+    n = len(c.queries)
+    for name, rr in runs.items():
+        ms, ex, val = rr["ms"], rr["exp"], rr["val"]
+        print(f"drone {name:7s}: p50 {pct(ms, .5):7.1f} ms  p95 {pct(ms, .95):7.1f} ms  max "
+              f"{max(ms):7.1f} ms  expansions p50 {pct(ex, .5):.0f} p95 {pct(ex, .95):.0f}  "
+              f"invalid routes {invalid[name]}/{n}  validation p50 {pct(val, .5):.1f} ms "
+              f"p95 {pct(val, .95):.1f} ms")
+    m, p = runs["memory"]["ms"], runs["postgis"]["ms"]
+    ratio = statistics.median(b / a for a, b in zip(m, p, strict=True))
+    print(f"postgis / memory (same queries, same process): p50 {pct(p, .5) / pct(m, .5):.2f}x, "
+          f"p95 {pct(p, .95) / pct(m, .95):.2f}x, median per query {ratio:.2f}x; "
+          f"SQL statements {sql} ({sql / n:.1f} per query); same busy rows {same_rows}/{n}, "
+          f"same routes {same_route}/{n}; grid cache hits {GRIDS.hits} misses {GRIDS.misses}")
+    return {"p50": pct(p, .5), "p95": pct(p, .95)}
