@@ -22,7 +22,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from registry import overlap
+from registry import area_locks, overlap
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import Principal
 from registry.paging import Page, fetch_page
@@ -93,6 +93,9 @@ def _replay(session: Session, actor: Principal, key: str, digest: str) -> Reserv
 def _preempt(
     session: Session, actor: Principal, ids: list[uuid.UUID]
 ) -> tuple[list[uuid.UUID], int]:
+    # the table lock before the rows, as a blocker takes it (SHARE) before it marks rows:
+    # a preemption and a blocker then queue on the table instead of on each other's rows
+    session.execute(text("LOCK TABLE reservation_boxes IN ROW EXCLUSIVE MODE"))
     rows = session.execute(
         select(Reservation.id, Reservation.operator_id)
         .where(Reservation.id.in_(ids), Reservation.state.in_(LIVE_STATES))
@@ -164,6 +167,9 @@ def create_reservation(
     mine: list[uuid.UUID] = []
     count = 0
     if priority > 0:  # something to preempt? (priority 0 preempts nothing: the insert decides)
+        # overlapping preemptors take turns (no insert-vs-insert deadlock), and the second's
+        # pre-check sees the first's committed boxes; see registry.area_locks
+        area_locks.lock_area(session=session, probe=built.probe)
         owners = overlap.reservation_owners(session=session, probe=built.probe)
         if any(p >= priority for p in owners.values()):
             raise reservation_conflicts(session=session, built=built, min_priority=priority)
