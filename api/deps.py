@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import is_transient, sqlstate
 from api.settings import Settings
 from registry.db import session_scope
 from registry.errors import Unauthenticated
@@ -17,6 +22,10 @@ from registry.models import Principal
 from registry.principals import authenticate
 
 T = TypeVar("T")
+log = logging.getLogger("kukan.api")
+
+ATTEMPTS = 3
+"""Runs of an ``in_transaction`` unit of work at most (the first and two retries)."""
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `kukan keys create`.")
 
@@ -64,11 +73,24 @@ async def in_transaction(
     """Authenticate and run ``work`` in one transaction, in one thread-pool hand-off.
 
     The hot endpoints use this instead of ``SessionDep`` and ``PrincipalDep`` (each a hand-off
-    of its own); the transaction is committed before the response is built.
+    of its own); the transaction is committed before the response is built. A deadlock or
+    serialization failure rolls the whole transaction back, so ``work`` runs again in a
+    fresh one (at most ``ATTEMPTS`` runs): ``work`` must only write through ``session``.
     """
 
-    def run() -> T:
+    def once() -> T:
         with session_scope(request.app.state.sessionmaker) as session:
             return work(session, authenticate(session=session, token=token))
+
+    def run() -> T:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return once()
+            except DBAPIError as exc:
+                if attempt == ATTEMPTS or not is_transient(exc):
+                    raise
+                log.info("transaction rolled back (%s), retrying", sqlstate(exc))
+                time.sleep(random.uniform(0.005, 0.05) * attempt)
+        raise AssertionError("unreachable")
 
     return await run_in_threadpool(run)

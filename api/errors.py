@@ -41,6 +41,8 @@ STATUS_OF: dict[type[Exception], int] = {
     RegistryError: 400,
 }
 """Domain exception -> HTTP status; the most specific class in an exception's MRO wins."""
+TRANSIENT_SQLSTATES = ("40P01", "40001")
+"""deadlock_detected, serialization_failure."""
 
 
 class PayloadTooLarge(Exception):
@@ -106,6 +108,13 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
         return problem(413, str(exc), **exc.extra)
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):  # still colliding after the retries of in_transaction
+            log.warning("transaction rolled back (%s): answering 503", sqlstate(exc))
+            return problem(
+                503,
+                "the request collided with concurrent ones and was rolled back; retry",
+                headers={"Retry-After": "1"},
+            )
         log.warning("database unavailable: %s", type(exc).__name__)
         return problem(
             503,
@@ -135,6 +144,17 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(PoolTimeoutError, unavailable)
     app.add_exception_handler(DBAPIError, dbapi)
     app.add_exception_handler(Exception, unhandled)
+
+
+def sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a database error ('' when there is none)."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: PostgreSQL rolled the whole transaction back,
+    so the same work may simply run again."""
+    return sqlstate(exc) in TRANSIENT_SQLSTATES
 
 
 def _is_connection_error(exc: Exception) -> bool:
