@@ -22,7 +22,10 @@ API snaps a box around each request instead; a 6 km x 6 km grid is built once pe
 occupancy, outside the timings, so the figures compare how the busy rows are read). Each
 route is validated against its own occupancy (the PostGIS route against the database,
 timed separately, as the API does after planning); the busy rows of each query's
-corridor box are compared row for row, and so are the two routes.
+corridor box are compared row for row, and so are the two routes. Also printed: the time
+of ``PostgisOccupancy.busy_in`` while planning (SQL and numpy) and how many of the rows of
+the first corridor's bounding box lie inside the corridor the planner keeps. Figures:
+``bench/RESULTS.md``, "Reservations stored in PostGIS".
 """
 
 from __future__ import annotations
@@ -152,6 +155,29 @@ def _corridor_box(c: City, q: Any, grid: Any) -> TileBox:
                    min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2))
 
 
+def _timed(fn: Any, into: list[float]) -> Any:
+    """``fn`` that appends the milliseconds of each call to ``into``."""
+    def call(*args: Any) -> Any:
+        s0 = time.perf_counter()
+        out = fn(*args)
+        into.append((time.perf_counter() - s0) * 1000)
+        return out
+
+    return call
+
+
+def _in_corridor(q: Any, grid: Any, rows: BusyArrays) -> int:
+    """How many rows lie in the corridor the planner keeps (``DronePlanner._plan_in``)."""
+    from routing.motion import in_corridor
+    from spatialid import lnglat_to_voxel
+
+    o, t, _ = q
+    a, b = lnglat_to_voxel(o[0], o[1], o[2], Z), lnglat_to_voxel(t[0], t[1], t[2], Z)
+    w = max(300.0 / grid.tile_m, 0.2 * float(np.hypot(b.x - a.x, b.y - a.y)))
+    return int(in_corridor(rows.x, rows.y, (a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5,
+                                            w + 2.0)).sum())
+
+
 def pct(values: list[float], q: float) -> float:
     """The ``q`` quantile (0..1) by nearest rank."""
     import math
@@ -197,13 +223,16 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     runs: dict[str, dict[str, list[float]]] = {
         k: {"ms": [], "exp": [], "val": []} for k in ("memory", "postgis")}
     invalid = {"memory": 0, "postgis": 0}
-    same_rows = same_route = sql = 0
+    same_rows = same_route = sql = fetched = inside = 0
+    busy_ms: list[float] = []
     for i, q in enumerate(c.queries):
         o, t, dep = q
         routes = {}
         for name in ("memory", "postgis") if i % 2 == 0 else ("postgis", "memory"):
             with session_scope(factory) as s:
                 occ = (mem if name == "memory" else occupancy_for(s, dep, limits, Z))
+                if name == "postgis":  # time the reads of busy rows (SQL and numpy)
+                    occ.busy_in = _timed(occ.busy_in, busy_ms)  # type: ignore[method-assign]
                 planner = memory if name == "memory" else DronePlanner(
                     occ, limits, zoom=Z, region=c.region, max_expansions=budget.expansions,
                     time_budget_s=budget.seconds, grid_cache=GRIDS)
@@ -211,6 +240,8 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
                 r = planner.plan(o, t, dep)
                 runs[name]["ms"].append((time.perf_counter() - s0) * 1000)
                 runs[name]["exp"].append(r.expansions)
+                if name == "postgis":
+                    del occ.busy_in  # type: ignore[attr-defined]  # validation not timed
                 s0 = time.perf_counter()
                 invalid[name] += bool(validate_route(r, occ, limits))
                 runs[name]["val"].append((time.perf_counter() - s0) * 1000)
@@ -223,6 +254,8 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
                                                                          float("inf"))
                     same_rows += _same_rows(db_rows, mem.busy_in(Z, box, dep - 2 * buf,
                                                                  float("inf")))
+                    fetched += db_rows.f.size
+                    inside += _in_corridor(q, grid, db_rows)
         same_route += routes["memory"] == routes["postgis"]
     n = len(c.queries)
     for name, rr in runs.items():
@@ -235,6 +268,12 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     ratio = statistics.median(b / a for a, b in zip(m, p, strict=True))
     print(f"postgis / memory (same queries, same process): p50 {pct(p, .5) / pct(m, .5):.2f}x, "
           f"p95 {pct(p, .95) / pct(m, .95):.2f}x, median per query {ratio:.2f}x; "
-          f"SQL statements {sql} ({sql / n:.1f} per query); same busy rows {same_rows}/{n}, "
+          f"SQL statements {sql} ({sql / n:.1f} per query with the validation's); "
+          f"same busy rows {same_rows}/{n}, "
           f"same routes {same_route}/{n}; grid cache hits {GRIDS.hits} misses {GRIDS.misses}")
+    print(f"postgis busy_in while planning: {len(busy_ms)} calls, p50 {pct(busy_ms, .5):.1f} "
+          f"ms, p95 {pct(busy_ms, .95):.1f} ms, {sum(busy_ms) / sum(p) * 100:.0f} % of the "
+          f"planning time; "
+          f"rows of the first corridor box {fetched:,}, of which inside the corridor the "
+          f"planner keeps {inside:,} ({inside / max(fetched, 1) * 100:.0f} %)")
     return {"p50": pct(p, .5), "p95": pct(p, .95)}
