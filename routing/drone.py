@@ -26,6 +26,12 @@ demo city's 30 benchmark queries that reach the blocks, the grid route was -0.05
 then only shortens the flight (see :mod:`routing.smooth`); ``Route.grid_duration_s``
 keeps the searched route's duration for comparison.
 
+Busy rows are read for a time window first: from the departure to ``departure + max(a,
+b x T)`` (``busy_window = (a, b)``, default 600 s and 3; ``T`` the free-space time from
+origin to destination). A route that ends, with its buffer, inside the window never meets
+a row that starts after it, so it stands; one that ends later is planned again with every
+row. The database then reads the reservations of the next minutes, not of the next hours.
+
 The planning box is ``region`` when given (cached across queries while the occupancy's
 ``static_version`` is unchanged: the benchmark passes the whole city), else the tile box
 of origin and destination padded by ``pad_fraction`` of their span (at least
@@ -56,7 +62,16 @@ from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.grid import Grid, build_grid
-from routing.motion import Corridor, deferral, heuristic, in_corridor, moves, side_offsets
+from routing.motion import (
+    Corridor,
+    deferral,
+    heuristic,
+    in_corridor,
+    moves,
+    octile,
+    rates,
+    side_offsets,
+)
 from routing.multires import MultiResGraph, graph_polyline
 from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route, Visit
@@ -121,6 +136,7 @@ class DronePlanner:
         grid_cache: GridStore | None = None,
         coarse_levels: int = 2,
         fine_first: int = 1_000,
+        busy_window: tuple[float, float] = (600.0, 3.0),
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -142,6 +158,7 @@ class DronePlanner:
             raise RoutingError(f"coarse_levels must be in 0..6, got {coarse_levels!r}")
         self.coarse_levels = coarse_levels
         self.fine_first = fine_first
+        self.busy_window = busy_window
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -213,7 +230,19 @@ class DronePlanner:
 
     def _plan_in(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
                  corridor: Corridor) -> Route:
-        """One search inside ``corridor`` (busy rows fetched for the corridor only)."""
+        """One search inside ``corridor``, first with the busy rows of a time window (see
+        ``busy_window``), then, if the route ends too late for it, with all of them."""
+        lower = octile(rates(grid, self.limits), b.x - a.x, b.y - a.y, b.f - a.f)
+        until = departure + max(self.busy_window[0], self.busy_window[1] * lower)
+        route = self._plan_until(grid, a, b, departure, corridor, until)
+        if route.arrival + self.limits.safety_buffer_s < until:
+            return route
+        return self._plan_until(grid, a, b, departure, corridor, math.inf)
+
+    def _plan_until(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
+                    corridor: Corridor, until: float) -> Route:
+        """One search with the busy rows of the corridor that start before ``until``: its
+        route is right when it ends (with its buffer) before ``until``."""
         buf = self.limits.safety_buffer_s
         ax, ay, bx, by, w = corridor
         box = TileBox(
@@ -221,7 +250,7 @@ class DronePlanner:
             min(grid.x0 + grid.nx, int(max(ax, bx) + w) + 2),
             min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2),
         )
-        rows = self.occupancy.busy_in(self.zoom, box, departure - 2 * buf, math.inf)
+        rows = self.occupancy.busy_in(self.zoom, box, departure - 2 * buf, until)
         near = in_corridor(rows.x, rows.y, (ax, ay, bx, by, w + 2.0))
         rows = BusyArrays(rows.f[near], rows.x[near], rows.y[near], rows.start[near],
                           rows.end[near])

@@ -233,3 +233,16 @@ def test_the_validator_sees_a_route_touching_a_corner() -> None:
     problems = validate_route(r, world([(2, 1, 0)]), LIMITS)
     assert any("edge or corner" in p for p in problems)
     assert validate_route(r, world([(2, 2, 0)]), LIMITS) == []
+
+
+def test_a_late_route_is_planned_again_with_every_busy_row(levels: int) -> None:
+    """Rows are read for a window after the departure (600 s here); a route that has to
+    wait past it is planned again with all rows, so a reservation that starts after the
+    window is respected too."""
+    occ, _ = tunnel()
+    occ.add_reservation([(Voxel(Z, 2, X0 + 4, Y0), T0, T0 + 700.0),
+                         (Voxel(Z, 2, X0 + 6, Y0), T0 + 700.5, T0 + 760.0)])
+    r = planner(occ, coarse_levels=levels).plan(centre(2, 0, 0), centre(2, 10, 0), T0)
+    check_route(r, occ, LIMITS)
+    v6 = next(v for v in r.visits if v.voxel.x == X0 + 6)
+    assert v6.enter >= T0 + 760.0 - 1e-6
