@@ -130,6 +130,19 @@ def _overlapping_active(db_sessions: sessionmaker[Session], ids: list[str]) -> i
         )
 
 
+def _two_victims(client: httpx.Client, make_key: Any
+                 ) -> tuple[Any, Any, int, int, datetime, Any, str, str]:
+    """Two preempting operators and, 10 tiles apart, two low-priority reservations of a
+    third for the next hour: ``(a, b, x, y, t0, hour, l1, l2)``."""
+    low, a, b = make_key("operator"), make_key("operator"), make_key("operator")
+    x, y = spot()
+    t0, t1 = _hour()
+    hour = _w(t0, t1)
+    l1 = created(reserve(client, low, volume([f"20/1/{x}/{y}"], hour)))["id"]
+    l2 = created(reserve(client, low, volume([f"20/1/{x + 10}/{y}"], hour)))["id"]
+    return a, b, x, y, t0, hour, l1, l2
+
+
 @pytest.mark.parametrize("round_", range(3))
 def test_simultaneous_preemptions_overlapping(
     live_server: str,
@@ -138,12 +151,7 @@ def test_simultaneous_preemptions_overlapping(
     db_sessions: sessionmaker[Session],
     round_: int,
 ) -> None:
-    low, a, b = make_key("operator"), make_key("operator"), make_key("operator")
-    x, y = spot()
-    t0, t1 = _hour()
-    hour = _w(t0, t1)
-    l1 = created(reserve(client, low, volume([f"20/1/{x}/{y}"], hour)))["id"]
-    l2 = created(reserve(client, low, volume([f"20/1/{x + 10}/{y}"], hour)))["id"]
+    a, b, x, y, t0, hour, l1, l2 = _two_victims(client, make_key)
     c = x + 5  # the spot both high requests want, in opposite window orders
     body_a = _body(50, volume([f"20/1/{x}/{y}"], hour), _contested(c, y, t0, False))
     body_b = _body(50, volume([f"20/1/{x + 10}/{y}"], hour), _contested(c, y, t0, True))
@@ -166,12 +174,7 @@ def test_simultaneous_preemptions_overlapping(
 def test_simultaneous_preemptions_apart(
     live_server: str, client: httpx.Client, make_key: Any, db_sessions: sessionmaker[Session]
 ) -> None:
-    low, a, b = make_key("operator"), make_key("operator"), make_key("operator")
-    x, y = spot()
-    t0, t1 = _hour()
-    hour = _w(t0, t1)
-    l1 = created(reserve(client, low, volume([f"20/1/{x}/{y}"], hour)))["id"]
-    l2 = created(reserve(client, low, volume([f"20/1/{x + 10}/{y}"], hour)))["id"]
+    a, b, x, y, t0, hour, l1, l2 = _two_victims(client, make_key)
     body_a = _body(90, volume([f"20/1/{x}/{y}"], hour), _contested(x + 4, y, t0, False))
     body_b = _body(50, volume([f"20/1/{x + 10}/{y}"], hour), _contested(x + 6, y, t0, True))
     ra, rb = _race(live_server, db_sessions, [l1, l2], [(a, body_a), (b, body_b)])

@@ -97,15 +97,7 @@ def test_two_workers_serve_and_stop(database_url: str, make_key: Any) -> None:
     proc = subprocess.Popen([*cmd, "--log-level", "warning"], env=env, cwd=ROOT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "api.serve did not come up"
-            time.sleep(0.1)
+        _wait_healthy(base, proc)
         r = httpx.get(f"{base}/v1/reservations", headers=key.headers, timeout=10)
         assert r.status_code == 200
     finally:
