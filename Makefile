@@ -21,7 +21,7 @@ test: venv db browser
 	$(MAKE) --no-print-directory lint
 
 lint: venv
-	$(VENV)/bin/ruff check spatialid routing registry api migrations tests bench
+	$(VENV)/bin/ruff check spatialid routing registry planning api migrations tests bench
 	$(VENV)/bin/mypy
 
 venv: $(VENV)/.installed

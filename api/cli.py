@@ -65,8 +65,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
     """Create a principal and its API key; the token is the last line."""
-    from registry import principals
     from registry.db import session_scope
+    from registry.services import principals
 
     with session_scope(factory(settings)) as session:
         op_id = _operator_id(session, args.operator) if args.operator else None
@@ -80,8 +80,8 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_operators(args: argparse.Namespace, settings: Settings) -> None:
     """Create an operator and print its id."""
-    from registry import operators
     from registry.db import session_scope
+    from registry.services import operators
 
     with session_scope(factory(settings)) as session:
         operator = operators.create_operator(session=session, actor=None, name=args.name)

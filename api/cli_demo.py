@@ -26,9 +26,9 @@ def _write_keys(path: Path, body: dict[str, object]) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     """Load the demo map, operators, principals of every role, vehicles and plans."""
     from api.cli_import import summary
-    from registry import operators
     from registry.db import session_scope
     from registry.importers import demo
+    from registry.services import operators
 
     t0 = time.perf_counter()
     with session_scope(factory(settings)) as session:

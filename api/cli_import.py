@@ -12,8 +12,8 @@ from api.cli_common import factory, progress, sub
 from api.settings import Settings
 
 if TYPE_CHECKING:
-    from registry.importers.common import Building, Stats
-    from registry.importers.osm import Tick
+    from registry.importers.parsers.common import Building, Stats
+    from registry.importers.parsers.osm import Tick
     from registry.importers.store import Written
 
 
@@ -40,7 +40,7 @@ def summary(written: Written, seconds: float) -> str:
 def cmd_osm(args: argparse.Namespace, settings: Settings) -> None:
     """Import buildings and roads from an OSM extract."""
     from registry.db import session_scope
-    from registry.importers.osm import read_osm
+    from registry.importers.parsers.osm import read_osm
     from registry.importers.store import Written, write_buildings, write_roads
 
     path = Path(args.file)
@@ -104,7 +104,7 @@ def _store_buildings(
 
 def cmd_buildings(args: argparse.Namespace, settings: Settings) -> None:
     """Import buildings from GeoJSON."""
-    from registry.importers.geojson import read_geojson_buildings
+    from registry.importers.parsers.geojson import read_geojson_buildings
 
     path = Path(args.file)
     _store_buildings(
@@ -123,7 +123,7 @@ def cmd_buildings(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_plateau(args: argparse.Namespace, settings: Settings) -> None:
     """Import PLATEAU CityGML LOD1 buildings."""
-    from registry.importers.citygml import read_citygml_buildings
+    from registry.importers.parsers.citygml import read_citygml_buildings
 
     path = Path(args.file)
     _store_buildings(

@@ -52,9 +52,9 @@ def _depart(raw: str | None) -> datetime:
 
 def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
     """Plan a route; with --reserve reserve it as the principal of --token."""
-    from registry import routes
+    from planning import routes
     from registry.db import session_scope
-    from registry.principals import authenticate
+    from registry.services.principals import authenticate
     from routing.route import rfc3339
 
     try:

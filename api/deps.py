@@ -19,7 +19,7 @@ from api.settings import Settings
 from registry.db import session_scope
 from registry.errors import Unauthenticated
 from registry.models import Principal
-from registry.principals import authenticate
+from registry.services.principals import authenticate
 
 T = TypeVar("T")
 log = logging.getLogger("kukan.api")

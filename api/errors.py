@@ -22,7 +22,7 @@ from registry.errors import (
     RegistryError,
     Unauthenticated,
 )
-from registry.occupancy import TooLarge
+from registry.services.occupancy import TooLarge
 from routing import RoutingError
 from spatialid import SpatialIdError
 

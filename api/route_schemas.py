@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas import Input
-from registry.routes import Planned
+from planning.routes import Planned
 from routing.route import rfc3339
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
-from registry.importers.osm import read_osm
+from registry.importers.parsers.osm import read_osm
 from registry.importers.store import write_buildings, write_roads
 
 ROOT = Path(__file__).resolve().parent.parent

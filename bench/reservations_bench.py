@@ -11,7 +11,7 @@ services, starts ``uvicorn --factory api.app:app_from_env --workers 2`` against 
    and the verdict of an independent overlap checker (plain Python sort-and-sweep over
    the stored active ``reservation_boxes`` rows).
 2. Tops the database up to 10,000 active reservations through the service layer
-   (``registry.reservations.create_reservation`` in-process, same shapes) and measures
+   (``registry.services.reservations.create_reservation`` in-process, same shapes) and measures
    ``GET /v1/occupancy`` p50/p95 for random 1 km x 1 km x 0-120 m x 1 h windows at z20.
 """
 
@@ -34,9 +34,10 @@ import httpx
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 
-from registry import migrate, operators, principals, reservations
+from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.errors import Conflict
+from registry.services import operators, principals, reservations
 
 ROOT = Path(__file__).resolve().parent.parent
 Z = 23

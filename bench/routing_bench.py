@@ -18,7 +18,7 @@ networkx baseline in that mode). The planning region is 6 km x 6 km around the
 extract's centre; the extract itself is only ~1 km x 1.7 km, so each query starts inside
 the extract and runs 1-5 km in a random direction: routes of 1-2 km mostly stay inside
 it, longer ones end outside it, over ground with no buildings known. The fleet runs on
-the demo's walk network (``registry.roads.load_graph`` -> ``routing.GroundNetwork``).
+the demo's walk network (``registry.services.roads.load_graph`` -> ``routing.GroundNetwork``).
 
 Fleet requests (both cities): origin and destination are distinct random nodes of the
 largest strongly connected component of the robot-usable network (a fleet operator does
@@ -315,7 +315,7 @@ def main() -> None:
         if factory is None:
             fleet_section(args.robots, args.seed, road_network())
         else:
-            from registry.road_models import ROAD_ZOOM
+            from registry.models import ROAD_ZOOM
 
             fleet_section(args.robots, args.seed, demo_road_network(factory), ROAD_ZOOM)
 

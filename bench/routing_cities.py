@@ -138,7 +138,7 @@ def demo_database() -> sessionmaker[Session]:
     from bench.import_bench import base_url, recreate_database, with_database
     from registry import migrate
     from registry.db import make_engine, make_sessionmaker, session_scope
-    from registry.importers.osm import read_osm
+    from registry.importers.parsers.osm import read_osm
     from registry.importers.store import write_buildings, write_roads
 
     name = os.environ.get("KUKAN_BENCH_DB", "kukan_bench_routing")
@@ -160,8 +160,8 @@ def demo_database() -> sessionmaker[Session]:
 def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
               reservations: int = 1000, half_m: float = 3000.0) -> City:
     """The demo extract's buildings (from the database) and random reserved corridors."""
+    from planning.postgis_occupancy import PostgisOccupancy
     from registry.db import session_scope
-    from registry.route_occupancy import PostgisOccupancy
 
     rng = np.random.default_rng(seed)
     with session_scope(factory) as session:
@@ -201,9 +201,9 @@ def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
 
 
 def demo_road_network(factory: sessionmaker[Session]) -> nx.MultiDiGraph:
-    """The demo extract's walk network as stored (``registry.roads.load_graph``)."""
+    """The demo extract's walk network as stored (``registry.services.roads.load_graph``)."""
     from registry.db import session_scope
-    from registry.roads import load_graph
+    from registry.services.roads import load_graph
 
     with session_scope(factory) as session:
         return load_graph(session=session, source=DEMO_SOURCE, mode="walk")

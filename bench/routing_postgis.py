@@ -2,7 +2,7 @@
 stored in PostGIS, read the way ``POST /v1/routes`` reads them (issue 6).
 
 The demo city's 1,000 random corridors are stored as real reservations through the
-reservation service (``registry.reservations.create_reservation``: one operator, one
+reservation service (``registry.services.reservations.create_reservation``: one operator, one
 drone, one reservation per corridor, one volume of z23 IDs and one time window each):
 
 - the corridor voxels inside buildings (the z23 voxels ``PostgisOccupancy.blocked_static``
@@ -14,8 +14,8 @@ drone, one reservation per corridor, one volume of z23 IDs and one time window e
 
 Then every query is planned twice in one loop, alternating which goes first: with a
 ``DronePlanner`` over a fresh ``PostgisOccupancy`` per query, built by
-``registry.routes.occupancy_for`` (the API's ``now``, 12 h horizon and altitude band) with
-the API's search budget and the process-wide grid cache ``registry.route_cache.GRIDS``,
+``planning.routes.occupancy_for`` (the API's ``now``, 12 h horizon and altitude band) with
+the API's search budget and the process-wide grid cache ``planning.grid_cache.GRIDS``,
 and with a ``DronePlanner`` over a ``MemoryOccupancy`` holding the same obstacles and the
 rows as stored (same windows). Both planners get the benchmark's planning region (the
 API snaps a box around each request instead; a 6 km x 6 km grid is built once per
@@ -68,9 +68,9 @@ def _key(f: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, Any]:
     """Reserve the city's corridors through the service; the rows accepted and the drone."""
-    from registry import operators, principals, vehicles
     from registry.db import session_scope
-    from registry.reservations import create_reservation
+    from registry.services import operators, principals, vehicles
+    from registry.services.reservations import create_reservation
     from registry.volume_errors import Contested
 
     static = c.static.blocked_static(Z)
@@ -200,10 +200,10 @@ def pct(values: list[float], q: float) -> float:
 
 def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     """Store the corridors, then plan every query against PostGIS and in memory."""
+    from planning.grid_cache import GRIDS
+    from planning.routes import Budget, limits_of, occupancy_for
     from registry.db import session_scope
-    from registry.route_cache import GRIDS
-    from registry.routes import Budget, limits_of, occupancy_for
-    from registry.vehicles import get_vehicle
+    from registry.services.vehicles import get_vehicle
     from routing.validate import validate_route
 
     stored, drone_id = store_corridors(factory, c)

@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, pool, text
 
-from registry import migrate, principals
+from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.services import principals
 from tests.pgtools import recreate_database
 
 
@@ -92,7 +93,7 @@ def setup(url: str, clients: int) -> list[str]:
     engine = make_engine(url)
     tokens: list[str] = []
     with session_scope(make_sessionmaker(engine)) as s:
-        from registry import operators
+        from registry.services import operators
 
         for k in range(clients):
             op = operators.create_operator(session=s, actor=None, name=f"soak-{k}")

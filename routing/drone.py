@@ -42,7 +42,7 @@ in a corridor four times as wide. A route that would have to leave it (or the bo
 reported as ``no_path``.
 
 With a ``grid_cache`` (a :class:`GridStore`, e.g. the API process's LRU in
-``registry.route_cache``) the padded box is snapped outward to multiples of a power of two
+``planning.grid_cache``) the padded box is snapped outward to multiples of a power of two
 (at most the pad), so that requests in the same area ask for the same box, and any cached
 grid of the same static version, zoom, band and clearance that contains the box is reused.
 """

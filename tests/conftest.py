@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.settings import Settings, default_database_url
-from registry import migrate, operators, principals
+from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.services import operators, principals
 from tests.pgtools import recreate_database, serve, with_database
 
 # CI replays a fixed set of examples (no flaky landings); local runs explore new ones.

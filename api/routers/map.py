@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import PrincipalDep, SessionDep
 from api.schemas import problem_responses
-from registry import map_data
+from registry.services import map_data
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 mimetypes.add_type("text/javascript", ".mjs")  # ES modules need a JavaScript MIME type

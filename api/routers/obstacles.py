@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
 from api.schemas import MAX_OFFSET, problem_responses
-from registry import obstacles
+from registry.services import obstacles
 
 router = APIRouter(
     prefix="/v1/obstacles",

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
 from api.schemas import DATUM_DOC, problem_responses
-from registry import occupancy
 from registry.errors import InvalidInput
 from registry.models import Principal
+from registry.services import occupancy
 from spatialid import VoxelSet
 
 router = APIRouter(

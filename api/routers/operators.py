@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep
 from api.schemas import MAX_OFFSET, OperatorCreate, OperatorOut, problem_responses
-from registry import operators
 from registry.errors import NotFound
+from registry.services import operators
 
 router = APIRouter(
     prefix="/v1/operators",

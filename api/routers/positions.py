@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import PrincipalDep, SessionDep
 from api.schemas import PositionIn, PositionOut, problem_responses
-from registry import positions
+from registry.services import positions
 
 router = APIRouter(
     prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 404, 409, 422, 503)

@@ -22,10 +22,9 @@ from api.reservation_schemas import (
     VolumeOut,
 )
 from api.schemas import MAX_OFFSET, problem_responses
-from registry import reservations
 from registry.errors import InvalidInput
-from registry.models import Principal
-from registry.volume_models import Reservation
+from registry.models import Principal, Reservation
+from registry.services import reservations
 
 router = APIRouter(
     prefix="/v1/reservations",

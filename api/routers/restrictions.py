@@ -15,7 +15,7 @@ from api.reservation_schemas import (
     RestrictionPatch,
 )
 from api.schemas import MAX_OFFSET, problem_responses
-from registry import restrictions
+from registry.services import restrictions
 
 router = APIRouter(
     prefix="/v1/restrictions",

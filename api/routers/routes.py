@@ -17,7 +17,7 @@ from api.route_schemas import (
 )
 from api.schemas import problem_responses
 from api.settings import Settings
-from registry import fleet_routes, routes
+from planning import fleet_routes, routes
 from registry.models import Principal
 
 router = APIRouter(

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from api.deps import PrincipalDep, SessionDep
 from api.schemas import problem_responses
-from registry import tiles
+from registry.services import tiles
 
 MVT = "application/vnd.mapbox-vector-tile"
 

@@ -18,7 +18,7 @@ from api.schemas import (
     VehicleUpdate,
     problem_responses,
 )
-from registry import vehicles
+from registry.services import vehicles
 
 router = APIRouter(
     prefix="/v1/vehicles",

@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from registry import operators, principals, reservations, restrictions, vehicles
-from registry.importers.osm import read_osm
+from registry.importers.parsers.osm import read_osm
 from registry.importers.store import Reporter, Written, quiet, write_buildings, write_roads
-from registry.models import Operator, Principal
+from registry.models import Obstacle, Operator, Principal
+from registry.services import operators, principals, reservations, restrictions, vehicles
 from registry.volume_errors import Contested
-from registry.volume_models import Obstacle
 
 SOURCE = "demo:helsinki"
 DRONES, GROUND = "Demo Drones", "Demo Ground Fleet"

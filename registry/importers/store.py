@@ -3,7 +3,7 @@
 Idempotent: the source's obstacles (their blocker boxes cascade) and road rows are
 deleted and inserted again. Transactional: everything happens in the caller's session,
 so an error anywhere rolls the whole import back. Race-free against reservations like
-:mod:`registry.blockers`: one ``SHARE`` lock on ``reservation_boxes`` before the blocker
+:mod:`registry.boxes.blockers`: one ``SHARE`` lock on ``reservation_boxes`` before the blocker
 boxes go in, then the reservations under them are marked ``needs_replan``.
 
 Footprints are covered at ``zoom`` (default 23) horizontally; vertically each building
@@ -22,12 +22,12 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry import overlap
-from registry.boxes import to_leaf
-from registry.importers.common import Building
-from registry.importers.graph import line_ids, node_ids
-from registry.importers.osm import Stretch
-from registry.road_models import ROAD_ZOOM
+from registry.boxes import overlap
+from registry.boxes.leaf import to_leaf
+from registry.importers.parsers.common import Building
+from registry.importers.parsers.graph import line_ids, node_ids
+from registry.importers.parsers.osm import Stretch
+from registry.models import ROAD_ZOOM
 from spatialid import SpatialIdError, geometry_to_voxels, voxel_height
 from spatialid.voxel import ALTITUDE_EXTENT_M
 

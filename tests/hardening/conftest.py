@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import operators, principals
 from registry.db import session_scope
+from registry.services import operators, principals
 from tests.conftest import Key
 
 

@@ -243,8 +243,8 @@ def test_matrix(world: World) -> None:
 def test_revocation_takes_effect_on_the_very_next_request(
     client_m: httpx.Client, keys: dict[str, Key], db_sessions: sessionmaker[Session]
 ) -> None:
-    from registry import principals
     from registry.db import session_scope
+    from registry.services import principals
 
     key = new_key(db_sessions, "operator")
     for _ in range(3):  # warm: any cache of the principal would be filled now

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
-from registry.importers.osm import OsmData, read_osm
+from registry.importers.parsers.osm import OsmData, read_osm
 from registry.importers.store import Written, write_buildings, write_roads
 from tests.conftest import unique
 

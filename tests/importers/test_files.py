@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
-from registry.importers.citygml import read_citygml_buildings
-from registry.importers.common import Building, ImportFileError
-from registry.importers.geojson import read_geojson_buildings
+from registry.importers.parsers.citygml import read_citygml_buildings
+from registry.importers.parsers.common import Building, ImportFileError
+from registry.importers.parsers.geojson import read_geojson_buildings
 from registry.importers.store import write_buildings
 from tests.conftest import unique
 from tests.importers.conftest import FIXTURES, counts

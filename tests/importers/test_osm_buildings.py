@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
-from registry.importers.common import DEFAULT_HEIGHT_M, STOREY_HEIGHT_M
+from registry.importers.parsers.common import DEFAULT_HEIGHT_M, STOREY_HEIGHT_M
 from spatialid import lnglat_to_voxel
 from tests.conftest import Key
 from tests.importers.conftest import PBF, Imported, counts, import_osm

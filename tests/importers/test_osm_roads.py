@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
-from registry.importers.road_rules import access, oneway, parse_maxspeed
-from registry.roads import load_graph
+from registry.importers.parsers.road_rules import access, oneway, parse_maxspeed
+from registry.services.roads import load_graph
 from tests.importers.conftest import PBF, Imported
 
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import principals
 from registry.db import session_scope
+from registry.services import principals
 from tests.conftest import Key
 
 

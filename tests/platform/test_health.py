@@ -10,8 +10,9 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from registry import migrate, principals
+from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.services import principals
 from tests.pgtools import PG_BIN, Cluster, recreate_database, serve, with_database
 
 

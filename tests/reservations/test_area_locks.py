@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from registry.area_locks import MAX_CELLS, SHIFT, cells
-from registry.overlap import Probe
+from registry.boxes.area_locks import MAX_CELLS, SHIFT, cells
+from registry.boxes.overlap import Probe
 
 T0 = datetime(2030, 1, 1, 10, 30, tzinfo=UTC)
 H = int(T0.timestamp()) // 3600

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import reservations, restrictions
 from registry.models import Principal
+from registry.services import reservations, restrictions
 from registry.volume_errors import Contested
 from tests.reservations.helpers import ids, spot, square, tile_corner
 

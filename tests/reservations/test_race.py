@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import reservations
 from registry.models import Principal
+from registry.services import reservations
 from registry.volume_errors import Contested
 from tests.reservations.helpers import ids, spot, window
 

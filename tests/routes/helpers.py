@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.volume_models import LEAF_ZOOM
+from registry.models import LEAF_ZOOM
 
 Z = 23
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cli import main
-from registry import vehicles
 from registry.db import session_scope
+from registry.services import vehicles
 from tests.routes.helpers import offset, place
 
 

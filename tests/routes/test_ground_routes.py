@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
-from registry.roads import load_graph
+from registry.services.roads import load_graph
 from tests.conftest import Key, unique
 from tests.importers.conftest import import_osm
 from tests.routes.helpers import overlapping_pairs, route_windows_overlap, stored_hits, vehicle

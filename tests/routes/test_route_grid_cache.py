@@ -1,4 +1,4 @@
-"""The API's static grid cache (registry.route_cache): reused in an area, invalidated by a
+"""The API's static grid cache (planning.grid_cache): reused in an area, invalidated by a
 permanent restriction (created, lifted) so the next route sees the change."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from planning.grid_cache import GRIDS
 from registry.db import session_scope
-from registry.route_cache import GRIDS
 from tests.conftest import Key
 from tests.routes.helpers import offset, place, stored_hits, vehicle
 from tests.routes.test_drone_routes import body, square

@@ -1,4 +1,4 @@
-"""PostgisOccupancy (registry.route_occupancy) against a plain reference: the rows of one
+"""PostgisOccupancy (planning.postgis_occupancy) against a plain reference: the rows of one
 SQL row per stored box, clipped by PostgreSQL range intersection and expanded voxel by
 voxel in Python, must equal what the packed, numpy-clipped reading returns (issue 6)."""
 
@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import operators, principals, restrictions
-from registry.reservations import create_reservation
-from registry.route_occupancy import PostgisOccupancy
-from registry.volume_models import LEAF_ZOOM
+from planning.postgis_occupancy import PostgisOccupancy
+from registry.models import LEAF_ZOOM
+from registry.services import operators, principals, restrictions
+from registry.services.reservations import create_reservation
 from routing.occupancy import TileBox
 from spatialid import lnglat_to_voxel
 from tests.conftest import unique

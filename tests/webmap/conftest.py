@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import operators, principals
 from registry.db import session_scope
-from registry.importers.osm import read_osm
+from registry.importers.parsers.osm import read_osm
 from registry.importers.store import write_buildings, write_roads
+from registry.services import operators, principals
 from tests.conftest import unique
 
 CHROMIUM = Path("/usr/bin/chromium")

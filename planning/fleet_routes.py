@@ -1,0 +1,125 @@
+"""Plan (and reserve) many ground routes at once: ``routing.plan_fleet`` seeded from the DB.
+
+All requests use one road source (the request's ``source``, else the one nearest the
+first origin). Robots and cars are planned per kind, robots first, with one shared
+in-memory table seeded with the database's busy ground voxels, so they avoid each other
+and everyone already reserved; a kind's requests share the slowest vehicle's limits (a
+conservative simplification). With ``reserve`` each route is reserved in its own
+savepoint; one that loses a race is reported (``contested``), the others stay reserved.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from planning.routes import (
+    Budget,
+    MovingOnly,
+    Planned,
+    limits_of,
+    load_vehicle,
+    nearest_source,
+    network_for,
+    occupancy_for,
+    reserve_route,
+)
+from registry.errors import InvalidInput
+from registry.models import ROAD_ZOOM, Principal, Vehicle
+from registry.volume_errors import Contested
+from routing import FleetRequest, MemoryOccupancy, TileBox, plan_fleet, validate_route
+
+
+@dataclass
+class Outcome:
+    """One request's result: a planned (maybe reserved) route, or why there is none."""
+
+    vehicle_id: uuid.UUID
+    planned: Planned | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+
+def _xy(p: Any) -> tuple[float, float]:
+    return (float(p["lng"]), float(p["lat"])) if isinstance(p, Mapping) else (p[0], p[1])
+
+
+def plan_fleet_routes(
+    *,
+    session: Session,
+    actor: Principal,
+    requests: Sequence[Mapping[str, Any]],
+    budget: Budget | None = None,
+) -> list[Outcome]:
+    """Plan every request (ground vehicles of the actor); outcomes in request order."""
+    del budget  # the ground search is bounded by its expansion cap
+    vehicles: list[Vehicle] = []
+    for i, r in enumerate(requests):
+        v = load_vehicle(session=session, actor=actor, vehicle_id=r["vehicle_id"])
+        if v.kind == "drone":
+            raise InvalidInput(
+                "fleet routes are for robots and cars; plan drones with POST /v1/routes",
+                field=f"requests.{i}.vehicle_id",
+            )
+        vehicles.append(v)
+    first = requests[0]
+    source = first.get("source") or nearest_source(
+        session=session, lng=_xy(first["origin"])[0], lat=_xy(first["origin"])[1]
+    )
+    departures = [r["departure_time"].timestamp() for r in requests]
+    outcomes = [Outcome(v.id) for v in vehicles]
+    memory = MemoryOccupancy()
+    seeded = False
+    for kind in ("robot", "car"):
+        idx = [i for i, v in enumerate(vehicles) if v.kind == kind]
+        if not idx:
+            continue
+        slowest = min((vehicles[i] for i in idx), key=lambda v: v.max_speed_mps)
+        buffers = [requests[i].get("safety_buffer_s") for i in idx]
+        limits = limits_of(slowest, max((b for b in buffers if b is not None), default=None))
+        net = network_for(session=session, source=source, kind=kind, limits=limits)
+        t_min = min(departures[i] for i in idx)
+        occ = occupancy_for(session, t_min, limits, ROAD_ZOOM)
+        if not seeded:
+            xs = [x for x, _ in net.pos.values()]
+            ys = [y for _, y in net.pos.values()]
+            box = TileBox(int(min(xs)) - 1, int(min(ys)) - 1, int(max(xs)) + 2, int(max(ys)) + 2)
+            lo = t_min - 2 * limits.safety_buffer_s
+            memory.add_busy_arrays(ROAD_ZOOM, occ.busy_in(ROAD_ZOOM, box, lo, math.inf))
+            memory.add_static(occ.restricted_static(ROAD_ZOOM, box), restriction=True)
+            seeded = True
+        reqs = [
+            FleetRequest(
+                str(i), _xy(requests[i]["origin"]), _xy(requests[i]["destination"]),
+                departures[i], int(requests[i].get("priority") or 0),
+            )
+            for i in idx
+        ]
+        result = plan_fleet(net, reqs, limits, occupancy=memory)
+        for rid, reason in result.unserved.items():
+            outcomes[int(rid)].reason = reason
+        for rid, route in result.routes.items():
+            i = int(rid)
+            problems = validate_route(route, MovingOnly(occ), limits)
+            if problems:
+                outcomes[i].reason, outcomes[i].detail = "invalid_route", "; ".join(problems[:3])
+                continue
+            outcomes[i].planned = Planned(route, "ground", ROAD_ZOOM, source=source)
+    for i, o in enumerate(outcomes):
+        if o.planned is None or not requests[i].get("reserve"):
+            continue
+        try:
+            created = reserve_route(
+                session=session, actor=actor, route=o.planned.route,
+                vehicle_id=o.vehicle_id, priority=int(requests[i].get("priority") or 0),
+            )
+        except Contested as exc:
+            o.planned, o.reason, o.detail = None, "contested", str(exc)
+            continue
+        o.planned = replace(o.planned, created=created)
+    return outcomes

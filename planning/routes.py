@@ -1,0 +1,312 @@
+"""Plan (and reserve) one route for a vehicle against the database (issue 6, items 4-5).
+
+Drones are planned by :class:`routing.DronePlanner` at ``zoom`` (default 23), reusing the
+static grids of earlier requests in the same area (``planning.grid_cache.GRIDS``, keyed
+by the occupancy's ``static_version``, so a new obstacle or restriction invalidates them);
+robots and cars by :class:`routing.GroundPlanner` on the stored road graph of ``source`` (``walk``
+for robots, ``drive`` for cars). Without ``source`` the road source with the node nearest
+the origin is used. Both plan against :class:`planning.postgis_occupancy.PostgisOccupancy`,
+the route is checked by :func:`routing.validate_route`, and with ``reserve`` its voxels
+are reserved in the caller's transaction (one volume per visit, each with its own window,
+so nothing the planner avoided is over-reserved). When the reservation loses a race
+(``Contested``) the savepoint is rolled back and the route re-planned against the new
+state, at most ``max_retries`` times, then the last ``Contested`` (409) is raised.
+
+A search that exhausts its :class:`Budget` raises ``routing.SearchBudgetExceeded``
+(``NoRoute`` with reason ``budget_exceeded``): the API answers 422 with that reason, so a
+client can retry with a larger budget or a nearer destination; it never hangs.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from planning.grid_cache import GRIDS
+from planning.postgis_occupancy import PostgisOccupancy
+from registry.errors import Conflict, Forbidden, InvalidInput
+from registry.models import ROAD_ZOOM, Principal, Vehicle
+from registry.services.reservations import Created, create_reservation
+from registry.services.roads import load_graph
+from registry.services.vehicles import get_vehicle
+from registry.volume_errors import Contested
+from routing import (
+    DronePlanner,
+    GroundNetwork,
+    GroundPlanner,
+    NoRoute,
+    Route,
+    RoutingError,
+    validate_route,
+)
+from routing.occupancy import BusyArrays, TileBox, merge_intervals
+from routing.route import rfc3339
+from routing.vehicle import VehicleLimits
+from spatialid import Voxel, VoxelSet
+
+log = logging.getLogger("kukan.routes")
+
+DEFAULT_ZOOM = 23
+HORIZON_S = 12 * 3600.0
+"""Time-bounded blocks are fetched from departure to departure + this."""
+ROLES = ("operator", "fleet", "admin")
+MODES = {"robot": "walk", "car": "drive"}
+_NETWORKS: dict[tuple[Any, ...], tuple[Any, GroundNetwork]] = {}
+
+
+class MovingOnly:
+    """An occupancy whose only static blocks are restrictions: ground routes keep to
+    roads, which may run through the conservative (coarse) voxels of the buildings beside
+    them, but not through a restricted area."""
+
+    def __init__(self, inner: PostgisOccupancy) -> None:
+        self.inner = inner
+
+    def static_version(self) -> Hashable:
+        """The inner view's token."""
+        return self.inner.static_version()
+
+    def blocked_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """Only permanent restrictions block a road for good."""
+        return self.inner.restricted_static(z, box)
+
+    def restricted_static(self, z: int, box: TileBox | None = None) -> VoxelSet:
+        """The inner view's permanent restrictions."""
+        return self.inner.restricted_static(z, box)
+
+    def busy_in(self, z: int, box: TileBox | None, t0: float, t1: float) -> BusyArrays:
+        """The inner view's busy rows."""
+        return self.inner.busy_in(z, box, t0, t1)
+
+    def busy_intervals(self, voxel: Voxel) -> list[tuple[float, float]]:
+        """The inner view's busy intervals."""
+        return self.inner.busy_intervals(voxel)
+
+
+class InvalidPlan(RoutingError):
+    """The planner returned a route the validator rejects (a bug, reported not reserved)."""
+
+    reason = "invalid_route"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a search may run: wall-clock seconds and node expansions."""
+
+    seconds: float = 5.0
+    expansions: int = 500_000
+
+
+@dataclass
+class Planned:
+    """A planned route, how it was planned, and the reservation when one was made."""
+
+    route: Route
+    planner: str
+    zoom: int
+    created: Created | None = None
+    attempts: int = 1
+    source: str | None = None
+
+
+def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None,
+              clearance_m: float | None = None) -> VehicleLimits:
+    """The routing limits of a vehicle (defaults for the rates and band it leaves unset);
+    ``clearance_m`` applies to drones only."""
+    ground = vehicle.kind != "drone"
+    opts = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
+    if clearance_m is not None and not ground:
+        opts["clearance_m"] = clearance_m
+    return VehicleLimits(
+        max_speed_mps=vehicle.max_speed_mps,
+        climb_rate_mps=vehicle.climb_rate_mps or 3.0,
+        descent_rate_mps=vehicle.descent_rate_mps or 2.0,
+        altitude_lower_m=0.0 if ground else (vehicle.altitude_lower_m or 0.0),
+        altitude_upper_m=4.0 if ground else (vehicle.altitude_upper_m or 150.0),
+        **opts,
+    )
+
+
+def load_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
+    """The actor's active vehicle (404 for another operator's, 403 for other roles)."""
+    if actor is not None and actor.role not in ROLES:
+        raise Forbidden(f"a principal with role {actor.role!r} cannot plan routes")
+    vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+    if vehicle.status != "active":
+        raise Conflict(f"vehicle {vehicle_id} is {vehicle.status}, not active")
+    return vehicle
+
+
+def nearest_source(*, session: Session, lng: float, lat: float) -> str:
+    """The road source whose nearest node is closest to ``(lng, lat)``."""
+    found = session.scalar(
+        text(
+            """SELECT source FROM road_nodes
+            ORDER BY geometry <-> ST_SetSRID(ST_MakePoint(:lng, :lat), 4326) LIMIT 1"""
+        ),
+        {"lng": lng, "lat": lat},
+    )
+    if found is None:
+        raise NoRoute("no_edge_nearby", "no road data has been imported")
+    return str(found)
+
+
+def network_for(
+    *, session: Session, source: str, kind: str, limits: VehicleLimits
+) -> GroundNetwork:
+    """The (cached) ground network of a source for a vehicle kind and speed."""
+    mode = MODES[kind]
+    version = tuple(
+        session.execute(
+            text("SELECT count(*), coalesce(max(id), 0) FROM road_edges WHERE source = :s"),
+            {"s": source},
+        ).one()
+    )
+    if version[0] == 0:
+        raise InvalidInput(f"source {source!r} has no road data", field="source")
+    key = (source, mode, kind, limits.max_speed_mps)
+    hit = _NETWORKS.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    graph = load_graph(session=session, source=source, mode=mode)
+    net = GroundNetwork(graph, kind=kind, zoom=ROAD_ZOOM, max_speed_mps=limits.max_speed_mps)
+    if len(_NETWORKS) >= 8:
+        _NETWORKS.pop(next(iter(_NETWORKS)))
+    _NETWORKS[key] = (version, net)
+    return net
+
+
+def occupancy_for(
+    session: Session, departure: float, limits: VehicleLimits, zoom: int
+) -> PostgisOccupancy:
+    """A fresh database view for one planning attempt, limited to the vehicle's band."""
+    pad = limits.clearance_m + 2.0 * 2.0 ** (25 - zoom)
+    band = (limits.altitude_lower_m - pad, limits.altitude_upper_m + pad)
+    now = departure - 2.0 * limits.safety_buffer_s - 1.0
+    return PostgisOccupancy(session, now=now, horizon=HORIZON_S, alt_band=band)
+
+
+def _plan_once(
+    session: Session,
+    vehicle: Vehicle,
+    limits: VehicleLimits,
+    origin: Sequence[float],
+    destination: Sequence[float],
+    departure: float,
+    zoom: int,
+    source: str | None,
+    budget: Budget,
+) -> Route:
+    occ = occupancy_for(session, departure, limits, zoom)
+    if vehicle.kind == "drone":
+        drone = DronePlanner(
+            occ, limits, zoom=zoom, max_expansions=budget.expansions,
+            time_budget_s=budget.seconds, grid_cache=GRIDS if GRIDS.max_bytes > 0 else None,
+        )
+        route = drone.plan(origin, destination, departure)
+    else:
+        assert source is not None
+        net = network_for(session=session, source=source, kind=vehicle.kind, limits=limits)
+        ground = GroundPlanner.from_occupancy(net, occ, departure, limits)
+        ground.max_expansions = budget.expansions
+        route = ground.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
+    problems = validate_route(route, occ if vehicle.kind == "drone" else MovingOnly(occ), limits)
+    if problems:
+        log.error("planner returned an invalid route: %s", problems[:5])
+        raise InvalidPlan("the planned route failed validation: " + "; ".join(problems[:3]))
+    return route
+
+
+def route_volumes(route: Route) -> list[dict[str, Any]]:
+    """One volume per voxel and window (overlapping windows merged)."""
+    windows: dict[str, list[tuple[float, float]]] = {}
+    for v, t0, t1 in route.windows():
+        windows.setdefault(str(v), []).append((t0, t1))
+    out = []
+    for sid, pairs in windows.items():
+        for t0, t1 in merge_intervals(pairs):
+            out.append({"spatial_ids": [sid], "time_start": _dt(rfc3339(t0)),
+                        "time_end": _dt(rfc3339(t1, up=True))})
+    return out
+
+
+def _dt(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def reserve_route(
+    *, session: Session, actor: Principal, route: Route, vehicle_id: uuid.UUID, priority: int,
+) -> Created:
+    """Reserve every visit of ``route`` in a savepoint (rolled back on ``Contested``).
+
+    A ground route reserves all its voxels, including those it shares with the buildings
+    beside the road: the reservation service lets robots and cars share voxels with
+    obstacles (never with each other, nor with restrictions).
+    """
+    with session.begin_nested():
+        return create_reservation(
+            session=session, actor=actor, volumes=route_volumes(route), priority=priority,
+            vehicle_id=vehicle_id,
+        )
+
+
+def plan_route(
+    *,
+    session: Session,
+    actor: Principal | None,
+    vehicle_id: uuid.UUID,
+    origin: Sequence[float],
+    destination: Sequence[float],
+    departure_time: datetime,
+    zoom: int | None = None,
+    reserve: bool = False,
+    priority: int = 0,
+    safety_buffer_s: float | None = None,
+    clearance_m: float | None = None,
+    source: str | None = None,
+    max_retries: int = 3,
+    budget: Budget | None = None,
+) -> Planned:
+    """Plan a route for the vehicle; with ``reserve`` also reserve it (see the module doc)."""
+    if departure_time.tzinfo is None:
+        raise InvalidInput("departure_time needs a time zone", field="departure_time")
+    vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+    if reserve and actor is None:
+        raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
+    limits = limits_of(vehicle, safety_buffer_s, clearance_m)
+    budget = budget or Budget()
+    departure = departure_time.timestamp()
+    if vehicle.kind == "drone":
+        planner, z = "drone", zoom or DEFAULT_ZOOM
+    else:
+        planner, z = "ground", ROAD_ZOOM
+        source = source or nearest_source(session=session, lng=origin[0], lat=origin[1])
+    last: Contested | None = None
+    for attempt in range(1, max_retries + 2):
+        route = _plan_once(
+            session, vehicle, limits, origin, destination, departure, z, source, budget
+        )
+        if not reserve:
+            return Planned(route, planner, z, source=source)
+        assert actor is not None
+        try:
+            created = reserve_route(
+                session=session, actor=actor, route=route, vehicle_id=vehicle.id,
+                priority=priority,
+            )
+        except Contested as exc:
+            if not any(c.get("kind") == "reservation" for c in exc.problem_extra["conflicts"]):
+                raise  # a blocker does not move: re-planning would give the same route
+            log.info("route reservation lost a race (attempt %d): re-planning", attempt)
+            last = exc
+            continue
+        return Planned(route, planner, z, created, attempt, source)
+    assert last is not None
+    raise last

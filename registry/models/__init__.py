@@ -1,0 +1,55 @@
+"""The registry schema, one module per aggregate; importing this package registers every table.
+
+``Base.metadata`` holds all tables once this package is imported (alembic's ``env.py``
+relies on it). The names below are the package's public surface.
+"""
+
+from __future__ import annotations
+
+from registry.models.base import ALTITUDE_DATUM, Base
+from registry.models.blockers import BlockerBox, Obstacle, Restriction
+from registry.models.operators import ROLES, ApiKey, Operator, Principal
+from registry.models.reservations import (
+    LEAF_ZOOM,
+    LIVE_STATES,
+    PRIORITIES,
+    STATES,
+    Reservation,
+    ReservationBox,
+    ReservationVolume,
+)
+from registry.models.roads import ROAD_ZOOM, RoadEdge, RoadNode
+from registry.models.vehicles import (
+    POSITION_VOXEL_ZOOM,
+    VEHICLE_KINDS,
+    VEHICLE_STATUSES,
+    Position,
+    Vehicle,
+)
+
+__all__ = [
+    "ALTITUDE_DATUM",
+    "LEAF_ZOOM",
+    "LIVE_STATES",
+    "POSITION_VOXEL_ZOOM",
+    "PRIORITIES",
+    "ROAD_ZOOM",
+    "ROLES",
+    "STATES",
+    "VEHICLE_KINDS",
+    "VEHICLE_STATUSES",
+    "ApiKey",
+    "Base",
+    "BlockerBox",
+    "Obstacle",
+    "Operator",
+    "Position",
+    "Principal",
+    "Reservation",
+    "ReservationBox",
+    "ReservationVolume",
+    "Restriction",
+    "RoadEdge",
+    "RoadNode",
+    "Vehicle",
+]

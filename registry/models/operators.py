@@ -1,0 +1,75 @@
+"""Who calls the API: operators (organisations), principals (roles) and their API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import Base, created_column, in_values, uuid_pk
+
+ROLES = ("operator", "fleet", "municipality", "admin")
+
+
+class Operator(Base):
+    """An organisation that operates vehicles."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = created_column()
+
+    __table_args__ = (CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),)
+
+
+class Principal(Base):
+    """Someone who calls the API: an operator, a fleet, a municipality or an admin."""
+
+    __tablename__ = "principals"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = created_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    operator: Mapped[Operator | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint(in_values("role", ROLES), name="role"),
+        CheckConstraint(
+            "role NOT IN ('operator', 'fleet') OR operator_id IS NOT NULL", name="operator_required"
+        ),
+        CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),
+    )
+
+    @property
+    def is_admin(self) -> bool:
+        """True for the admin role, which sees everything."""
+        return self.role == "admin"
+
+
+class ApiKey(Base):
+    """A bearer token, stored as the SHA-256 of the token plus a short display prefix."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    principal_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("principals.id", ondelete="CASCADE"), index=True
+    )
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    principal: Mapped[Principal] = relationship(lazy="joined")
+
+    __table_args__ = (CheckConstraint("key_hash ~ '^[0-9a-f]{64}$'", name="key_hash_hex"),)

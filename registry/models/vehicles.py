@@ -1,0 +1,117 @@
+"""Vehicles (drones, robots, cars) of an operator and their position reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.models.base import Base, created_column, in_values, uuid_pk
+
+POSITION_VOXEL_ZOOM = 25
+"""Zoom of the spatial ID stored with each position report (about 1 m voxels)."""
+
+VEHICLE_KINDS = ("drone", "robot", "car")
+VEHICLE_STATUSES = ("active", "maintenance", "retired")
+
+
+class Vehicle(Base):
+    """A drone, delivery robot or car belonging to one operator."""
+
+    __tablename__ = "vehicles"
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012  (fetch updated_at on UPDATE)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    operator_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("operators.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    serial: Mapped[str | None] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(Text)
+    length_m: Mapped[float | None] = mapped_column(Float)
+    width_m: Mapped[float | None] = mapped_column(Float)
+    height_m: Mapped[float | None] = mapped_column(Float)
+    max_speed_mps: Mapped[float] = mapped_column(Float)
+    climb_rate_mps: Mapped[float | None] = mapped_column(Float)
+    descent_rate_mps: Mapped[float | None] = mapped_column(Float)
+    altitude_lower_m: Mapped[float | None] = mapped_column(Float)
+    altitude_upper_m: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), server_default="active", default="active")
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(in_values("kind", VEHICLE_KINDS), name="kind"),
+        CheckConstraint(in_values("status", VEHICLE_STATUSES), name="status"),
+        CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),
+        CheckConstraint("max_speed_mps > 0", name="max_speed_positive"),
+        CheckConstraint(
+            "coalesce(length_m, 1) > 0 AND coalesce(width_m, 1) > 0 AND coalesce(height_m, 1) > 0",
+            name="dimensions_positive",
+        ),
+        CheckConstraint(
+            "coalesce(climb_rate_mps, 0) >= 0 AND coalesce(descent_rate_mps, 0) >= 0",
+            name="rates_nonnegative",
+        ),
+        CheckConstraint(
+            "altitude_lower_m IS NULL OR altitude_upper_m IS NULL "
+            "OR altitude_lower_m < altitude_upper_m",
+            name="altitude_band",
+        ),
+        Index(
+            "uq_vehicles_operator_serial",
+            "operator_id",
+            "serial",
+            unique=True,
+            postgresql_where=text("serial IS NOT NULL"),
+        ),
+        Index("ix_vehicles_operator_created", "operator_id", "created_at", "id"),
+    )
+
+
+class Position(Base):
+    """One position report of a vehicle, with its point geometry and spatial ID."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = created_column()
+    lng: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    alt_m: Mapped[float] = mapped_column(Float)
+    speed_mps: Mapped[float | None] = mapped_column(Float)
+    heading_deg: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[object] = mapped_column(
+        Geometry("POINTZ", srid=4326, spatial_index=True), nullable=False
+    )
+    voxel: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("lng BETWEEN -180 AND 180", name="lng_range"),
+        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
+        CheckConstraint("speed_mps IS NULL OR speed_mps >= 0", name="speed_nonnegative"),
+        CheckConstraint(
+            "heading_deg IS NULL OR (heading_deg >= 0 AND heading_deg < 360)", name="heading_range"
+        ),
+        Index("ix_positions_vehicle_time", "vehicle_id", text("time DESC"), text("id DESC")),
+    )

@@ -1,0 +1,1 @@
+"""The registry services, one module per resource: keyword-only functions taking the session."""

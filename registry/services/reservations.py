@@ -1,0 +1,305 @@
+"""Reservations: create (conflict-free, with preemption), read, list and change state.
+
+Conflict-freedom is the database's: the boxes are inserted under the exclusion
+constraint of ``reservation_boxes``. A pre-check query finds overlaps first (cheap, and it
+gives good messages and the preemption candidates); a racing insert that slips between
+the pre-check and the insert fails with ``exclusion_violation`` and becomes the same 409.
+Blockers are checked after the insert, see :mod:`registry.boxes.blockers` for why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from registry.boxes import area_locks, overlap
+from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
+from registry.boxes.volumes import build_volumes
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.models import LIVE_STATES, Principal, Reservation, ReservationBox, ReservationVolume
+from registry.services.paging import Page, fetch_page
+from registry.services.vehicles import get_vehicle
+
+TRANSITIONS = {
+    ("accepted", "activated"),
+    ("activated", "ended"),
+    ("accepted", "cancelled"),
+    ("activated", "cancelled"),
+}
+"""Allowed state changes by the owner; ``preempted`` is set by the system only."""
+FREED_STATES = ("ended", "cancelled", "preempted")
+
+
+@dataclass
+class Created:
+    """A new (or replayed) reservation and what it preempted."""
+
+    reservation: Reservation
+    preempted_ids: list[uuid.UUID] = field(default_factory=list)
+    preempted_count: int = 0
+    replayed: bool = False
+    volumes: list[dict[str, Any]] | None = None
+    """The stored volume rows when just created (saves reading them back)."""
+
+
+def _visible(query: Any, actor: Principal | None) -> Any:
+    if actor is None or actor.is_admin:
+        return query
+    if actor.operator_id is None:
+        return query.where(Reservation.principal_id == actor.id)
+    return query.where(Reservation.operator_id == actor.operator_id)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a volume")
+
+
+def _request_hash(vehicle_id: uuid.UUID | None, priority: int, volumes: Any) -> str:
+    body = {"vehicle_id": vehicle_id, "priority": priority, "volumes": volumes}
+    canon = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()
+
+
+def _replay(session: Session, actor: Principal, key: str, digest: str) -> Reservation | None:
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{actor.id}:{key}"}
+    )
+    old = session.scalar(
+        select(Reservation).where(
+            Reservation.principal_id == actor.id, Reservation.idempotency_key == key
+        )
+    )
+    if old is not None and old.request_hash != digest:
+        raise InvalidInput(
+            "this Idempotency-Key was already used with a different request body",
+            field="Idempotency-Key",
+        )
+    return old
+
+
+def _preempt(
+    session: Session, actor: Principal, ids: list[uuid.UUID]
+) -> tuple[list[uuid.UUID], int]:
+    # the table lock before the rows, as a blocker takes it (SHARE) before it marks rows:
+    # a preemption and a blocker then queue on the table instead of on each other's rows
+    session.execute(text("LOCK TABLE reservation_boxes IN ROW EXCLUSIVE MODE"))
+    rows = session.execute(
+        select(Reservation.id, Reservation.operator_id)
+        .where(Reservation.id.in_(ids), Reservation.state.in_(LIVE_STATES))
+        .order_by(Reservation.id)
+        .with_for_update()
+    ).all()
+    locked = [r[0] for r in rows]
+    if locked:
+        session.execute(
+            update(Reservation)
+            .where(Reservation.id.in_(locked))
+            .values(
+                state="preempted",
+                needs_replan=True,
+                version=Reservation.version + 1,
+                updated_at=func.now(),
+            )
+        )
+        overlap.set_active(
+            session=session,
+            table="reservation_boxes",
+            column="reservation_id",
+            ids=locked,
+            active=False,
+        )
+    mine = [r[0] for r in rows if r[1] is not None and r[1] == actor.operator_id]
+    return mine, len(locked)
+
+
+def create_reservation(
+    *,
+    session: Session,
+    actor: Principal,
+    volumes: Sequence[Mapping[str, Any]],
+    priority: int = 0,
+    vehicle_id: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
+    max_duration_s: int = 86_400,
+    max_voxels: int = 100_000,
+    now: datetime | None = None,
+) -> Created:
+    """Reserve the volumes atomically, preempting lower priorities; Contested on overlap.
+
+    Restrictions refuse every reservation; obstacles (buildings) refuse drones and
+    vehicle-less reservations but not robots and cars, whose road voxels may share space
+    with the buildings beside the road (they still never overlap each other).
+
+    On ``Contested`` the transaction may hold this attempt's rows: roll it back (a request
+    does), or call this inside ``session.begin_nested()`` to carry on after a 409.
+    """
+    if actor.role not in ("operator", "fleet", "admin"):
+        raise Forbidden(f"a principal with role {actor.role!r} cannot reserve airspace")
+    if not 0 <= priority <= 100:
+        raise InvalidInput(f"priority must be 0..100, got {priority}", field="priority")
+    digest = _request_hash(vehicle_id, priority, list(volumes))
+    if idempotency_key is not None:
+        old = _replay(session, actor, idempotency_key, digest)
+        if old is not None:
+            return Created(old, replayed=True)
+    on_ground = False  # robots and cars reserve road voxels, which buildings may share
+    if vehicle_id is not None:
+        on_ground = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id).kind != "drone"
+    built = build_volumes(
+        volumes,
+        now=now or datetime.now(UTC),
+        max_duration_s=max_duration_s,
+        max_voxels=max_voxels,
+    )
+    mine: list[uuid.UUID] = []
+    count = 0
+    if priority > 0:  # something to preempt? (priority 0 preempts nothing: the insert decides)
+        # overlapping preemptors take turns (no insert-vs-insert deadlock), and the second's
+        # pre-check sees the first's committed boxes; see registry.boxes.area_locks
+        area_locks.lock_area(session=session, probe=built.probe)
+        owners = overlap.reservation_owners(session=session, probe=built.probe)
+        if any(p >= priority for p in owners.values()):
+            raise reservation_conflicts(session=session, built=built, min_priority=priority)
+        mine, count = _preempt(session, actor, sorted(owners)) if owners else ([], 0)
+    res = Reservation(
+        id=uuid.uuid4(),
+        principal_id=actor.id,
+        operator_id=actor.operator_id,
+        vehicle_id=vehicle_id,
+        priority=priority,
+        state="accepted",
+        version=1,
+        needs_replan=False,
+        time_start=built.start,
+        time_end=built.end,
+        geometry=from_shape(built.footprint, srid=4326),
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+    )
+    values = {
+        "rid": res.id,
+        "pid": res.principal_id,
+        "oid": res.operator_id,
+        "vid": vehicle_id,
+        "priority": priority,
+        "start": built.start,
+        "end": built.end,
+        "wkb": shapely.to_wkb(built.footprint),
+        "ikey": idempotency_key,
+        "digest": digest,
+    }
+    res.created_at, res.updated_at, stored = overlap.insert_reservation(
+        session=session,
+        values=values,
+        volumes_json=json.dumps(built.rows, default=_iso),
+        probe=built.probe,
+    )
+    if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
+        # the caller rolls the transaction back (as for blockers below), so nothing stays
+        raise reservation_conflicts(session=session, built=built, min_priority=0)
+    make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
+    session.add(res)
+    hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)
+    if hits:
+        raise blocker_conflicts(session=session, hits=hits, zoom=max(built.zooms))
+    return Created(res, mine, count, volumes=built.rows)
+
+
+def get_reservation(
+    *, session: Session, actor: Principal | None, reservation_id: uuid.UUID, lock: bool = False
+) -> Reservation:
+    """A reservation the actor may see; another operator's is NotFound."""
+    query = _visible(select(Reservation).where(Reservation.id == reservation_id), actor)
+    res = session.scalar(query.with_for_update() if lock else query)
+    if res is None:
+        raise NotFound(f"reservation {reservation_id} not found")
+    return res
+
+
+def list_reservations(
+    *,
+    session: Session,
+    actor: Principal | None,
+    state: str | None = None,
+    time_start: datetime | None = None,
+    time_end: datetime | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Visible reservations, oldest first, filtered by state, time window and bbox."""
+    if limit < 1 or offset < 0:
+        raise InvalidInput("limit must be >= 1 and offset >= 0", field="limit")
+    query = _visible(select(Reservation), actor)
+    if state is not None:
+        query = query.where(Reservation.state == state)
+    if time_start is not None:
+        query = query.where(Reservation.time_end > time_start)
+    if time_end is not None:
+        query = query.where(Reservation.time_start < time_end)
+    if bbox is not None:
+        env = func.ST_MakeEnvelope(*bbox, 4326)
+        query = query.where(func.ST_Intersects(Reservation.geometry, env))
+    query = query.order_by(Reservation.created_at, Reservation.id)
+    return fetch_page(session=session, query=query, limit=limit, offset=offset)
+
+
+def change_state(
+    *,
+    session: Session,
+    actor: Principal | None,
+    reservation_id: uuid.UUID,
+    state: str,
+    version: int | None = None,
+) -> Reservation:
+    """Apply an allowed transition; ended and cancelled free the space at once."""
+    res = get_reservation(session=session, actor=actor, reservation_id=reservation_id, lock=True)
+    if version is not None and version != res.version:
+        raise Conflict(f"version mismatch: reservation is at version {res.version}, not {version}")
+    if (res.state, state) not in TRANSITIONS:
+        raise Conflict(f"cannot change a reservation from {res.state!r} to {state!r}")
+    res.state = state
+    res.version += 1
+    res.updated_at = datetime.now(UTC)
+    if state in FREED_STATES:
+        session.execute(
+            update(ReservationBox)
+            .where(ReservationBox.reservation_id == res.id)
+            .values(active=False)
+        )
+    session.flush()
+    return res
+
+
+def cancel_reservation(
+    *, session: Session, actor: Principal | None, reservation_id: uuid.UUID
+) -> Reservation:
+    """Cancel (idempotent for an already cancelled reservation)."""
+    res = get_reservation(session=session, actor=actor, reservation_id=reservation_id, lock=True)
+    if res.state == "cancelled":
+        return res
+    return change_state(
+        session=session, actor=actor, reservation_id=reservation_id, state="cancelled"
+    )
+
+
+def volumes_of(*, session: Session, reservation_id: uuid.UUID) -> list[ReservationVolume]:
+    """The volumes of a reservation as submitted, in order."""
+    query = (
+        select(ReservationVolume)
+        .where(ReservationVolume.reservation_id == reservation_id)
+        .order_by(ReservationVolume.ordinal)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,171 @@
+"""Vehicles: create, list, get, update and retire, scoped to the caller's operator."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.models import VEHICLE_KINDS, VEHICLE_STATUSES, Operator, Principal, Vehicle
+from registry.services.integrity import integrity_as_domain
+from registry.services.paging import Page, fetch_page
+
+OPTIONAL_FIELDS = (
+    "serial",
+    "remote_id",
+    "length_m",
+    "width_m",
+    "height_m",
+    "climb_rate_mps",
+    "descent_rate_mps",
+    "altitude_lower_m",
+    "altitude_upper_m",
+)
+UPDATABLE_FIELDS = ("name", "kind", "max_speed_mps", "status", *OPTIONAL_FIELDS)
+_POSITIVE = ("max_speed_mps", "length_m", "width_m", "height_m")
+_NONNEGATIVE = ("climb_rate_mps", "descent_rate_mps")
+
+
+def _check(values: Mapping[str, Any]) -> None:
+    for field, value in values.items():
+        if field not in UPDATABLE_FIELDS:
+            raise InvalidInput(f"unknown vehicle field {field!r}", field=field)
+        if value is None:
+            if field in ("name", "kind", "max_speed_mps", "status"):
+                raise InvalidInput(f"{field} may not be null", field=field)
+            continue
+        if field == "kind" and value not in VEHICLE_KINDS:
+            raise InvalidInput(f"kind must be one of {', '.join(VEHICLE_KINDS)}", field=field)
+        if field == "status" and value not in VEHICLE_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(VEHICLE_STATUSES)}", field=field)
+        if field == "name" and not 1 <= len(str(value).strip()) <= 200:
+            raise InvalidInput("name must be 1 to 200 characters", field=field)
+        if field in _POSITIVE + _NONNEGATIVE + ("altitude_lower_m", "altitude_upper_m"):
+            if not math.isfinite(float(value)):
+                raise InvalidInput(f"{field} must be finite, got {value!r}", field=field)
+            if field in _POSITIVE and value <= 0:
+                raise InvalidInput(f"{field} must be > 0, got {value!r}", field=field)
+            if field in _NONNEGATIVE and value < 0:
+                raise InvalidInput(f"{field} must be >= 0, got {value!r}", field=field)
+
+
+def _check_band(vehicle: Vehicle) -> None:
+    lower, upper = vehicle.altitude_lower_m, vehicle.altitude_upper_m
+    if lower is not None and upper is not None and lower >= upper:
+        raise InvalidInput(
+            f"altitude_upper_m ({upper}) must be above altitude_lower_m ({lower})",
+            field="altitude_upper_m",
+        )
+
+
+def _visible(query: Select[Vehicle], actor: Principal | None) -> Select[Vehicle]:
+    if actor is None or actor.is_admin:
+        return query
+    if actor.operator_id is None:
+        return query.where(Vehicle.id.is_(None))
+    return query.where(Vehicle.operator_id == actor.operator_id)
+
+
+def _owner_for_create(
+    *, session: Session, actor: Principal | None, operator_id: uuid.UUID | None
+) -> uuid.UUID:
+    if actor is not None and actor.role not in ("operator", "fleet", "admin"):
+        raise Forbidden(f"a principal with role {actor.role!r} cannot register vehicles")
+    if actor is not None and not actor.is_admin:
+        if operator_id is not None and operator_id != actor.operator_id:
+            raise NotFound(f"operator {operator_id} not found")
+        assert actor.operator_id is not None
+        return actor.operator_id
+    if operator_id is None:
+        raise InvalidInput("operator_id is required for an admin", field="operator_id")
+    if session.get(Operator, operator_id) is None:
+        raise NotFound(f"operator {operator_id} not found")
+    return operator_id
+
+
+def create_vehicle(
+    *,
+    session: Session,
+    actor: Principal | None,
+    name: str,
+    kind: str,
+    max_speed_mps: float,
+    operator_id: uuid.UUID | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> Vehicle:
+    """Register a vehicle for the actor's operator (admins name ``operator_id``)."""
+    owner = _owner_for_create(session=session, actor=actor, operator_id=operator_id)
+    values = {"name": name, "kind": kind, "max_speed_mps": max_speed_mps, **(attrs or {})}
+    _check(values)
+    values["name"] = name.strip()
+    vehicle = Vehicle(operator_id=owner, status="active", **values)
+    _check_band(vehicle)
+    with integrity_as_domain(session, what=f"vehicle {name!r}"):
+        session.add(vehicle)
+    return vehicle
+
+
+def get_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
+    """Return a vehicle the actor may see; another operator's vehicle is NotFound."""
+    vehicle = session.scalar(_visible(select(Vehicle).where(Vehicle.id == vehicle_id), actor))
+    if vehicle is None:
+        raise NotFound(f"vehicle {vehicle_id} not found")
+    return vehicle
+
+
+def list_vehicles(
+    *,
+    session: Session,
+    actor: Principal | None,
+    kind: str | None = None,
+    status: str | None = None,
+    operator_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """List visible vehicles, oldest first, filtered by kind, status and operator."""
+    if limit < 1 or offset < 0:
+        raise InvalidInput("limit must be >= 1 and offset >= 0", field="limit")
+    _check({k: v for k, v in (("kind", kind), ("status", status)) if v is not None})
+    query = _visible(select(Vehicle), actor)
+    if kind is not None:
+        query = query.where(Vehicle.kind == kind)
+    if status is not None:
+        query = query.where(Vehicle.status == status)
+    if operator_id is not None:
+        query = query.where(Vehicle.operator_id == operator_id)
+    query = query.order_by(Vehicle.created_at, Vehicle.id)
+    return fetch_page(session=session, query=query, limit=limit, offset=offset)
+
+
+def update_vehicle(
+    *,
+    session: Session,
+    actor: Principal | None,
+    vehicle_id: uuid.UUID,
+    changes: Mapping[str, Any],
+) -> Vehicle:
+    """Apply ``changes`` to a visible vehicle; a retired vehicle cannot be changed."""
+    vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+    _check(changes)
+    if vehicle.status == "retired":
+        raise Conflict(f"vehicle {vehicle_id} is retired and cannot be changed")
+    with integrity_as_domain(session, what=f"vehicle {vehicle.name!r}"):
+        for field, value in changes.items():
+            setattr(vehicle, field, value.strip() if field == "name" else value)
+        _check_band(vehicle)
+    return vehicle
+
+
+def retire_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
+    """Mark a visible vehicle retired (idempotent)."""
+    vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+    if vehicle.status != "retired":
+        vehicle.status = "retired"
+        session.flush()
+    return vehicle
