@@ -24,6 +24,7 @@ from api.routers import (
 )
 from api.routers import map as webmap
 from api.settings import Settings
+from planning.caches import PlanningCaches
 from registry.db import make_engine, make_sessionmaker
 
 DESCRIPTION = """3D spatial IDs (空間ID), a registry of drones, robots and cars, and 4D
@@ -33,7 +34,11 @@ Errors are `application/problem+json` (RFC 9457)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the database engine opens in the lifespan and closes after it."""
+    """Build the app; the database engine opens in the lifespan and closes after it.
+
+    The app owns its state: ``app.state.settings``, the engine and session factory (from
+    the lifespan) and the planning caches (``app.state.planning_caches``).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -53,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kukan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.planning_caches = PlanningCaches.create(
+        grid_cache_mb=settings.route_grid_cache_mb
+    )
     errors.install(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)

@@ -53,6 +53,7 @@ def _depart(raw: str | None) -> datetime:
 def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
     """Plan a route; with --reserve reserve it as the principal of --token."""
     from planning import routes
+    from planning.caches import PlanningCaches
     from registry.db import session_scope
     from registry.services.principals import authenticate
     from routing.route import rfc3339
@@ -66,10 +67,11 @@ def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
     token = args.token or os.environ.get("KUKAN_TOKEN")
     if args.reserve and not token:
         raise CliError("--reserve needs --token (or KUKAN_TOKEN)")
+    caches = PlanningCaches.create(grid_cache_mb=settings.route_grid_cache_mb)
     with session_scope(factory(settings)) as session:
         actor = authenticate(session=session, token=token) if token else None
         planned = routes.plan_route(
-            session=session, actor=actor, vehicle_id=vehicle_id, origin=origin,
+            session=session, caches=caches, actor=actor, vehicle_id=vehicle_id, origin=origin,
             destination=destination, departure_time=departure, zoom=args.zoom,
             reserve=args.reserve, source=args.source, clearance_m=args.clearance,
             budget=routes.Budget(settings.route_budget_s, settings.route_max_expansions),

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import is_transient, sqlstate
 from api.settings import Settings
+from planning.caches import PlanningCaches
 from registry.db import session_scope
 from registry.errors import Unauthenticated
 from registry.models import Principal
@@ -42,8 +43,15 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_planning_caches(request: Request) -> PlanningCaches:
+    """The app's planning caches (static grids, ground networks)."""
+    caches: PlanningCaches = request.app.state.planning_caches
+    return caches
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PlanningCachesDep = Annotated[PlanningCaches, Depends(get_planning_caches)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 

@@ -40,5 +40,6 @@ class Settings(BaseSettings):
     reservation_max_voxels: int = Field(default=100_000, ge=1)
     route_budget_s: float = Field(default=5.0, gt=0)
     route_max_expansions: int = Field(default=500_000, ge=1)
+    route_grid_cache_mb: float = Field(default=256.0, ge=0)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     demo_keys_file: Path = REPO_ROOT / ".data" / "demo-keys.json"

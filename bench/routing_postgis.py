@@ -15,16 +15,17 @@ drone, one reservation per corridor, one volume of z23 IDs and one time window e
 Then every query is planned twice in one loop, alternating which goes first: with a
 ``DronePlanner`` over a fresh ``PostgisOccupancy`` per query, built by
 ``planning.routes.occupancy_for`` (the API's ``now``, 12 h horizon and altitude band) with
-the API's search budget and the process-wide grid cache ``planning.grid_cache.GRIDS``,
-and with a ``DronePlanner`` over a ``MemoryOccupancy`` holding the same obstacles and the
-rows as stored (same windows). Both planners get the benchmark's planning region (the
-API snaps a box around each request instead; a 6 km x 6 km grid is built once per
-occupancy, outside the timings, so the figures compare how the busy rows are read). Each
-route is validated against its own occupancy (the PostGIS route against the database,
-timed separately, as the API does after planning); the busy rows of each query's
-corridor box are compared row for row, and so are the two routes. Also printed: the time
-of ``PostgisOccupancy.busy_in`` while planning (SQL and numpy) and how many of the rows of
-the first corridor's bounding box lie inside the corridor the planner keeps. Figures:
+the API's search budget and a grid cache of the API's default size
+(``planning.grid_cache.GridCache``), and with a ``DronePlanner`` over a ``MemoryOccupancy``
+holding the same obstacles and the rows as stored (same windows). Both planners get the
+benchmark's planning region (the API snaps a box around each request instead; a 6 km x 6 km
+grid is built once per occupancy, outside the timings, so the figures compare how the busy
+rows are read). Each route is validated against its own occupancy (the PostGIS route
+against the database, timed separately, as the API does after planning); the busy rows of
+each query's corridor box are compared row for row, and so are the two routes. Also
+printed: the time of ``PostgisOccupancy.busy_in`` while planning (SQL and numpy) and how
+many of the rows of the first corridor's bounding box lie inside the corridor the planner
+keeps. Figures:
 ``bench/RESULTS.md``, "Reservations stored in PostGIS".
 """
 
@@ -200,12 +201,14 @@ def pct(values: list[float], q: float) -> float:
 
 def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     """Store the corridors, then plan every query against PostGIS and in memory."""
-    from planning.grid_cache import GRIDS
+    from api.settings import Settings
+    from planning.grid_cache import GridCache
     from planning.routes import Budget, limits_of, occupancy_for
     from registry.db import session_scope
     from registry.services.vehicles import get_vehicle
     from routing.validate import validate_route
 
+    grids = GridCache.of_mb(Settings.model_fields["route_grid_cache_mb"].default)
     stored, drone_id = store_corridors(factory, c)
     print(f"reservations: {len(stored.rows)}/{len(c.corridors)} stored through the "
           f"reservation service in {stored.seconds:.1f} s ({stored.first_try} as generated, "
@@ -229,9 +232,9 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     with session_scope(factory) as s:
         s0 = time.perf_counter()
         DronePlanner(occupancy_for(s, c.queries[0][2], limits, Z), limits, zoom=Z,
-                     region=c.region, grid_cache=GRIDS).grid_for(c.region)
+                     region=c.region, grid_cache=grids).grid_for(c.region)
         print(f", postgis {time.perf_counter() - s0:.2f} s (blocked_static over the region; "
-              f"grid cache {GRIDS.bytes / 2**20:.0f} MiB)")
+              f"grid cache {grids.bytes / 2**20:.0f} MiB)")
     runs: dict[str, dict[str, list[float]]] = {
         k: {"ms": [], "exp": [], "val": []} for k in ("memory", "postgis")}
     invalid = {"memory": 0, "postgis": 0}
@@ -247,7 +250,7 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
                     occ.busy_in = _timed(occ.busy_in, busy_ms)  # type: ignore[method-assign]
                 planner = memory if name == "memory" else DronePlanner(
                     occ, limits, zoom=Z, region=c.region, max_expansions=budget.expansions,
-                    time_budget_s=budget.seconds, grid_cache=GRIDS)
+                    time_budget_s=budget.seconds, grid_cache=grids)
                 s0 = time.perf_counter()
                 r = planner.plan(o, t, dep)
                 runs[name]["ms"].append((time.perf_counter() - s0) * 1000)
@@ -282,7 +285,7 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
           f"p95 {pct(p, .95) / pct(m, .95):.2f}x, median per query {ratio:.2f}x; "
           f"SQL statements {sql} ({sql / n:.1f} per query with the validation's); "
           f"same busy rows {same_rows}/{n}, "
-          f"same routes {same_route}/{n}; grid cache hits {GRIDS.hits} misses {GRIDS.misses}")
+          f"same routes {same_route}/{n}; grid cache hits {grids.hits} misses {grids.misses}")
     print(f"postgis busy_in while planning: {len(busy_ms)} calls, p50 {pct(busy_ms, .5):.1f} "
           f"ms, p95 {pct(busy_ms, .95):.1f} ms, {sum(busy_ms) / sum(p) * 100:.0f} % of the "
           f"planning time; "

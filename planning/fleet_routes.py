@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from planning.caches import PlanningCaches
 from planning.routes import (
     Budget,
     MovingOnly,
@@ -52,6 +53,7 @@ def _xy(p: Any) -> tuple[float, float]:
 def plan_fleet_routes(
     *,
     session: Session,
+    caches: PlanningCaches,
     actor: Principal,
     requests: Sequence[Mapping[str, Any]],
     budget: Budget | None = None,
@@ -82,7 +84,9 @@ def plan_fleet_routes(
         slowest = min((vehicles[i] for i in idx), key=lambda v: v.max_speed_mps)
         buffers = [requests[i].get("safety_buffer_s") for i in idx]
         limits = limits_of(slowest, max((b for b in buffers if b is not None), default=None))
-        net = network_for(session=session, source=source, kind=kind, limits=limits)
+        net = network_for(
+            session=session, source=source, kind=kind, limits=limits, networks=caches.networks
+        )
         t_min = min(departures[i] for i in idx)
         occ = occupancy_for(session, t_min, limits, ROAD_ZOOM)
         if not seeded:

@@ -1,4 +1,4 @@
-"""The API process's cache of static planning grids (issue 6): a small LRU bounded in bytes.
+"""The cache of static planning grids: a small thread-safe LRU bounded in bytes.
 
 Building the static grid of a drone route (a padded box of voxels, 1 byte per voxel,
 obstacles and permanent restrictions dilated by the clearance) takes most of the planning
@@ -14,23 +14,21 @@ longer asked for and age out of the LRU).
 
 Memory bound: the sum of ``len(grid.blocked)`` over the entries (the grids' large part;
 the multi-resolution planner's open-block flags cached on a grid add 1/16 of it) is at
-most ``max_bytes``, by default 256 MiB (``KUKAN_ROUTE_GRID_CACHE_MB``; 0
-disables the cache), least recently used first out; a grid larger than the bound is not
-kept. A 1 km route at z23 in Helsinki needs ~0.4 x 0.4 km x 150 m, about 8 MB; a 5 km
-one about 100-200 MB. Each worker process has its own cache.
+most ``max_bytes`` (the app sets it from ``Settings.route_grid_cache_mb``; 0 disables the
+cache), least recently used first out; a grid larger than the bound is not kept. A 1 km
+route at z23 needs ~0.4 x 0.4 km x 150 m, about 8 MB; a 5 km one about 100-200 MB. The
+app owns one cache (:class:`planning.caches.PlanningCaches`); each worker process has its
+own app, so its own cache.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
 from routing.grid import Grid
 from routing.occupancy import TileBox
-
-DEFAULT_MAX_MB = 256
 
 
 def _contains(outer: TileBox, inner: TileBox) -> bool:
@@ -40,6 +38,11 @@ def _contains(outer: TileBox, inner: TileBox) -> bool:
 
 class GridCache:
     """A thread-safe LRU of static grids (a :class:`routing.drone.GridStore`)."""
+
+    @classmethod
+    def of_mb(cls, mb: float) -> GridCache:
+        """A cache of at most ``mb`` MiB of grid bytes (0: keep nothing)."""
+        return cls(int(mb * 1024 * 1024))
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -84,12 +87,3 @@ class GridCache:
     def __len__(self) -> int:
         return len(self._items)
 
-
-def _max_bytes() -> int:
-    raw = os.environ.get("KUKAN_ROUTE_GRID_CACHE_MB", "")
-    mb = float(raw) if raw.strip() else DEFAULT_MAX_MB
-    return int(mb * 1024 * 1024)
-
-
-GRIDS = GridCache(_max_bytes())
-"""The process-wide cache used by :func:`planning.routes.plan_route`."""

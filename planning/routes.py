@@ -1,8 +1,9 @@
 """Plan (and reserve) one route for a vehicle against the database (issue 6, items 4-5).
 
 Drones are planned by :class:`routing.DronePlanner` at ``zoom`` (default 23), reusing the
-static grids of earlier requests in the same area (``planning.grid_cache.GRIDS``, keyed
-by the occupancy's ``static_version``, so a new obstacle or restriction invalidates them);
+static grids of earlier requests in the same area (the app's ``PlanningCaches.grids``,
+keyed by the occupancy's ``static_version``, so a new obstacle or restriction invalidates
+them);
 robots and cars by :class:`routing.GroundPlanner` on the stored road graph of ``source`` (``walk``
 for robots, ``drive`` for cars). Without ``source`` the road source with the node nearest
 the origin is used. Both plan against :class:`planning.postgis_occupancy.PostgisOccupancy`,
@@ -29,7 +30,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from planning.grid_cache import GRIDS
+from planning.caches import PlanningCaches
+from planning.network_cache import NetworkCache
 from planning.postgis_occupancy import PostgisOccupancy
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
@@ -58,7 +60,6 @@ HORIZON_S = 12 * 3600.0
 """Time-bounded blocks are fetched from departure to departure + this."""
 ROLES = ("operator", "fleet", "admin")
 MODES = {"robot": "walk", "car": "drive"}
-_NETWORKS: dict[tuple[Any, ...], tuple[Any, GroundNetwork]] = {}
 
 
 class MovingOnly:
@@ -159,9 +160,9 @@ def nearest_source(*, session: Session, lng: float, lat: float) -> str:
 
 
 def network_for(
-    *, session: Session, source: str, kind: str, limits: VehicleLimits
+    *, session: Session, source: str, kind: str, limits: VehicleLimits, networks: NetworkCache
 ) -> GroundNetwork:
-    """The (cached) ground network of a source for a vehicle kind and speed."""
+    """The ground network of a source for a vehicle kind and speed (from ``networks``)."""
     mode = MODES[kind]
     version = tuple(
         session.execute(
@@ -171,16 +172,12 @@ def network_for(
     )
     if version[0] == 0:
         raise InvalidInput(f"source {source!r} has no road data", field="source")
-    key = (source, mode, kind, limits.max_speed_mps)
-    hit = _NETWORKS.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    graph = load_graph(session=session, source=source, mode=mode)
-    net = GroundNetwork(graph, kind=kind, zoom=ROAD_ZOOM, max_speed_mps=limits.max_speed_mps)
-    if len(_NETWORKS) >= 8:
-        _NETWORKS.pop(next(iter(_NETWORKS)))
-    _NETWORKS[key] = (version, net)
-    return net
+
+    def build() -> GroundNetwork:
+        graph = load_graph(session=session, source=source, mode=mode)
+        return GroundNetwork(graph, kind=kind, zoom=ROAD_ZOOM, max_speed_mps=limits.max_speed_mps)
+
+    return networks.get((source, mode, kind, limits.max_speed_mps), version, build)
 
 
 def occupancy_for(
@@ -203,17 +200,22 @@ def _plan_once(
     zoom: int,
     source: str | None,
     budget: Budget,
+    caches: PlanningCaches,
 ) -> Route:
     occ = occupancy_for(session, departure, limits, zoom)
     if vehicle.kind == "drone":
         drone = DronePlanner(
             occ, limits, zoom=zoom, max_expansions=budget.expansions,
-            time_budget_s=budget.seconds, grid_cache=GRIDS if GRIDS.max_bytes > 0 else None,
+            time_budget_s=budget.seconds,
+            grid_cache=caches.grids if caches.grids.max_bytes > 0 else None,
         )
         route = drone.plan(origin, destination, departure)
     else:
         assert source is not None
-        net = network_for(session=session, source=source, kind=vehicle.kind, limits=limits)
+        net = network_for(
+            session=session, source=source, kind=vehicle.kind, limits=limits,
+            networks=caches.networks,
+        )
         ground = GroundPlanner.from_occupancy(net, occ, departure, limits)
         ground.max_expansions = budget.expansions
         route = ground.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
@@ -260,6 +262,7 @@ def reserve_route(
 def plan_route(
     *,
     session: Session,
+    caches: PlanningCaches,
     actor: Principal | None,
     vehicle_id: uuid.UUID,
     origin: Sequence[float],
@@ -291,7 +294,7 @@ def plan_route(
     last: Contested | None = None
     for attempt in range(1, max_retries + 2):
         route = _plan_once(
-            session, vehicle, limits, origin, destination, departure, z, source, budget
+            session, vehicle, limits, origin, destination, departure, z, source, budget, caches
         )
         if not reserve:
             return Planned(route, planner, z, source=source)

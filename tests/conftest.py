@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
@@ -90,9 +91,15 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def live_server(settings: Settings) -> Iterator[str]:
+def live_app(settings: Settings) -> FastAPI:
+    """The app the live server serves (tests may read the state it owns, e.g. its caches)."""
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: FastAPI) -> Iterator[str]:
     """Base URL of the real app served by uvicorn in a background thread."""
-    with serve(create_app(settings)) as base:
+    with serve(live_app) as base:
         yield base
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from api.deps import SettingsDep, TokenDep, in_transaction
+from api.deps import PlanningCachesDep, SettingsDep, TokenDep, in_transaction
 from api.route_schemas import (
     FleetItem,
     FleetRequest,
@@ -33,7 +33,7 @@ def budget(settings: Settings) -> routes.Budget:
 @router.post("/v1/routes", response_model=RouteResponse, responses={201: {"model": RouteResponse}})
 async def plan_route(
     body: RouteRequest, request: Request, response: Response, token: TokenDep,
-    settings: SettingsDep,
+    settings: SettingsDep, caches: PlanningCachesDep,
 ) -> RouteResponse:
     """Plan a route avoiding obstacles, restrictions and reservations; 201 when reserved.
 
@@ -48,7 +48,7 @@ async def plan_route(
 
     def work(session: Session, me: Principal) -> RouteResponse:
         planned = routes.plan_route(
-            session=session, actor=me, vehicle_id=body.vehicle_id,
+            session=session, caches=caches, actor=me, vehicle_id=body.vehicle_id,
             origin=(body.origin.lng, body.origin.lat, body.origin.alt),
             destination=(body.destination.lng, body.destination.lat, body.destination.alt),
             departure_time=body.departure_time, zoom=body.zoom, reserve=body.reserve,
@@ -67,7 +67,8 @@ async def plan_route(
 
 @router.post("/v1/fleets/routes", response_model=FleetResponse)
 async def plan_fleet(
-    body: FleetRequest, request: Request, token: TokenDep, settings: SettingsDep
+    body: FleetRequest, request: Request, token: TokenDep, settings: SettingsDep,
+    caches: PlanningCachesDep,
 ) -> FleetResponse:
     """Plan many ground routes at once with one shared reservation table, by priority.
 
@@ -77,7 +78,8 @@ async def plan_fleet(
 
     def work(session: Session, me: Principal) -> FleetResponse:
         outcomes = fleet_routes.plan_fleet_routes(
-            session=session, actor=me, requests=[r.model_dump() for r in body.requests],
+            session=session, caches=caches, actor=me,
+            requests=[r.model_dump() for r in body.requests],
             budget=budget(settings),
         )
         items = [
