@@ -60,18 +60,6 @@ class IntervalTable:
         for listener in self.listeners:
             listener(added)
 
-    def overlap_end(self, key: int, t0: float, t1: float) -> float | None:
-        """The end of a busy interval meeting the closed window ``[t0, t1]``, else None."""
-        lst = self.busy.get(key)
-        if not lst:
-            return None
-        for s, e in lst:
-            if s > t1:
-                return None
-            if t0 < e:
-                return e
-        return None
-
     def safe(self, key: int) -> list[tuple[float, float]]:
         """Sorted safe intervals ``[s, e)`` of ``key``."""
         lst = self.busy.get(key)

@@ -21,7 +21,6 @@ from routing.errors import NoRoute, SearchBudgetExceeded
 
 INF = math.inf
 SHIFT = 12
-MASK = (1 << SHIFT) - 1
 
 
 class Deferral(NamedTuple):

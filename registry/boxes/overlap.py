@@ -50,20 +50,6 @@ class Hit:
     end: datetime
 
 
-def insert_reservation_boxes(
-    *, session: Session, reservation_id: uuid.UUID, probe: Probe, priority: int
-) -> None:
-    """Insert the reservation's boxes in one statement (the exclusion constraint decides)."""
-    session.execute(
-        text(
-            f"""INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
-            SELECT :rid, int4range(m.x0, m.x1), int4range(m.y0, m.y1),
-                int4range(m.f0, m.f1), tstzrange(m.t0, m.t1), :priority FROM {_PROBES}"""
-        ),
-        {**probe.params(), "rid": reservation_id, "priority": priority},
-    )
-
-
 _VOLUMES = """jsonb_array_elements(CAST(:docs AS jsonb)) WITH ORDINALITY AS d(doc, n)"""
 INSERT_RESERVATION_SQL = f"""WITH r AS (
     INSERT INTO reservations (id, principal_id, operator_id, vehicle_id, priority, state,

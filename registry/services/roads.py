@@ -48,7 +48,3 @@ def load_graph(*, session: Session, source: str, mode: str = "walk") -> nx.Multi
     graph.graph.update(source=source, zoom=ROAD_ZOOM)
     return graph
 
-
-def road_sources(*, session: Session) -> list[str]:
-    """The sources that have a stored road graph."""
-    return list(session.scalars(text("SELECT DISTINCT source FROM road_edges ORDER BY 1")))
