@@ -116,14 +116,20 @@ def city(live_server: str, db_sessions: sessionmaker[Session]) -> City:
     return City(op, town, vehicle, restriction, reservation)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the package (a second one in the same thread cannot start)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (make test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    yield b
+    b.close()
