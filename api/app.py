@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.limits import BodyLimit
 from api.routers import (
+    docs,
     health,
     obstacles,
     occupancy,
@@ -56,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             engine.dispose()
 
-    app = FastAPI(title="Kukan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Kukan",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # api.routers.docs serves /docs and /redoc with vendored assets
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.planning_caches = PlanningCaches.create(
         grid_cache_mb=settings.route_grid_cache_mb
@@ -75,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(routes.router)
     webmap.install(app)
+    docs.install(app)
     return app
 
 
