@@ -71,9 +71,12 @@ def tile_sql(layer: str, owners: bool) -> str:
 
 
 def tile(
-    *, session: Session, actor: Principal, layer: str, z: int, x: int, y: int, at: datetime
+    *, session: Session, actor: Principal | None, layer: str, z: int, x: int, y: int, at: datetime
 ) -> bytes:
-    """One layer of the vector tile ``z/x/y`` live at ``at``; empty bytes when nothing is."""
+    """One layer of the vector tile ``z/x/y`` live at ``at``; empty bytes when nothing is.
+
+    ``actor=None`` is the public view: no owner attributes.
+    """
     if layer not in LAYERS:
         raise InvalidInput(f"layer must be one of {', '.join(LAYERS)}", field="layer")
     if not 0 <= z <= MAX_TILE_ZOOM:
@@ -81,6 +84,6 @@ def tile(
     for name, value in (("x", x), ("y", y)):
         if not 0 <= value < 1 << z:
             raise InvalidInput(f"{name}={value} must be 0..{(1 << z) - 1} at z={z}", field=name)
-    sql = tile_sql(layer, actor.role in VIEWERS)
+    sql = tile_sql(layer, actor is not None and actor.role in VIEWERS)
     out = session.scalar(text(sql), {"z": z, "x": x, "y": y, "t": at})
     return bytes(out or b"")

@@ -157,6 +157,10 @@ B: dict[tuple[str, str], Builder] = {
         "/v1/map/roads.geojson",
         {"params": {"bbox": "139.76,35.68,139.761,35.681"}},
     ),
+    ("GET", "/v1/map/obstacles/{z}/{x}/{y}.mvt"): lambda w, r, o: (
+        "/v1/map/obstacles/14/14552/6451.mvt",
+        {},
+    ),
 }
 
 # (none, operator, fleet, municipality, admin); hidden foreign resources are 404, not 403
@@ -195,7 +199,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/tiles/{layer}/{z}/{x}/{y}.mvt"): owned(401, 204, 204, 204, 204),
     ("POST", "/v1/routes"): owned(401, (200, 404), (200, 404), 403, 200),
     ("POST", "/v1/fleets/routes"): owned(401, (422, 404), (422, 404), 403, 422),
-    ("GET", "/v1/map/roads.geojson"): owned(401, 200, 200, 200, 200),
+    ("GET", "/v1/map/roads.geojson"): owned(200, 200, 200, 200, 200),
+    ("GET", "/v1/map/obstacles/{z}/{x}/{y}.mvt"): owned(204, 204, 204, 204, 204),
 }
 
 

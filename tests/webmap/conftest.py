@@ -65,9 +65,10 @@ def _created(r: httpx.Response) -> str:
     return str(r.json()["id"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def city(live_server: str, db_sessions: sessionmaker[Session]) -> City:
-    """Helsinki imported, an operator with a drone and a reservation, a restriction."""
+    """Helsinki imported, an operator with a drone and a reservation, a restriction (once:
+    a second reservation of the same volume would conflict with the first)."""
     data = read_osm(PBF)
     with session_scope(db_sessions) as session:
         out = write_buildings(session=session, source=SOURCE, buildings=data.buildings)

@@ -93,33 +93,6 @@ def page(browser: Any, live_server: str, city: City) -> Iterator[tuple[Any, Watc
     context.close()
 
 
-def test_page_and_assets_need_no_key(live_server: str) -> None:
-    with httpx.Client(base_url=live_server) as c:
-        r = c.get("/")
-        assert r.status_code == 200 and "maplibre-gl" in r.text
-        js = c.get("/static/vendor/maplibre-gl/maplibre-gl.mjs")
-        assert js.status_code == 200 and "javascript" in js.headers["content-type"]
-        assert c.get("/static/vendor/maplibre-gl/LICENSE.txt").status_code == 200
-        assert (
-            c.get("/v1/map/roads.geojson", params={"bbox": "24.94,60.16,24.95,60.17"}).status_code
-            == 401
-        )
-
-
-def test_roads_geojson(live_server: str, city: City) -> None:
-    auth = {"Authorization": f"Bearer {city.operator_token}"}
-    with httpx.Client(base_url=live_server) as c:
-        r = c.get(
-            "/v1/map/roads.geojson", headers=auth, params={"bbox": "24.94,60.165,24.95,60.175"}
-        )
-        assert r.status_code == 200, r.text
-        feats = r.json()["features"]
-        assert feats and feats[0]["geometry"]["type"] == "LineString"
-        assert {"highway", "name", "walk", "drive"} <= set(feats[0]["properties"])
-        big = c.get("/v1/map/roads.geojson", headers=auth, params={"bbox": "24,60,25,61"})
-        assert big.status_code == 422
-
-
 def test_map_renders_layers_and_inspects(page: tuple[Any, Watch]) -> None:
     pg, watch = page
     assert pg.evaluate(COLOURS) > 20, "the map canvas is blank"
