@@ -1,5 +1,6 @@
 // Clicking the map: the spatial ID of the clicked voxel, its altitude range and what occupies it.
 import { api, getKey } from './api.js';
+import { escapeHtml, render, t, tHtml } from './i18n.js';
 import { lngLatAltToId } from './spatialid.js';
 import { CLICKABLE } from './layers.js';
 
@@ -19,11 +20,7 @@ function altitudeOf(feature, fallback) {
 }
 
 function table(rows) {
-  return rows.map(([k, v]) => `<tr><th>${k}</th><td>${escapeHtml(v)}</td></tr>`).join('');
-}
-
-export function escapeHtml(value) {
-  return String(value ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  return rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
 }
 
 async function occupancyOf(props, time) {
@@ -40,52 +37,66 @@ async function occupancyOf(props, time) {
 }
 
 function occupancyHtml(occ) {
-  if (!occ.cells.length) return '<p class="muted">Free at this moment (no reservation, restriction or obstacle).</p>';
+  if (!occ.cells.length) return `<p class="muted">${tHtml('inspect.free')}</p>`;
   return occ.cells.map((c) => {
     const kinds = Object.entries(c.kinds || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join(', ');
     const owners = (c.owners || []).map((o) => `${o.kind} ${o.operator_name || o.id}`).filter(Boolean).join(', ');
-    return `<p><b>Occupied</b> — ${escapeHtml(kinds)}${owners ? `<br>owners: ${escapeHtml(owners)}` : ''}</p>`;
+    return `<p><b>${tHtml('inspect.occupied')}</b> — ${escapeHtml(kinds)}` +
+      `${owners ? `<br>${tHtml('inspect.owners')}: ${escapeHtml(owners)}` : ''}</p>`;
   }).join('');
+}
+
+// The inspector's HTML for what is known so far (re-rendered when the language changes).
+function inspectHtml(s) {
+  if (s.error) return `<p>${escapeHtml(s.error)}</p>`;
+  if (!s.voxel) return `<p>${tHtml('inspect.looking', { id: s.id })}</p>`;
+  const p = s.voxel.properties;
+  let html = `<p class="sid" data-testid="spatial-id">${escapeHtml(p.id)}</p>` +
+    `<table>${table([
+      [t('inspect.altitude'), `${p.altitude_lower.toFixed(1)} – ${p.altitude_upper.toFixed(1)} m (${p.altitude_datum})`],
+      [t('inspect.zoom'), t('inspect.voxel_tall', { zoom: p.zoom, h: p.height_m })],
+      [t('inspect.parent'), p.parent],
+    ])}</table>`;
+  if (s.feature) {
+    const rows = SHOWN.filter((k) => s.feature.properties[k] !== undefined)
+      .map((k) => [t(`field.${k}`), s.feature.properties[k]]);
+    const kind = s.feature.layer.id === 'route-voxels' ? 'route' : s.feature.layer.id;
+    html += `<h4>${tHtml('inspect.clicked', { layer: t(`kind.${kind}`) })}</h4><table>${table(rows)}</table>`;
+  }
+  if (!s.withKey) return `${html}<p class="muted">${tHtml('inspect.need_key')}</p>`;
+  let occ = '…';
+  if (s.occError) occ = escapeHtml(s.occError);
+  else if (s.occupancy) occ = occupancyHtml(s.occupancy);
+  return `${html}<h4>${tHtml('inspect.occupancy')}</h4><div id="inspect-occ">${occ}</div>`;
 }
 
 export function setupInspect(map, { getTime, isActive }) {
   const out = document.getElementById('inspect-out');
   const altInput = document.getElementById('inspect-alt');
+  let clicks = 0;
   map.on('click', async (e) => {
     if (!isActive()) return;
+    const click = ++clicks; // a later click wins over a slow answer to an earlier one
     const layers = CLICKABLE.filter((l) => map.getLayer(l));
     const feature = map.queryRenderedFeatures(e.point, { layers })[0];
     const alt = altitudeOf(feature, Number(altInput.value) || 0);
-    const z = idZoom(map);
-    const local = lngLatAltToId(e.lngLat.lng, e.lngLat.lat, alt, z);
-    out.innerHTML = `<p>Looking up ${escapeHtml(local.id)}…</p>`;
+    const local = lngLatAltToId(e.lngLat.lng, e.lngLat.lat, alt, idZoom(map));
+    const state = { id: local.id, feature, withKey: Boolean(getKey()) };
+    const show = () => { if (click === clicks) render(out, () => inspectHtml(state)); };
+    show();
     try {
-      const voxel = await api(`/v1/spatial-ids/${local.id}`);
-      const p = voxel.properties;
-      map.getSource('inspected').setData(voxel);
-      let html = `<p class="sid" data-testid="spatial-id">${escapeHtml(p.id)}</p>` +
-        `<table>${table([
-          ['altitude', `${p.altitude_lower.toFixed(1)} – ${p.altitude_upper.toFixed(1)} m (${p.altitude_datum})`],
-          ['zoom', `${p.zoom} (voxel ${p.height_m} m tall)`],
-          ['parent', p.parent],
-        ])}</table>`;
-      if (feature) {
-        const rows = SHOWN.filter((k) => feature.properties[k] !== undefined).map((k) => [k, feature.properties[k]]);
-        html += `<h4>Clicked feature (${escapeHtml(feature.layer.id)})</h4><table>${table(rows)}</table>`;
-      }
-      if (getKey()) {
-        html += '<h4>Occupancy at the chosen time</h4><div id="inspect-occ">…</div>';
-        out.innerHTML = html;
-        try {
-          document.getElementById('inspect-occ').innerHTML = occupancyHtml(await occupancyOf(p, getTime()));
-        } catch (err) {
-          document.getElementById('inspect-occ').textContent = err.message;
-        }
-      } else {
-        out.innerHTML = html + '<p class="muted">Paste an API key to see what occupies it.</p>';
+      state.voxel = await api(`/v1/spatial-ids/${local.id}`);
+      map.getSource('inspected').setData(state.voxel);
+      show();
+      if (!state.withKey) return;
+      try {
+        state.occupancy = await occupancyOf(state.voxel.properties, getTime());
+      } catch (err) {
+        state.occError = err.message;
       }
     } catch (err) {
-      out.textContent = err.message;
+      state.error = err.message;
     }
+    show();
   });
 }

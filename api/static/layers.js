@@ -2,17 +2,16 @@
 export const ATTRIBUTION = '© OpenStreetMap contributors (ODbL)';
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
-// One entry per legend row: the layers it toggles and its colour.
+// One entry per legend row: the layers it toggles, its colour and whether it needs a key.
 export const KINDS = [
-  { id: 'obstacles', label: 'Buildings (obstacles)', color: '#b9ada0', layers: ['obstacles'] },
-  { id: 'restrictions', label: 'Restrictions (no-fly)', color: '#e0413c', layers: ['restrictions'] },
-  { id: 'reservations', label: 'Reservations', color: '#2f7fd8', layers: ['reservations'] },
-  { id: 'route', label: 'Route', color: '#f08a00', layers: ['route-voxels', 'route-line'] },
-  { id: 'roads', label: 'Roads and footways', color: '#8a8f98', layers: ['roads-walk', 'roads-drive'] },
+  { id: 'obstacles', color: '#b9ada0', layers: ['obstacles'] },
+  { id: 'restrictions', color: '#e0413c', layers: ['restrictions'], needsKey: true },
+  { id: 'reservations', color: '#2f7fd8', layers: ['reservations'], needsKey: true },
+  { id: 'route', color: '#f08a00', layers: ['route-voxels', 'route-line'], needsKey: true },
+  { id: 'roads', color: '#8a8f98', layers: ['roads-walk', 'roads-drive'] },
 ];
 
-export const TILE_LAYERS = ['obstacles', 'restrictions', 'reservations'];
-export const TIMED_LAYERS = ['restrictions', 'reservations'];
+export const KEY_LAYERS = ['restrictions', 'reservations']; // /v1/tiles, live at the slider's time
 export const CLICKABLE = ['route-voxels', 'reservations', 'restrictions', 'obstacles'];
 
 export function tileUrl(layer, time) {
@@ -41,14 +40,12 @@ export function baseStyle() {
   };
 }
 
-// Sources and layers that need the API key (vector tiles and roads).
-export function addDataLayers(map, time) {
-  for (const layer of TILE_LAYERS) {
-    map.addSource(layer, {
-      type: 'vector', tiles: [tileUrl(layer, time)], minzoom: 12, maxzoom: 16,
-      attribution: layer === 'obstacles' ? ATTRIBUTION : undefined,
-    });
-  }
+// The public city, shown without a key: roads (GeoJSON, loaded by app.js) and buildings.
+export function addCityLayers(map) {
+  map.addSource('obstacles', {
+    type: 'vector', tiles: [`${location.origin}/v1/map/obstacles/{z}/{x}/{y}.mvt`],
+    minzoom: 12, maxzoom: 16, attribution: ATTRIBUTION,
+  });
   map.addSource('roads', { type: 'geojson', data: EMPTY });
   const road = (id, filter, color, width) => ({
     id, type: 'line', source: 'roads', filter,
@@ -58,6 +55,13 @@ export function addDataLayers(map, time) {
   map.addLayer(road('roads-walk', ['!', ['get', 'drive']], '#b7bcc4', 1.5));
   map.addLayer(road('roads-drive', ['get', 'drive'], '#8a8f98', 3));
   map.addLayer(extrusion('obstacles', '#b9ada0', 0.92));
+}
+
+// What needs the API key: restrictions and reservations live at `time` (vector tiles).
+export function addKeyLayers(map, time) {
+  for (const layer of KEY_LAYERS) {
+    map.addSource(layer, { type: 'vector', tiles: [tileUrl(layer, time)], minzoom: 12, maxzoom: 16 });
+  }
   map.addLayer(extrusion('restrictions', '#e0413c', 0.3));
   map.addLayer(extrusion('reservations', '#2f7fd8', 0.65));
 }

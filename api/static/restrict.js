@@ -1,6 +1,6 @@
 // The municipality view: draw a restriction polygon vertex by vertex, POST /v1/restrictions.
 import { api } from './api.js';
-import { escapeHtml } from './inspect.js';
+import { render, t, tHtml } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,6 +18,7 @@ function draftData(vertices) {
 export function setupRestrict(map, { setMode, refreshTiles }) {
   const vertices = [];
   const out = $('restrict-out');
+  const say = (key, params) => render(out, () => tHtml(key, params));
   const redraw = () => {
     map.getSource('draft').setData(draftData(vertices));
     $('restrict-submit').disabled = vertices.length < 3;
@@ -27,14 +28,14 @@ export function setupRestrict(map, { setMode, refreshTiles }) {
     vertices.length = 0;
     redraw();
     setMode('draw');
-    out.textContent = 'Click the corners of the area; then submit.';
+    say('restrict.click_corners');
   });
   $('restrict-undo').addEventListener('click', () => { vertices.pop(); redraw(); });
   $('restrict-cancel').addEventListener('click', () => {
     vertices.length = 0;
     redraw();
     setMode('inspect');
-    out.textContent = '';
+    render(out, () => '');
   });
 
   map.on('click', (e) => {
@@ -48,20 +49,20 @@ export function setupRestrict(map, { setMode, refreshTiles }) {
       geometry: { type: 'Polygon', coordinates: [[...vertices, vertices[0]]] },
       altitude_lower: Number($('restrict-lower').value),
       altitude_upper: Number($('restrict-upper').value),
-      reason: $('restrict-reason').value.trim() || 'restricted area',
+      reason: $('restrict-reason').value.trim() || t('restrict.default_reason'),
     };
-    out.textContent = 'Declaring…';
+    say('restrict.declaring');
     try {
       const made = await api('/v1/restrictions', { method: 'POST', body });
       const hit = made.affected_reservations || [];
-      out.innerHTML = `Restriction <b>${escapeHtml(made.id)}</b> declared` +
-        (hit.length ? `; ${hit.length} reservation(s) inside it need a new plan.` : '.');
+      if (hit.length) say('restrict.declared_hit_html', { id: made.id, n: hit.length });
+      else say('restrict.declared_html', { id: made.id });
       vertices.length = 0;
       redraw();
       setMode('inspect');
       refreshTiles();
     } catch (err) {
-      out.textContent = `Not declared: ${err.message}`;
+      say('restrict.failed', { msg: err.message });
     }
   });
 }

@@ -1,6 +1,6 @@
 // The route panel: pick a vehicle, click origin and destination, POST /v1/routes, draw it in 3D.
 import { api, getKey } from './api.js';
-import { escapeHtml } from './inspect.js';
+import { escapeHtml, render, tHtml } from './i18n.js';
 import { voxelFeature } from './spatialid.js';
 
 const MAX_VOXELS = 20000;
@@ -28,14 +28,14 @@ function summary(body, route) {
     `<tr><td>${c[2]?.toFixed?.(0) ?? ''} m</td><td>${escapeHtml(fmtTime(times[i]))}</td></tr>`).join('');
   const reservation = body.reservation?.id || body.reservation_id;
   return `<table>
-    <tr><th>length</th><td>${Number(route.length_m ?? 0).toFixed(0)} m</td></tr>
-    <tr><th>departure</th><td>${escapeHtml(fmtTime(route.departure))}</td></tr>
-    <tr><th>arrival</th><td>${escapeHtml(fmtTime(route.arrival))}</td></tr>
-    <tr><th>voxels</th><td>${(route.spatial_ids || []).length}</td></tr>
-    ${reservation ? `<tr><th>reserved</th><td>${escapeHtml(reservation)}</td></tr>` : ''}
+    <tr><th>${tHtml('route.length')}</th><td>${Number(route.length_m ?? 0).toFixed(0)} m</td></tr>
+    <tr><th>${tHtml('route.departure')}</th><td>${escapeHtml(fmtTime(route.departure))}</td></tr>
+    <tr><th>${tHtml('route.arrival')}</th><td>${escapeHtml(fmtTime(route.arrival))}</td></tr>
+    <tr><th>${tHtml('route.voxels')}</th><td>${(route.spatial_ids || []).length}</td></tr>
+    ${reservation ? `<tr><th>${tHtml('route.reserved')}</th><td>${escapeHtml(reservation)}</td></tr>` : ''}
   </table>
-  <h4>Vertices (altitude, time)</h4><table class="times">${rows}</table>
-  ${coords.length > 12 ? `<p class="muted">… ${coords.length - 12} more</p>` : ''}`;
+  <h4>${tHtml('route.vertices')}</h4><table class="times">${rows}</table>
+  ${coords.length > 12 ? `<p class="muted">${tHtml('route.more', { n: coords.length - 12 })}</p>` : ''}`;
 }
 
 export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refreshTiles }) {
@@ -43,6 +43,7 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
   const markers = [];
   const out = $('route-out');
   const vehicle = $('route-vehicle');
+  const say = (key, params) => render(out, () => tHtml(key, params));
 
   async function loadVehicles() {
     if (!getKey()) return;
@@ -52,7 +53,7 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
         `<option value="${v.id}" data-kind="${v.kind}">${escapeHtml(v.name)} (${v.kind})</option>`).join('');
       vehicle.dispatchEvent(new Event('change'));
     } catch (err) {
-      out.textContent = `Vehicles: ${err.message}`;
+      say('route.vehicles_error', { msg: err.message });
     }
   }
 
@@ -67,7 +68,7 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
     points.length = 0;
     markers.splice(0).forEach((m) => m.remove());
     setMode('route');
-    out.textContent = 'Click the origin on the map.';
+    say('route.click_origin');
   });
 
   map.on('click', (e) => {
@@ -75,9 +76,9 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
     points.push(e.lngLat);
     const color = points.length === 1 ? '#1e9e4a' : '#c0392b';
     markers.push(new maplibregl.Marker({ color }).setLngLat(e.lngLat).addTo(map));
-    if (points.length === 1) out.textContent = 'Now click the destination.';
+    if (points.length === 1) say('route.click_destination');
     else {
-      out.textContent = 'Origin and destination set: request the route.';
+      say('route.ready');
       setMode('inspect');
     }
     $('route-go').disabled = points.length < 2;
@@ -95,18 +96,18 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
       reserve: $('route-reserve').checked,
     };
     if ($('route-zoom').value) body.zoom = Number($('route-zoom').value);
-    out.textContent = 'Planning…';
+    say('route.planning');
     try {
       const answer = await api('/v1/routes', { method: 'POST', body });
       const route = answer.route || answer;
       const data = routeFeatures(route);
       map.getSource('route').setData(data);
       $('route-panel').dataset.routeFeatures = String(data.features.length);
-      out.innerHTML = summary(answer, route);
+      render(out, () => summary(answer, route));
       if (route.departure) setTime(new Date(route.departure));
       if (body.reserve) refreshTiles();
     } catch (err) {
-      out.textContent = `No route: ${err.message}`;
+      say('route.none', { msg: err.message });
     }
   });
 
@@ -116,7 +117,7 @@ export function setupRoute(map, maplibregl, { getTime, setTime, setMode, refresh
     map.getSource('route').setData({ type: 'FeatureCollection', features: [] });
     $('route-panel').dataset.routeFeatures = '0';
     $('route-go').disabled = true;
-    out.textContent = '';
+    render(out, () => '');
   });
 
   loadVehicles();
