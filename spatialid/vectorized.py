@@ -215,6 +215,7 @@ _FORMAT_ONE_STRING_MIN = 64
 """From this many IDs on, :func:`format_ids` writes them all with one ``%`` operation."""
 
 _NO_ZOOMS: IntArray = np.zeros(1, dtype=np.int64)
+_INT64 = np.dtype(np.int64)
 
 
 def format_ids(z: ArrayLike, f: ArrayLike, x: ArrayLike, y: ArrayLike) -> list[str]:
@@ -231,7 +232,9 @@ def format_ids(z: ArrayLike, f: ArrayLike, x: ArrayLike, y: ArrayLike) -> list[s
     >>> format_ids([1, 2], 0, 0, [0, 1])
     ['1/0/0/0', '2/0/0/1']
     """
-    fa, xa, ya = (np.asarray(a, dtype=np.int64) for a in (f, x, y))
+    fa = f if type(f) is np.ndarray and f.dtype is _INT64 else np.asarray(f, dtype=np.int64)
+    xa = x if type(x) is np.ndarray and x.dtype is _INT64 else np.asarray(x, dtype=np.int64)
+    ya = y if type(y) is np.ndarray and y.dtype is _INT64 else np.asarray(y, dtype=np.int64)
     zoom: int | None = z if type(z) is int else None
     za = np.asarray(z, dtype=np.int64) if zoom is None else _NO_ZOOMS
     if za.ndim == 0:
