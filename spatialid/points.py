@@ -47,6 +47,10 @@ Position = tuple[float, float, float]
 
 _FLOAT_TYPES = (int, float, np.integer, np.floating)
 _PI = math.pi
+_RADIANS = math.pi / 180.0
+"""``math.radians`` and ``np.radians`` both multiply by this."""
+_cos, _tan, _log, _floor = math.cos, math.tan, math.log, math.floor
+_new_tuple = tuple.__new__
 _TWO_PI = 2.0 * math.pi
 _ALT_TO_F30 = float(1 << MAX_ZOOM) / ALTITUDE_EXTENT_M
 _Y_GUARD = 2.0**-44
@@ -87,13 +91,13 @@ def _tile_y(lat: float, n: int) -> int | None:
     Python floats. ``None`` means ``y * n`` lies within the guard band of an inner tile edge,
     where another ``cos``/``tan``/``log`` could fall on the other side: ask the kernel.
     """
-    phi = math.radians(-LAT_LIMIT if lat < -LAT_LIMIT else LAT_LIMIT if lat > LAT_LIMIT else lat)
-    sec = 1.0 / math.cos(phi)
-    tan = math.tan(phi)
+    phi = (-LAT_LIMIT if lat < -LAT_LIMIT else LAT_LIMIT if lat > LAT_LIMIT else lat) * _RADIANS
+    sec = 1.0 / _cos(phi)
+    tan = _tan(phi)
     t = tan + sec
-    v = (1.0 - math.log(t) / _PI) / 2.0
+    v = (1.0 - _log(t) / _PI) / 2.0
     w = (0.0 if v < 0.0 else 1.0 if v > 1.0 else v) * n
-    y = math.floor(w)
+    y = _floor(w)
     r = w - y
     # Rounding differences in t are amplified by (|tan| + sec) / t, large in the south.
     band = _Y_GUARD * n if tan >= 0.0 else _Y_GUARD * n * (sec - tan) / t
@@ -149,10 +153,10 @@ def lnglat_to_voxel(lng: float, lat: float, alt: float, z: int) -> Voxel:
         )
         return Voxel(z, int(f_a[0]), int(x_a[0]), int(y_a[0]))
     u = (lng + 180.0) / 360.0
-    u -= math.floor(u)
+    u -= _floor(u)
     # f: floor at zoom 30 (an exact scaling), then floor division by 2**(30 - z).
-    f = math.floor(alt * _ALT_TO_F30) >> (MAX_ZOOM - z)
-    return tuple.__new__(Voxel, (z, f, math.floor(u * n), y))
+    f = _floor(alt * _ALT_TO_F30) >> (MAX_ZOOM - z)
+    return _new_tuple(Voxel, (z, f, _floor(u * n), y))
 
 
 def _lat(y: float, n: float) -> float:

@@ -150,6 +150,7 @@ def test_guard_band_assumption_math_and_numpy_differ_by_few_ulps(lats: list[floa
     differ by at most 8 units in the last place (it is 50 times wider than that needs)."""
     phi = np.radians(np.array(lats))
     assert np.array_equal(phi, [math.radians(a) for a in lats])
+    assert np.array_equal(phi, [a * (math.pi / 180.0) for a in lats])
     cos, tan = np.cos(phi), np.tan(phi)
     assert _ulps(cos, np.array([math.cos(p) for p in phi.tolist()])) <= 8
     assert _ulps(tan, np.array([math.tan(p) for p in phi.tolist()])) <= 8
