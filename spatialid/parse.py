@@ -24,6 +24,8 @@ MAX_EXPANSION = 2**24
 """Most voxels :func:`extended_to_voxels` will list (use a VoxelSet for more)."""
 
 _INT = re.compile(r"-?[0-9]+")
+_PLAIN = re.compile(r"/?(-?[0-9]+)/(-?[0-9]+)/(-?[0-9]+)/(-?[0-9]+)")
+"""A plain ``z/f/x/y`` ID with nothing around it: the common case, read in one match."""
 
 
 class ExtendedId(NamedTuple):
@@ -107,6 +109,10 @@ def parse(text: str) -> Voxel | SpatioTemporalId | ExtendedId:
     """
     if not isinstance(text, str):
         raise SpatialIdError(f"a spatial ID must be a string, got {type(text).__name__}")
+    plain = _PLAIN.fullmatch(text)
+    if plain is not None:
+        z, f, x, y = plain.groups()
+        return validate(Voxel(int(z), int(f), int(x), int(y)))
     s = text.strip()
     if s.startswith("/"):
         s = s[1:]

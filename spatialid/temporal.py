@@ -22,6 +22,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TimeLike = datetime | float | int
 """An aware ``datetime`` or Unix seconds."""
 
+_MICROSECOND = timedelta(microseconds=1)
+
 
 class SpatioTemporalId(NamedTuple):
     """A voxel during the time interval ``[t*i, (t+1)*i)`` Unix seconds.
@@ -105,6 +107,14 @@ def time_to_index(when: TimeLike, i: int) -> int:
     -1
     """
     check_interval(i)
+    # Exact integer floor divisions; other inputs (and errors) take the Fraction path.
+    if isinstance(when, int) and not isinstance(when, bool):
+        return when // i
+    if isinstance(when, float) and math.isfinite(when):
+        p, q = when.as_integer_ratio()
+        return p // (q * i)
+    if isinstance(when, datetime) and when.utcoffset() is not None:
+        return ((when - EPOCH) // _MICROSECOND) // (1_000_000 * i)
     return math.floor(_seconds(when) / i)
 
 

@@ -211,19 +211,48 @@ def validate(
     return za, fa, xa, ya
 
 
+_FORMAT_ONE_STRING_MIN = 64
+"""From this many IDs on, :func:`format_ids` writes them all with one ``%`` operation."""
+
+_NO_ZOOMS: IntArray = np.zeros(1, dtype=np.int64)
+_INT64 = np.dtype(np.int64)
+
+
 def format_ids(z: ArrayLike, f: ArrayLike, x: ArrayLike, y: ArrayLike) -> list[str]:
-    """Text IDs ``"z/f/x/y"`` of voxels, built with numpy string ufuncs.
+    """Text IDs ``"z/f/x/y"`` of voxels (broadcast together, flattened in C order).
+
+    The indices become Python ints, and many IDs are written by one ``%`` operation into
+    one string that is then split (a single zoom is written once into the format); a few
+    IDs go through an f-string each.
 
     Examples
     --------
     >>> format_ids(20, [3, -1], [931389, 0], [412906, 0])
     ['20/3/931389/412906', '20/-1/0/0']
+    >>> format_ids([1, 2], 0, 0, [0, 1])
+    ['1/0/0/0', '2/0/0/1']
     """
-    za, fa, xa, ya = np.broadcast_arrays(*(np.asarray(a, dtype=np.int64) for a in (z, f, x, y)))
-    out = za.astype(str)
-    for a in (fa, xa, ya):
-        out = np.strings.add(np.strings.add(out, "/"), a.astype(str))
-    return out.ravel().tolist()
+    fa = f if type(f) is np.ndarray and f.dtype is _INT64 else np.asarray(f, dtype=np.int64)
+    xa = x if type(x) is np.ndarray and x.dtype is _INT64 else np.asarray(x, dtype=np.int64)
+    ya = y if type(y) is np.ndarray and y.dtype is _INT64 else np.asarray(y, dtype=np.int64)
+    zoom: int | None = z if type(z) is int else None
+    za = np.asarray(z, dtype=np.int64) if zoom is None else _NO_ZOOMS
+    if za.ndim == 0:
+        zoom = int(za)
+    columns: tuple[IntArray, ...]
+    if zoom is not None:
+        if fa.ndim == 1 and fa.shape == xa.shape == ya.shape and len(fa) < _FORMAT_ONE_STRING_MIN:
+            p = f"{zoom}/"
+            lists = (fa.tolist(), xa.tolist(), ya.tolist())
+            return [f"{p}{a}/{b}/{c}" for a, b, c in zip(*lists, strict=True)]
+        columns, fmt = tuple(np.broadcast_arrays(fa, xa, ya)), f"{zoom}/%d/%d/%d\n"
+    else:
+        columns, fmt = tuple(np.broadcast_arrays(za, fa, xa, ya)), "%d/%d/%d/%d\n"
+    n = columns[0].size
+    if n == 0:
+        return []
+    values = tuple(np.stack([a.ravel() for a in columns], axis=1).ravel().tolist())
+    return ((fmt * n) % values)[:-1].split("\n")
 
 
 def parse_ids(ids: list[str]) -> tuple[IntArray, IntArray, IntArray, IntArray]:

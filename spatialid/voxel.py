@@ -58,6 +58,12 @@ def validate(v: Voxel) -> Voxel:
     Voxel(z=1, f=-2, x=1, y=0)
     """
     z, f, x, y = v
+    # The common case first: plain ints in range (errors take the path below, which names them).
+    exact = type(z) is int and type(f) is int and type(x) is int and type(y) is int
+    if exact and MIN_ZOOM <= z <= MAX_ZOOM:
+        n = 1 << z
+        if 0 <= x < n and 0 <= y < n and -n <= f < n:
+            return v if type(v) is Voxel else Voxel(z, f, x, y)
     check_zoom(z)
     n = 1 << z
     for name, value in (("f", f), ("x", x), ("y", y)):

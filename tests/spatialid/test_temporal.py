@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from spatialid import (
@@ -80,3 +82,31 @@ def test_errors(call: object, needle: str) -> None:
     with pytest.raises(SpatialIdError) as info:
         call()  # type: ignore[operator]
     assert needle in str(info.value)
+
+
+def _exact_index(when: datetime | float | int, i: int) -> int:
+    """The definition, ``floor(unix / i)``, in exact rational arithmetic."""
+    if isinstance(when, datetime):
+        return math.floor(Fraction((when - EPOCH) // timedelta(microseconds=1), 10**6) / i)
+    return math.floor(Fraction(when) / i)
+
+
+ZONES = st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-23 * 60, 23 * 60))
+
+
+@given(
+    st.one_of(
+        st.integers(-(10**20), 10**20),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.floats(-1e10, 1e10),
+        st.datetimes(timezones=ZONES),
+    ),
+    st.one_of(st.integers(1, 10**6), st.sampled_from([1, 60, 1800, 3600, 86400])),
+)
+@example(-5e-324, 1)
+@example(-0.5, 60)
+@example(1457482000.0, 1800)
+@example(datetime(1, 1, 1, tzinfo=UTC), 7)
+@example(datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), 1)
+def test_index_is_exact(when: datetime | float | int, i: int) -> None:
+    assert time_to_index(when, i) == _exact_index(when, i)
