@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -26,6 +26,35 @@ from tests.pgtools import recreate_database, serve, with_database
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``optional`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "optional: needs an engine CI need not have (e.g. BlueSky, SUMO); its skip never fails",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """In CI (``CI`` set) every test is required: a skip fails, unless the test is marked
+    ``optional``. An expected failure (``xfail``) is not a skip."""
+    report: pytest.TestReport = yield
+    if (
+        os.environ.get("CI")
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+        and item.get_closest_marker("optional") is None
+    ):
+        longrepr = report.longrepr
+        why = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        why = why.removeprefix("Skipped: ")
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test is required: {why}"
+    return report
 
 
 def unique(prefix: str) -> str:
@@ -86,8 +115,12 @@ def db_sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """Settings of the live server (a small cover cap so 413 is cheap to reach)."""
-    return Settings(database_url=database_url, cover_max_voxels=5_000, page_size_max=100)
+    """Settings of the live server: a small cover cap so 413 is cheap to reach, and a
+    generous route budget so a slow machine does not turn a route into ``budget_exceeded``
+    (the expansion cap still bounds every search)."""
+    return Settings(
+        database_url=database_url, cover_max_voxels=5_000, page_size_max=100, route_budget_s=120
+    )
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,33 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 
-PG_BIN = Path(os.environ.get("KUKAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _version(path: Path) -> tuple[int, ...]:
+    """(15,) for /usr/lib/postgresql/15/bin; () when the folder name is not a version."""
+    name = path.parent.name
+    return tuple(int(p) for p in name.split(".")) if name.replace(".", "").isdigit() else ()
+
+
+def pg_bin() -> Path | None:
+    """PostgreSQL's bin directory with ``initdb`` and ``pg_ctl``: ``KUKAN_PG_BIN``, else
+    ``pg_config --bindir``, else the newest ``/usr/lib/postgresql/*/bin``, else the folder
+    of an ``initdb`` on the PATH; None when there is none."""
+    if os.environ.get("KUKAN_PG_BIN"):
+        candidates = [Path(os.environ["KUKAN_PG_BIN"])]
+    else:
+        candidates = []
+        if shutil.which("pg_config"):
+            out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+            if out.returncode == 0 and out.stdout.strip():
+                candidates.append(Path(out.stdout.strip()))
+        candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version, reverse=True)
+        on_path = shutil.which("initdb")
+        if on_path:
+            candidates.append(Path(on_path).resolve().parent)
+    for c in candidates:
+        if (c / "initdb").is_file() and (c / "pg_ctl").is_file():
+            return c
+    return None
 
 
 def free_port() -> int:
@@ -96,14 +122,18 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 class Cluster:
     """A throwaway PostgreSQL cluster (initdb in a temp dir) that tests can stop and start."""
 
-    def __init__(self) -> None:
+    def __init__(self, bin_dir: Path | None = None) -> None:
+        found = bin_dir or pg_bin()
+        if found is None:
+            raise RuntimeError("no initdb found (set KUKAN_PG_BIN to PostgreSQL's bin directory)")
+        self.bin = found
         self.dir = Path(tempfile.mkdtemp(prefix="kukan-pg-", dir="/tmp"))
         self.data = self.dir / "data"
         self.log = self.dir / "postgres.log"
         self.port = free_port()
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        self._run(PG_BIN / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
+        self._run(self.bin / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
 
     @property
     def url(self) -> str:
@@ -116,16 +146,14 @@ class Cluster:
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
         opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "start")
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.log, "-o", opts, "-w", "start")
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: open connections are cut)."""
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
 
     def destroy(self) -> None:
         """Stop if running and delete the cluster."""
-        subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
+        stop = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
+        subprocess.run(_as_postgres(stop), capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)

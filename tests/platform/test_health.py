@@ -13,7 +13,7 @@ from api.settings import Settings
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.services import principals
-from tests.pgtools import PG_BIN, Cluster, recreate_database, serve, with_database
+from tests.pgtools import Cluster, pg_bin, recreate_database, serve, with_database
 
 
 def test_health_ok(client: httpx.Client) -> None:
@@ -24,9 +24,10 @@ def test_health_ok(client: httpx.Client) -> None:
 
 @pytest.fixture()
 def cluster() -> Iterator[Cluster]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"no initdb at {PG_BIN} (set KUKAN_PG_BIN to PostgreSQL's bin directory)")
-    c = Cluster()
+    found = pg_bin()
+    if found is None:
+        pytest.skip("no initdb found (set KUKAN_PG_BIN to PostgreSQL's bin directory)")
+    c = Cluster(found)
     try:
         c.start()
         yield c
