@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def _version(path: Path) -> tuple[int, ...]:
@@ -113,6 +114,41 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def backend_pid(session: Session) -> int:
+    """The PostgreSQL backend pid of ``session``'s connection (begins its transaction)."""
+    return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def wait_blocked(
+    sessions: sessionmaker[Session],
+    pid: int,
+    by: int,
+    thread: threading.Thread,
+    timeout: float = 60.0,
+) -> str:
+    """Wait until backend ``pid`` waits on a lock that backend ``by`` holds; return what it
+    waits for (``pg_stat_activity.wait_event``: ``transactionid``, ``relation``, ...).
+
+    Fails when ``thread`` (the one driving ``pid``) ends first or the wait never comes.
+    """
+    deadline = time.monotonic() + timeout
+    with sessions() as observer:
+        while True:
+            row = observer.execute(
+                text(
+                    """SELECT :by = ANY(pg_blocking_pids(:pid)), wait_event
+                    FROM pg_stat_activity WHERE pid = :pid"""
+                ),
+                {"pid": pid, "by": by},
+            ).one_or_none()
+            observer.rollback()  # a fresh pg_stat_activity snapshot on every look
+            if row is not None and row[0]:
+                return str(row[1])
+            assert thread.is_alive(), f"backend {pid} never waited on backend {by}"
+            assert time.monotonic() < deadline, f"backend {pid} did not wait on backend {by}"
+            time.sleep(0.02)
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.models import Principal
 from registry.services import reservations, restrictions
 from registry.volume_errors import Contested
+from tests.pgtools import backend_pid, wait_blocked
 from tests.reservations.helpers import ids, spot, square, tile_corner
 
 
@@ -48,6 +49,7 @@ def test_restriction_first_refuses_the_waiting_reservation(
             reason="race",
             zoom=20,
         )
+        holder, waiter = backend_pid(a), backend_pid(b)
 
         def reserve() -> None:
             try:
@@ -57,8 +59,8 @@ def test_restriction_first_refuses_the_waiting_reservation(
 
         t = threading.Thread(target=reserve)
         t.start()
-        t.join(timeout=1.0)
-        assert t.is_alive()  # its insert waits for the SHARE lock
+        # its insert waits for the restriction's SHARE lock on the box table
+        assert wait_blocked(db_sessions, waiter, holder, t) == "relation"
         a.commit()
         t.join(timeout=10)
         assert "restriction" in str(out.get("error"))
@@ -77,6 +79,7 @@ def test_reservation_first_is_reported_by_the_waiting_restriction(
     out: dict[str, Any] = {}
     try:
         made = reservations.create_reservation(session=b, actor=_me(b, op), volumes=_vol(x, y))
+        holder, waiter = backend_pid(b), backend_pid(a)
 
         def restrict() -> None:
             out["result"] = restrictions.create_restriction(
@@ -91,8 +94,8 @@ def test_reservation_first_is_reported_by_the_waiting_restriction(
 
         t = threading.Thread(target=restrict)
         t.start()
-        t.join(timeout=1.0)
-        assert t.is_alive()  # the SHARE lock waits for the reservation's transaction
+        # the SHARE lock on the box table waits for the reservation's transaction
+        assert wait_blocked(db_sessions, waiter, holder, t) == "relation"
         b.commit()
         t.join(timeout=10)
         assert out["result"][1] == [made.reservation.id]

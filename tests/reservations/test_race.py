@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.models import Principal
 from registry.services import reservations
 from registry.volume_errors import Contested
+from tests.pgtools import backend_pid, wait_blocked
 from tests.reservations.helpers import ids, spot, window
 
 
@@ -33,6 +34,7 @@ def test_racing_insert_becomes_contested(db_sessions: sessionmaker[Session], mak
         me = first.get(Principal, key.principal_id)
         assert me is not None
         reservations.create_reservation(session=first, actor=me, volumes=vol)  # not committed
+        holder, waiter = backend_pid(first), backend_pid(second)
 
         def race() -> None:
             me2 = second.get(Principal, key.principal_id)
@@ -44,8 +46,8 @@ def test_racing_insert_becomes_contested(db_sessions: sessionmaker[Session], mak
 
         t = threading.Thread(target=race)
         t.start()
-        t.join(timeout=1.0)
-        assert t.is_alive()  # the second insert waits on the first's uncommitted boxes
+        # the second insert waits on the first's uncommitted boxes (their transaction)
+        assert wait_blocked(db_sessions, waiter, holder, t) == "transactionid"
         first.commit()
         t.join(timeout=10)
         err = outcome.get("error")
