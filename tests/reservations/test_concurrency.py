@@ -1,6 +1,9 @@
 """64 conflicting requests from 16 processes against a 2-worker server: one winner per box.
 
-An independent checker then reads every active box and asserts no two overlap.
+The test holds the box table locked (SHARE, as a blocker does) while the burst arrives, so
+every request stops at its insert; it releases the lock only once all 64 wait on it
+together (pg_blocking_pids), which proves they overlap. An independent checker then reads
+every active box and asserts no two overlap.
 """
 
 from __future__ import annotations
@@ -23,25 +26,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import REPO_ROOT
 from tests.conftest import Key
-from tests.pgtools import free_port
+from tests.pgtools import backend_pid, free_port
 from tests.reservations import _client
 from tests.reservations.helpers import spot, window
 
 CELLS = 8
 PER_CELL = 8
+CLIENTS = 16
 
 
 @pytest.fixture(scope="module")
 def two_workers(database_url: str) -> Iterator[str]:
-    """A uvicorn server with two worker processes on the test database."""
+    """A uvicorn server with two worker processes on the test database, each with room for
+    the whole burst (database connections and threads)."""
     port = free_port()
-    env = {**os.environ, "KUKAN_DATABASE_URL": database_url, "KUKAN_DB_POOL_SIZE": "8"}
+    pool = str(CELLS * PER_CELL // 2)  # each worker may hold every request (pool + overflow)
+    env = {**os.environ, "KUKAN_DATABASE_URL": database_url, "KUKAN_DB_POOL_SIZE": pool}
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
         "--factory",
-        "api.app:app_from_env",
+        "tests.reservations._burst_app:app",
         "--workers",
         "2",
         "--host",
@@ -54,7 +60,7 @@ def two_workers(database_url: str) -> Iterator[str]:
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts slowly
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=2).status_code < 500:
@@ -86,10 +92,21 @@ def no_overlap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, Any]]:
     return bad
 
 
+def _blocked_by(gate: Session, pid: int) -> int:
+    """Backends of this database waiting on a lock that backend ``pid`` holds."""
+    gate.execute(text("SELECT pg_stat_clear_snapshot()"))  # else cached per transaction
+    return int(gate.execute(text(
+        """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+        AND :pid = ANY(pg_blocking_pids(pid))"""
+    ), {"pid": pid}).scalar_one())
+
+
 def test_one_winner_per_contested_box(
     two_workers: str, make_key: Any, db_sessions: sessionmaker[Session]
 ) -> None:
-    keys: list[Key] = [make_key("operator") for _ in range(4)]
+    # a key per request: a key's first use updates its row, which would queue its requests
+    # behind each other instead of at the insert
+    keys: list[Key] = [make_key("operator") for _ in range(CELLS * PER_CELL)]
     x, y = spot()
     t0, t1 = window(3, 1)
     jobs = []
@@ -102,15 +119,25 @@ def test_one_winner_per_contested_box(
                     {"spatial_ids": [f"20/1/{cx}/{y}", own], "time_start": t0, "time_end": t1}
                 ]
             }
-            jobs.append((two_workers, keys[j % 4].token, cell, body, 0.0))
+            jobs.append((two_workers, keys[len(jobs)].token, cell, body))
+    total = len(jobs)
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=16, mp_context=ctx) as pool:
-        list(pool.map(_client.warm, range(16)))
-        start = time.time() + 1.0
-        burst = [(*job[:4], start) for job in jobs]
-        timed = list(pool.map(_client.post, burst))
-    results = [(c, s) for c, s, _ in timed]
-    print("slowest request", max(t for *_, t in timed))
+    with ProcessPoolExecutor(max_workers=CLIENTS, mp_context=ctx) as pool:
+        list(pool.map(_client.warm, range(CLIENTS)))
+        with db_sessions() as gate:
+            gate.execute(text("LOCK TABLE reservation_boxes IN SHARE MODE"))
+            me = backend_pid(gate)
+            per = total // CLIENTS
+            burst = [pool.submit(_client.post_all, jobs[i : i + per]) for i in range(0, total, per)]
+            deadline = time.monotonic() + 120
+            while (waiting := _blocked_by(gate, me)) < total:
+                done = [f for f in burst if f.done()]
+                assert not done, f"a request finished while the lock was held: {done[0].result()}"
+                assert time.monotonic() < deadline, f"only {waiting} of {total} requests waited"
+                time.sleep(0.05)
+            assert waiting == total  # all 64 in flight at once, each stopped at its insert
+            gate.commit()
+        results = [r for f in burst for r in f.result()]
     assert Counter(s for _, s in results) == {201: CELLS, 409: CELLS * (PER_CELL - 1)}
     assert Counter(c for c, s in results if s == 201) == dict.fromkeys(range(CELLS), 1)
     with db_sessions() as s:

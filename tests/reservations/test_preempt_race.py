@@ -10,6 +10,7 @@ locked until both requests wait, then releasing them at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -186,17 +187,36 @@ def test_simultaneous_preemptions_apart(
     assert _overlapping_active(db_sessions, ids) == 0
 
 
+def _deadlocks(db_sessions: sessionmaker[Session]) -> int:
+    """Deadlocks PostgreSQL has detected in the test database so far."""
+    with db_sessions() as s:
+        s.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return int(s.execute(text(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        )).scalar_one())
+
+
 def test_simultaneous_plain_inserts_retry_the_deadlock(
-    live_server: str, make_key: Any, db_sessions: sessionmaker[Session]
+    live_server: str, make_key: Any, db_sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Priority 0 takes no area locks: the same crossing inserts deadlock in PostgreSQL,
     and ``in_transaction`` runs the rolled-back request again (it then meets a 409)."""
+    caplog.set_level(logging.INFO, logger="kukan.api")  # the live server runs in this process
     a, b = make_key("operator"), make_key("operator")
     x, y = spot()
     t0, _ = _hour()
     body_a = {"volumes": _contested(x, y, t0, False)}
     body_b = {"volumes": _contested(x, y, t0, True)}
+    before = _deadlocks(db_sessions)
     ra, rb = _race(live_server, db_sessions, None, [(a, body_a), (b, body_b)])
+    retried = [r for r in caplog.records if r.getMessage() ==
+               "transaction rolled back (40P01), retrying"]
+    assert len(retried) == 1, [r.getMessage() for r in caplog.records]  # the loser ran again
+    deadline = time.monotonic() + 30  # backends report their statistics within seconds
+    while _deadlocks(db_sessions) == before:
+        assert time.monotonic() < deadline, "PostgreSQL counted no deadlock"
+        time.sleep(0.2)
     statuses = sorted([ra.status_code, rb.status_code])
     assert statuses == [201, 409], (ra.status_code, ra.text[:300], rb.status_code, rb.text[:300])
     win = ra if ra.status_code == 201 else rb
