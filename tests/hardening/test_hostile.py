@@ -1,9 +1,10 @@
-"""Hostile input: oversized, deep and degenerate bodies, absurd zooms and times -> fast 4xx."""
+"""Hostile input: oversized, deep and degenerate bodies, absurd zooms and times -> 4xx.
+
+How fast they are answered is for bench/, not for a functional test."""
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,6 @@ import pytest
 
 from tests.conftest import Key
 
-LIMIT_S = 2.0
 YEAR_1 = "0001-01-01T00:00:00Z"
 T0, T1 = "2031-05-01T10:00:00Z", "2031-05-01T10:30:00Z"
 TOKYO = [139.76, 35.68]
@@ -32,13 +32,10 @@ def polygon(ring: list[list[float]]) -> dict[str, Any]:
 def call(
     client: httpx.Client, method: str, path: str, key: Key | None, **kw: Any
 ) -> httpx.Response:
-    """One request, timed: it must answer within LIMIT_S and never with a 5xx."""
+    """One request: it must never answer with a 5xx."""
     headers = {**(key.headers if key else {}), **kw.pop("headers", {})}
-    start = time.monotonic()
     r = client.request(method, path, headers=headers, **kw)
-    took = time.monotonic() - start
     assert r.status_code < 500, f"{method} {path}: {r.status_code} {r.text[:500]}"
-    assert took < LIMIT_S, f"{method} {path} took {took:.2f} s"
     return r
 
 
@@ -109,7 +106,7 @@ def test_small_chunked_body_still_works(client: httpx.Client, keys: dict[str, Ke
     assert_problem(r, 422, "zoom")
 
 
-def test_100k_vertex_polygon_is_rejected_fast(client: httpx.Client, keys: dict[str, Key]) -> None:
+def test_100k_vertex_polygon_is_rejected(client: httpx.Client, keys: dict[str, Key]) -> None:
     n = 100_000
     ring = [
         [

@@ -50,7 +50,7 @@ def _body(priority: int, first: dict[str, Any], rest: list[dict[str, Any]]) -> d
     return {"priority": priority, "volumes": [first, *rest]}
 
 
-def _waiting(session: Session, n: int, timeout: float = 10.0) -> None:
+def _waiting(session: Session, n: int, timeout: float = 60.0) -> None:
     """Wait until ``n`` other backends of this database wait on a lock."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -51,11 +50,9 @@ def test_plan_and_reserve_then_a_second_drone_avoids_the_first(
     crossing = body(v2, c, d, departure_time=depart)
     straight = client.post("/v1/routes", headers=operator_key.headers, json=crossing)
     assert straight.status_code == 200, straight.text
-    t0 = time.perf_counter()
     r = client.post("/v1/routes", headers=operator_key.headers,
                     json=body(v1, a, b, reserve=True, departure_time=depart))
     assert r.status_code == 201, r.text
-    assert time.perf_counter() - t0 < 5
     first = r.json()
     route = first["route"]
     assert route["planner"] == "drone" and route["zoom"] == 23
