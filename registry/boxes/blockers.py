@@ -86,10 +86,15 @@ def place(
     probe = overlap.Probe(rows, [start] * len(rows), [end] * len(rows))
     overlap.insert_blocker_boxes(session=session, column=column, owner_id=owner_id, probe=probe)
     hit = overlap.reservations_under_blocker(session=session, column=column, owner_id=owner_id)
-    if hit:
+    mark_for_replan(session=session, reservation_ids=hit)
+    return hit
+
+
+def mark_for_replan(*, session: Session, reservation_ids: list[uuid.UUID]) -> None:
+    """Mark reservations a blocker now covers ``needs_replan`` (a new version of each)."""
+    if reservation_ids:
         session.execute(
             update(Reservation)
-            .where(Reservation.id.in_(hit))
+            .where(Reservation.id.in_(reservation_ids))
             .values(needs_replan=True, version=Reservation.version + 1, updated_at=func.now())
         )
-    return hit

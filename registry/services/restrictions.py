@@ -136,6 +136,7 @@ def update_restriction(
             hit = overlap.reservations_under_blocker(
                 session=session, column="restriction_id", owner_id=item.id
             )
+            blockers.mark_for_replan(session=session, reservation_ids=hit)
     session.flush()
     return item, hit
 
