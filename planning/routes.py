@@ -120,17 +120,25 @@ class Planned:
 def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None,
               clearance_m: float | None = None) -> VehicleLimits:
     """The routing limits of a vehicle (defaults for the rates and band it leaves unset);
-    ``clearance_m`` applies to drones only."""
+    ``clearance_m`` applies to drones only. A drone whose band is empty once the defaults
+    fill it in (e.g. only ``altitude_lower_m`` = 200) has no route: ``outside_altitude_band``."""
     ground = vehicle.kind != "drone"
     opts = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
     if clearance_m is not None and not ground:
         opts["clearance_m"] = clearance_m
+    lower, upper = (0.0, 4.0) if ground else (
+        0.0 if vehicle.altitude_lower_m is None else vehicle.altitude_lower_m,
+        150.0 if vehicle.altitude_upper_m is None else vehicle.altitude_upper_m,
+    )
+    if not lower < upper:
+        raise NoRoute("outside_altitude_band", f"the vehicle's altitude band [{lower}, {upper}] "
+                      "is empty (an unset bound defaults to 0 or 150 m)")
     return VehicleLimits(
         max_speed_mps=vehicle.max_speed_mps,
         climb_rate_mps=vehicle.climb_rate_mps or 3.0,
         descent_rate_mps=vehicle.descent_rate_mps or 2.0,
-        altitude_lower_m=0.0 if ground else (vehicle.altitude_lower_m or 0.0),
-        altitude_upper_m=4.0 if ground else (vehicle.altitude_upper_m or 150.0),
+        altitude_lower_m=lower,
+        altitude_upper_m=upper,
         **opts,
     )
 
@@ -175,6 +183,8 @@ def network_for(
 
     def build() -> GroundNetwork:
         graph = load_graph(session=session, source=source, mode=mode)
+        if graph.number_of_edges() == 0:
+            raise NoRoute("no_edge_nearby", f"source {source!r} has no road a {kind} may use")
         return GroundNetwork(graph, kind=kind, zoom=ROAD_ZOOM, max_speed_mps=limits.max_speed_mps)
 
     return networks.get((source, mode, kind, limits.max_speed_mps), version, build)
