@@ -157,6 +157,7 @@ def test_a_drone_band_without_the_route_is_outside_altitude_band(
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="invalid_route is only reachable when the validator disagrees with the planner; "
     "a reservation committed between the planner's reads and the validator's (READ "
     "COMMITTED) does that, and the request answers 422 invalid_route instead of "
