@@ -33,7 +33,14 @@ from planning.routes import (
 from registry.errors import InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
 from registry.volume_errors import Contested
-from routing import FleetRequest, MemoryOccupancy, TileBox, plan_fleet, validate_route
+from routing import (
+    FleetRequest,
+    MemoryOccupancy,
+    NoRoute,
+    TileBox,
+    plan_fleet,
+    validate_route,
+)
 
 
 @dataclass
@@ -84,9 +91,14 @@ def plan_fleet_routes(
         slowest = min((vehicles[i] for i in idx), key=lambda v: v.max_speed_mps)
         buffers = [requests[i].get("safety_buffer_s") for i in idx]
         limits = limits_of(slowest, max((b for b in buffers if b is not None), default=None))
-        net = network_for(
-            session=session, source=source, kind=kind, limits=limits, networks=caches.networks
-        )
+        try:
+            net = network_for(
+                session=session, source=source, kind=kind, limits=limits, networks=caches.networks
+            )
+        except NoRoute as exc:  # e.g. no road of the source a car may use: these items only
+            for i in idx:
+                outcomes[i].reason, outcomes[i].detail = exc.reason, exc.message
+            continue
         t_min = min(departures[i] for i in idx)
         occ = occupancy_for(session, t_min, limits, ROAD_ZOOM)
         if not seeded:
