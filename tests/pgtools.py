@@ -123,31 +123,34 @@ def backend_pid(session: Session) -> int:
 
 def wait_blocked(
     sessions: sessionmaker[Session],
-    pid: int,
+    pid: int | None,
     by: int,
     thread: threading.Thread,
     timeout: float = 60.0,
 ) -> str:
-    """Wait until backend ``pid`` waits on a lock that backend ``by`` holds; return what it
-    waits for (``pg_stat_activity.wait_event``: ``transactionid``, ``relation``, ...).
+    """Wait until backend ``pid`` (None: any backend) waits on a lock that backend ``by``
+    holds; return what it waits for (``pg_stat_activity.wait_event``: ``transactionid``,
+    ``relation``, ...).
 
-    Fails when ``thread`` (the one driving ``pid``) ends first or the wait never comes.
+    Fails when ``thread`` (the one driving the waiter) ends first or the wait never comes.
     """
     deadline = time.monotonic() + timeout
     with sessions() as observer:
         while True:
             row = observer.execute(
                 text(
-                    """SELECT :by = ANY(pg_blocking_pids(:pid)), wait_event
-                    FROM pg_stat_activity WHERE pid = :pid"""
+                    """SELECT wait_event FROM pg_stat_activity
+                    WHERE (pid = :pid OR CAST(:pid AS int) IS NULL) AND pid <> :by
+                    AND :by = ANY(pg_blocking_pids(pid)) LIMIT 1"""
                 ),
                 {"pid": pid, "by": by},
             ).one_or_none()
             observer.rollback()  # a fresh pg_stat_activity snapshot on every look
-            if row is not None and row[0]:
-                return str(row[1])
-            assert thread.is_alive(), f"backend {pid} never waited on backend {by}"
-            assert time.monotonic() < deadline, f"backend {pid} did not wait on backend {by}"
+            if row is not None:
+                return str(row[0])
+            waiter = "a backend" if pid is None else f"backend {pid}"
+            assert thread.is_alive(), f"{waiter} never waited on backend {by}"
+            assert time.monotonic() < deadline, f"{waiter} did not wait on backend {by}"
             time.sleep(0.02)
 
 

@@ -1,20 +1,18 @@
 """POST /v1/routes answers 422 with a machine-readable ``reason`` when there is no route:
 ``no_path``, ``no_edge_nearby`` and ``outside_altitude_band`` for an empty band, over HTTP.
 
-The ground cases use a tiny road source of their own: two footways that do not meet,
-written as an ``.osm`` file and imported with ``kukan import osm`` somewhere over the sea.
+The ground cases use the ``footways`` source of ``tests/routes/conftest.py``.
 """
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import registry.routes
@@ -22,52 +20,10 @@ from api.app import create_app
 from api.settings import Settings
 from registry import migrate, principals
 from registry.db import make_engine, make_sessionmaker, session_scope
-from tests.conftest import Key, unique
+from tests.conftest import Key
 from tests.pgtools import drop_database, recreate_database, serve, with_database
-from tests.platform.test_cli import kukan
+from tests.routes.conftest import Roads
 from tests.routes.helpers import at, offset, place, point, route_windows_overlap, vehicle
-
-WAYS = {"west": [(0, 0), (100, 0), (200, 0)], "east": [(200, 300), (300, 300)]}
-"""Two footways (metres east and north of the corner) with no node in common."""
-
-
-@dataclass(frozen=True)
-class Roads:
-    """An imported road source and the corner its footways are measured from."""
-
-    source: str
-    corner: tuple[float, float]
-
-    def at(self, east_m: float, north_m: float, alt: float = 0.0) -> dict[str, float]:
-        """A request point near the footways."""
-        return point(*offset(*self.corner, east_m, north_m), alt)
-
-
-def osm_xml(corner: tuple[float, float]) -> str:
-    """The footways of :data:`WAYS` as an OSM XML file."""
-    nodes, ways, ref = [], [], 0
-    for k, pts in enumerate(WAYS.values()):
-        refs = []
-        for e, n in pts:
-            ref += 1
-            lng, lat = offset(*corner, e, n)
-            nodes.append(f'<node id="{ref}" version="1" lat="{lat:.7f}" lon="{lng:.7f}"/>')
-            refs.append(f'<nd ref="{ref}"/>')
-        ways.append(f'<way id="{100 + k}" version="1">{"".join(refs)}'
-                    '<tag k="highway" v="footway"/></way>')
-    return f'<?xml version="1.0"?><osm version="0.6">{"".join(nodes + ways)}</osm>'
-
-
-@pytest.fixture(scope="module")
-def roads(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Roads:
-    """The two footways, imported as a fresh source (roads only)."""
-    corner = (random.uniform(140.0, 150.0), random.uniform(-40.0, -30.0))
-    path = tmp_path_factory.mktemp("roads") / "footways.osm"
-    path.write_text(osm_xml(corner))
-    source = unique("footways")
-    r = kukan("import", "osm", str(path), "--source", source, "--no-buildings", url=database_url)
-    assert r.returncode == 0 and "2 road edges" in r.stdout, r.stdout + r.stderr
-    return Roads(source, corner)
 
 
 def _plan(client: httpx.Client, key: Key | dict[str, str], vid: str, o: dict[str, float],
@@ -85,31 +41,33 @@ def _reason(r: httpx.Response) -> str:
 
 
 def test_no_path_between_roads_that_do_not_meet(
-    client: httpx.Client, make_key: Callable[..., Key], roads: Roads
+    client: httpx.Client, make_key: Callable[..., Key], footways: Roads
 ) -> None:
     key = make_key("fleet")
     robot = vehicle(client, key.headers, kind="robot")
-    along = _plan(client, key, robot, roads.at(5, 0), roads.at(195, 0), source=roads.source)
+    src = footways.source
+    along = _plan(client, key, robot, footways.at(5, 0), footways.at(195, 0), source=src)
     assert along.status_code == 200, along.text  # the west footway itself is walkable
-    assert along.json()["route"]["source"] == roads.source
-    across = _plan(client, key, robot, roads.at(5, 0), roads.at(290, 300), source=roads.source)
+    assert along.json()["route"]["source"] == footways.source
+    across = _plan(client, key, robot, footways.at(5, 0), footways.at(290, 300), source=src)
     assert _reason(across) == "no_path"
 
 
 def test_no_edge_nearby_when_the_source_has_no_road_for_the_vehicle(
-    client: httpx.Client, make_key: Callable[..., Key], roads: Roads
+    client: httpx.Client, make_key: Callable[..., Key], footways: Roads
 ) -> None:
     key = make_key("fleet")
     car = vehicle(client, key.headers, kind="car")  # footways only: nothing a car may use
-    r = _plan(client, key, car, roads.at(5, 0), roads.at(195, 0), source=roads.source)
+    r = _plan(client, key, car, footways.at(5, 0), footways.at(195, 0), source=footways.source)
     assert _reason(r) == "no_edge_nearby"
-    assert roads.source in r.json()["detail"]
+    assert footways.source in r.json()["detail"]
 
 
 @pytest.fixture(scope="module")
 def roadless(base_database_url: str) -> Iterator[tuple[str, str]]:
     """A server on a fresh database with no road data at all: (base URL, fleet token)."""
-    url = with_database(base_database_url, f"kukan_roadless_{uuid.uuid4().hex[:8]}")
+    name = f"{make_url(base_database_url).database}_roadless_{uuid.uuid4().hex[:8]}"
+    url = with_database(base_database_url, name)
     recreate_database(url)
     try:
         migrate.upgrade(url)
