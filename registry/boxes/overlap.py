@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.boxes import probe_sql as sql
+from registry.models import Reservation
 
 _HIT = sql.meets("b", sql.M, sql.M_WINDOW)
 _MEET = f"""{sql.clip("b", sql.M)},
@@ -46,16 +47,23 @@ class Hit:
 
 
 _VOLUMES = """jsonb_array_elements(CAST(:docs AS jsonb)) WITH ORDINALITY AS d(doc, n)"""
+RESERVATION_COLUMNS = (
+    "id", "principal_id", "operator_id", "vehicle_id", "priority", "state", "version",
+    "needs_replan", "time_start", "time_end", "geometry", "idempotency_key", "request_hash",
+)  # fmt: skip
+"""The columns a reservation insert writes, each from the ORM object's attribute of the
+same name (``created_at`` and ``updated_at`` are the database's)."""
+_RESERVATION_VALUES = ", ".join(
+    "ST_GeomFromWKB(:geometry, 4326)" if c == "geometry" else f":{c}" for c in RESERVATION_COLUMNS
+)
 INSERT_RESERVATION_SQL = f"""WITH r AS (
-    INSERT INTO reservations (id, principal_id, operator_id, vehicle_id, priority, state,
-        version, needs_replan, time_start, time_end, geometry, idempotency_key, request_hash)
-    VALUES (:rid, :pid, :oid, :vid, :priority, 'accepted', 1, false, :start, :end,
-        ST_GeomFromWKB(:wkb, 4326), :ikey, :digest)
+    INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
+    VALUES ({_RESERVATION_VALUES})
     RETURNING created_at, updated_at
 ), v AS (
     INSERT INTO reservation_volumes (reservation_id, ordinal, time_start, time_end, zoom,
         spatial_ids, geometry, altitude_lower_m, altitude_upper_m)
-    SELECT :rid, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
+    SELECT :id, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
         (d.doc->>'time_end')::timestamptz, (d.doc->>'zoom')::int,
         CASE WHEN jsonb_typeof(d.doc->'spatial_ids') = 'array' THEN ARRAY(
             SELECT e.t FROM jsonb_array_elements_text(d.doc->'spatial_ids')
@@ -65,7 +73,7 @@ INSERT_RESERVATION_SQL = f"""WITH r AS (
     FROM {_VOLUMES}
 ), b AS (
     INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
-    SELECT :rid, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority FROM {sql.PROBES}
+    SELECT :id, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority FROM {sql.PROBES}
     ON CONFLICT DO NOTHING RETURNING 1
 )
 SELECT created_at, updated_at, (SELECT count(*) FROM b) FROM r"""
@@ -90,10 +98,13 @@ _BLOCKER_HITS = text(
 
 
 def insert_reservation(
-    *, session: Session, values: dict[str, Any], volumes_json: str, probe: Probe
+    *, session: Session, reservation: Reservation, volumes_json: str, probe: Probe
 ) -> tuple[datetime, datetime, int]:
-    """Insert a reservation with its volumes and boxes in one round trip; its timestamps
-    and the number of boxes stored (fewer than the probe's: overlap, roll back)."""
+    """Insert a new (transient) reservation with its volumes and boxes in one round trip;
+    its timestamps and the number of boxes stored (fewer than the probe's: overlap, roll
+    back)."""
+    values = {c: getattr(reservation, c) for c in RESERVATION_COLUMNS}
+    values["geometry"] = bytes(reservation.geometry.data)
     row = session.execute(
         _INSERT_RESERVATION, {**probe.params(), **values, "docs": volumes_json}
     ).one()

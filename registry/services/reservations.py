@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -188,21 +187,9 @@ def create_reservation(
         idempotency_key=idempotency_key,
         request_hash=digest,
     )
-    values = {
-        "rid": res.id,
-        "pid": res.principal_id,
-        "oid": res.operator_id,
-        "vid": vehicle_id,
-        "priority": priority,
-        "start": built.start,
-        "end": built.end,
-        "wkb": shapely.to_wkb(built.footprint),
-        "ikey": idempotency_key,
-        "digest": digest,
-    }
     res.created_at, res.updated_at, stored = overlap.insert_reservation(
         session=session,
-        values=values,
+        reservation=res,
         volumes_json=json.dumps(built.rows, default=_iso),
         probe=built.probe,
     )
