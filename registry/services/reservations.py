@@ -2,8 +2,10 @@
 
 Conflict-freedom is the database's: the boxes are inserted under the exclusion
 constraint of ``reservation_boxes``. A pre-check query finds overlaps first (cheap, and it
-gives good messages and the preemption candidates); a racing insert that slips between
-the pre-check and the insert fails with ``exclusion_violation`` and becomes the same 409.
+gives good messages and the preemption candidates); the insert uses ``ON CONFLICT DO
+NOTHING``, so a box of a racing request that slipped between the pre-check and the insert
+is skipped (after waiting for the other transaction), the count of stored boxes falls short,
+and that becomes the same 409.
 Blockers are checked after the insert, see :mod:`registry.boxes.blockers` for why.
 """
 
