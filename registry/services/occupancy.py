@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from registry.boxes import occupancy_grid as grid
 from registry.boxes import probe_sql as sql
+from registry.boxes.bbox import BBox
 from registry.boxes.leaf import to_leaf
 from registry.errors import InvalidInput
 from registry.models import LEAF_ZOOM, Principal
@@ -100,14 +101,10 @@ def _too_large(exc: TooManyVoxels, field: str) -> TooLarge:
 
 
 def bbox_region(
-    bbox: Sequence[float], alt_lower: float, alt_upper: float, zoom: int, *, max_voxels: int
+    bbox: BBox, alt_lower: float, alt_upper: float, zoom: int, *, max_voxels: int
 ) -> VoxelSet:
-    """The voxels at ``zoom`` of a ``west, south, east, north`` box and an altitude band."""
-    if len(bbox) != 4:
-        raise InvalidInput("bbox must be west,south,east,north", field="bbox")
+    """The voxels at ``zoom`` of a bounding box and an altitude band."""
     w, s, e, n = bbox
-    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-        raise InvalidInput(f"bbox {list(bbox)} is out of range or empty", field="bbox")
     if not alt_lower < alt_upper:
         raise InvalidInput("alt_upper must be above alt_lower", field="alt_upper")
     try:

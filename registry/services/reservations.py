@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registry.boxes import area_locks, overlap
+from registry.boxes.bbox import BBox
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -224,7 +225,7 @@ def list_reservations(
     state: str | None = None,
     time_start: datetime | None = None,
     time_end: datetime | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: BBox | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
@@ -292,3 +293,20 @@ def volumes_of(*, session: Session, reservation_id: uuid.UUID) -> list[Reservati
         .order_by(ReservationVolume.ordinal)
     )
     return list(session.scalars(query))
+
+
+def volumes_by_reservation(
+    *, session: Session, reservation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ReservationVolume]]:
+    """The volumes of several reservations in one query, each list in order."""
+    out: dict[uuid.UUID, list[ReservationVolume]] = {r: [] for r in reservation_ids}
+    if not out:
+        return out
+    query = (
+        select(ReservationVolume)
+        .where(ReservationVolume.reservation_id.in_(list(out)))
+        .order_by(ReservationVolume.reservation_id, ReservationVolume.ordinal)
+    )
+    for v in session.scalars(query):
+        out[v.reservation_id].append(v)
+    return out
