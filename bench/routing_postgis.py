@@ -105,7 +105,7 @@ def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, An
                         create_reservation(session=s, actor=actor, volumes=[vol],
                                            vehicle_id=drone_id)
                 except Contested as exc:
-                    kinds = {k.get("kind", "?") for k in exc.problem_extra["conflicts"]}
+                    kinds = {c.kind for c in exc.conflicts}
                     why = "+".join(sorted(kinds))
                     continue
                 n = f.size

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from registry.boxes import probe_sql as sql
 from registry.boxes.occupancy_grid import expand, leaf_to_zoom
 from registry.models import LEAF_ZOOM
 from routing.errors import RoutingError
@@ -38,11 +39,10 @@ from spatialid import Voxel, VoxelSet
 
 IntArray = npt.NDArray[np.int64]
 
-_PROBE = """(SELECT int4range(:x0, :x1) AS x, int4range(:y0, :y1) AS y,
-    int4range(:f0, :f1) AS f) p"""
 _BOX = """int4send(lower(b.x)) || int4send(upper(b.x)) || int4send(lower(b.y))
     || int4send(upper(b.y)) || int4send(lower(b.f)) || int4send(upper(b.f))"""
-_MEETS = "b.active AND b.x && p.x AND b.y && p.y AND b.f && p.f"
+_PROBE = sql.ONE_PROBE
+_MEETS = sql.meets("b", sql.ranges("p"))
 _PERMANENT = """coalesce(NOT isfinite(lower(b.during)), true)
     AND coalesce(NOT isfinite(upper(b.during)), true)"""
 # date_part gives float8 directly (extract gives numeric, slower): the same value, the

@@ -315,7 +315,7 @@ def plan_route(
                 priority=priority,
             )
         except Contested as exc:
-            if not any(c.get("kind") == "reservation" for c in exc.problem_extra["conflicts"]):
+            if not any(c.kind == "reservation" for c in exc.conflicts):
                 raise  # a blocker does not move: re-planning would give the same route
             log.info("route reservation lost a race (attempt %d): re-planning", attempt)
             last = exc

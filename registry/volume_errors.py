@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
 
 from registry.errors import Conflict
 
+ContestedKind = Literal["reservation", "restriction", "obstacle"]
+
+
+@dataclass(frozen=True)
+class ContestedSpace:
+    """One contested part: its spatial IDs and window, and what holds it (for blockers,
+    which one; never another operator's reservation)."""
+
+    kind: ContestedKind
+    spatial_ids: list[str]
+    time_start: datetime
+    time_end: datetime
+    restriction_id: uuid.UUID | None = None
+    reason: str | None = None
+    obstacle_id: uuid.UUID | None = None
+    name: str | None = None
+    obstacle_kind: str | None = None
+
+    def as_problem(self) -> dict[str, Any]:
+        """The member of the problem body's ``conflicts`` list."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "spatial_ids": self.spatial_ids,
+            "time_start": self.time_start.isoformat(),
+            "time_end": self.time_end.isoformat(),
+        }
+        if self.kind == "restriction":
+            out.update(restriction_id=str(self.restriction_id), reason=self.reason)
+        elif self.kind == "obstacle":
+            out.update(
+                obstacle_id=str(self.obstacle_id), name=self.name, obstacle_kind=self.obstacle_kind
+            )
+        return out
+
 
 class Contested(Conflict):
-    """Space and time are taken; ``problem_extra`` lists what is contested (no private data)."""
+    """Space and time are taken; ``conflicts`` lists what is contested (no private data)."""
 
-    def __init__(self, message: str, *, conflicts: list[dict[str, Any]]) -> None:
+    def __init__(self, message: str, *, conflicts: list[ContestedSpace]) -> None:
         super().__init__(message)
-        self.problem_extra: dict[str, Any] = {"conflicts": conflicts}
+        self.conflicts = conflicts
+
+    @property
+    def problem_extra(self) -> dict[str, Any]:
+        """The extension members of the problem body."""
+        return {"conflicts": [c.as_problem() for c in self.conflicts]}

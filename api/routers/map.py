@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.bbox import MapBBoxDep
 from api.deps import SessionDep, SettingsDep
 from api.routers.tiles import MVT
 from api.schemas import problem_responses
@@ -57,14 +58,14 @@ def index(settings: SettingsDep) -> HTMLResponse:
 @router.get("/roads.geojson")
 def roads(
     session: SessionDep,
-    bbox: Annotated[str, Query(description="west,south,east,north (degrees)")],
+    bbox: MapBBoxDep,
 ) -> dict[str, Any]:
     """Road and footway edges of the routing graph meeting a bbox, as a FeatureCollection.
 
     Public (no key). Properties: `highway` (OSM), `name`, `walk`, `drive`. At most 20 000
     edges; a bbox over 0.01 square degrees is a 422.
     """
-    return map_data.roads_geojson(session=session, bbox=map_data.parse_bbox(bbox))
+    return map_data.roads_geojson(session=session, bbox=bbox)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
+from api.bbox import BBoxDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
 from api.schemas import DATUM_DOC, problem_responses
@@ -109,7 +110,7 @@ async def get_occupancy(
     request: Request,
     token: TokenDep,
     settings: SettingsDep,
-    bbox: Annotated[str, Query(description="west,south,east,north (degrees)")],
+    bbox: BBoxDep,
     alt_lower: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 0.0,
     alt_upper: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 150.0,
     time_start: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
@@ -126,11 +127,7 @@ async def get_occupancy(
     window = _window(time_start, time_end)
 
     def work(session: Session, me: Principal) -> Response:
-        try:
-            box = [float(p) for p in bbox.split(",")]
-        except ValueError:
-            raise InvalidInput("bbox must be west,south,east,north", field="bbox") from None
-        region = occupancy.bbox_region(box, alt_lower, alt_upper, zoom, max_voxels=cap)
+        region = occupancy.bbox_region(bbox, alt_lower, alt_upper, zoom, max_voxels=cap)
         band = (alt_lower, alt_upper)
         return _answer(session, me, region, window, aggregate, band, max_voxels=cap, field="bbox")
 

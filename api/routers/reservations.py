@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -11,6 +12,7 @@ from pydantic import AwareDatetime
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
+from api.bbox import OptionalBBoxDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.reservation_schemas import (
     Preempted,
@@ -22,7 +24,6 @@ from api.reservation_schemas import (
     VolumeOut,
 )
 from api.schemas import MAX_OFFSET, problem_responses
-from registry.errors import InvalidInput
 from registry.models import Principal, Reservation
 from registry.services import reservations
 
@@ -37,7 +38,7 @@ def reservation_out(
     session: Session,
     res: Reservation,
     preempted: Preempted | None = None,
-    volumes: list[dict[str, Any]] | None = None,
+    volumes: Sequence[Any] | None = None,
 ) -> ReservationOut:
     """The response body of a reservation with its volumes (read back unless given)."""
     vols = (
@@ -103,35 +104,30 @@ def list_reservations(
     session: SessionDep,
     me: PrincipalDep,
     settings: SettingsDep,
+    bbox: OptionalBBoxDep,
     state: State | None = None,
     time_start: AwareDatetime | None = None,
     time_end: AwareDatetime | None = None,
-    bbox: Annotated[str | None, Query(description="west,south,east,north (degrees)")] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ReservationPage:
     """One's reservations, oldest first, filtered by state, time window and bbox."""
-    box = None
-    if bbox is not None:
-        try:
-            w, s, e, n = (float(p) for p in bbox.split(","))
-        except ValueError:
-            raise InvalidInput("bbox must be west,south,east,north", field="bbox") from None
-        if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-            raise InvalidInput(f"bbox {bbox!r} is out of range or empty", field="bbox")
-        box = (w, s, e, n)
     page = reservations.list_reservations(
         session=session,
         actor=me,
         state=state,
         time_start=time_start,
         time_end=time_end,
-        bbox=box,
+        bbox=bbox,
         limit=min(limit or settings.page_size_default, settings.page_size_max),
         offset=offset,
     )
+    vols = reservations.volumes_by_reservation(
+        session=session, reservation_ids=[r.id for r in page.items]
+    )
     return ReservationPage(
-        items=[reservation_out(session, r) for r in page.items], next=page.next_offset
+        items=[reservation_out(session, r, volumes=vols[r.id]) for r in page.items],
+        next=page.next_offset,
     )
 
 

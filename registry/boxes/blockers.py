@@ -19,6 +19,9 @@ way one side sees the other; neither can miss it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +75,50 @@ def cover(
             z -= 1
 
 
+@dataclass
+class Placement:
+    """Blocker boxes being placed under the lock; ``hit`` is set when the block ends."""
+
+    session: Session
+    column: str
+    owner_ids: set[uuid.UUID] = field(default_factory=set)
+    hit: list[uuid.UUID] = field(default_factory=list)
+
+    def add(self, owners: Sequence[uuid.UUID], probe: overlap.Probe) -> None:
+        """Insert one box per probe row, owned by ``owners`` at the same index."""
+        overlap.insert_blocker_boxes(
+            session=self.session, column=self.column, owners=owners, probe=probe
+        )
+        self.owner_ids.update(owners)
+
+
+@contextmanager
+def placing(*, session: Session, column: str) -> Iterator[Placement]:
+    """The protocol of the module doc: lock ``reservation_boxes``, let the block insert
+    (and delete) blocker boxes, then mark the reservations under the added boxes for
+    re-plan (``Placement.hit``, sorted). Nothing is marked when the block raises."""
+    overlap.lock_reservation_boxes(session=session)
+    placed = Placement(session, column)
+    yield placed
+    placed.hit = mark_replans(session=session, column=column, owner_ids=sorted(placed.owner_ids))
+
+
+def mark_replans(
+    *, session: Session, column: str, owner_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Mark the active reservations under these blockers' active boxes for re-plan."""
+    if not owner_ids:
+        return []
+    hit = overlap.reservations_under_blocker(session=session, column=column, owner_ids=owner_ids)
+    if hit:
+        session.execute(
+            update(Reservation)
+            .where(Reservation.id.in_(hit))
+            .values(needs_replan=True, version=Reservation.version + 1, updated_at=func.now())
+        )
+    return hit
+
+
 def place(
     *,
     session: Session,
@@ -81,13 +128,12 @@ def place(
     start: datetime | None,
     end: datetime | None,
 ) -> list[uuid.UUID]:
-    """Lock, insert the blocker's boxes, and mark the reservations under them for re-plan."""
-    overlap.lock_reservation_boxes(session=session)
-    probe = overlap.Probe(rows, [start] * len(rows), [end] * len(rows))
-    overlap.insert_blocker_boxes(session=session, column=column, owner_id=owner_id, probe=probe)
-    hit = overlap.reservations_under_blocker(session=session, column=column, owner_id=owner_id)
-    mark_for_replan(session=session, reservation_ids=hit)
-    return hit
+    """Lock, insert one blocker's boxes, and mark the reservations under them for re-plan."""
+    with placing(session=session, column=column) as placed:
+        placed.add(
+            [owner_id] * len(rows), overlap.Probe(rows, [start] * len(rows), [end] * len(rows))
+        )
+    return placed.hit
 
 
 def mark_for_replan(*, session: Session, reservation_ids: list[uuid.UUID]) -> None:

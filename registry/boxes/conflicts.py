@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +9,7 @@ from registry.boxes import overlap
 from registry.boxes.leaf import box_to_ids
 from registry.boxes.volumes import Built
 from registry.models import Obstacle, Restriction
-from registry.volume_errors import Contested
+from registry.volume_errors import Contested, ContestedSpace
 
 MAX_CONFLICTS = 20
 MAX_IDS_PER_CONFLICT = 50
@@ -23,12 +21,9 @@ def reservation_conflicts(*, session: Session, built: Built, min_priority: int) 
         session=session, probe=built.probe, min_priority=min_priority, limit=MAX_CONFLICTS
     )
     conflicts = [
-        {
-            "kind": "reservation",
-            "spatial_ids": box_to_ids(h.box, built.zooms[h.i], MAX_IDS_PER_CONFLICT),
-            "time_start": h.start.isoformat(),
-            "time_end": h.end.isoformat(),
-        }
+        ContestedSpace(
+            "reservation", box_to_ids(h.box, built.zooms[h.i], MAX_IDS_PER_CONFLICT), h.start, h.end
+        )
         for h in hits
     ]
     what = "an active reservation" if len(conflicts) == 1 else "active reservations"
@@ -42,21 +37,27 @@ def blocker_conflicts(*, session: Session, hits: list[overlap.Hit], zoom: int) -
         r.id: r for r in session.scalars(select(Restriction).where(Restriction.id.in_(ids)))
     }
     obstacles = {o.id: o for o in session.scalars(select(Obstacle).where(Obstacle.id.in_(ids)))}
-    conflicts: list[dict[str, Any]] = []
+    conflicts: list[ContestedSpace] = []
     names = []
     for h in hits[:MAX_CONFLICTS]:
-        item: dict[str, Any] = {
-            "spatial_ids": box_to_ids(h.box, zoom, MAX_IDS_PER_CONFLICT),
-            "time_start": h.start.isoformat(),
-            "time_end": h.end.isoformat(),
-        }
+        ids_ = box_to_ids(h.box, zoom, MAX_IDS_PER_CONFLICT)
         if h.owner in restrictions:
             r = restrictions[h.owner]
-            item.update(kind="restriction", restriction_id=str(r.id), reason=r.reason)
+            item = ContestedSpace(
+                "restriction", ids_, h.start, h.end, restriction_id=r.id, reason=r.reason
+            )
             names.append(f"restriction {r.id} ({r.reason})")
         else:
             o = obstacles[h.owner]
-            item.update(kind="obstacle", obstacle_id=str(o.id), name=o.name, obstacle_kind=o.kind)
+            item = ContestedSpace(
+                "obstacle",
+                ids_,
+                h.start,
+                h.end,
+                obstacle_id=o.id,
+                name=o.name,
+                obstacle_kind=o.kind,
+            )
             names.append(f"obstacle {o.id} ({o.name or o.kind})")
         conflicts.append(item)
     unique = list(dict.fromkeys(names))

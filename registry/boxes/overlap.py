@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,15 +12,11 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_PROBES = """unnest(CAST(:x0 AS int4[]), CAST(:x1 AS int4[]), CAST(:y0 AS int4[]),
-    CAST(:y1 AS int4[]), CAST(:f0 AS int4[]), CAST(:f1 AS int4[]),
-    CAST(:t0 AS timestamptz[]), CAST(:t1 AS timestamptz[]))
-    WITH ORDINALITY AS m(x0, x1, y0, y1, f0, f1, t0, t1, i)"""
-_HIT = """b.active AND b.x && int4range(m.x0, m.x1) AND b.y && int4range(m.y0, m.y1)
-    AND b.f && int4range(m.f0, m.f1) AND b.during && tstzrange(m.t0, m.t1)"""
-_MEET = """lower(b.x * int4range(m.x0, m.x1)), upper(b.x * int4range(m.x0, m.x1)),
-    lower(b.y * int4range(m.y0, m.y1)), upper(b.y * int4range(m.y0, m.y1)),
-    lower(b.f * int4range(m.f0, m.f1)), upper(b.f * int4range(m.f0, m.f1)),
+from registry.boxes import probe_sql as sql
+from registry.models import Reservation
+
+_HIT = sql.meets("b", sql.M, sql.M_WINDOW)
+_MEET = f"""{sql.clip("b", sql.M)},
     greatest(lower(b.during), m.t0), least(upper(b.during), m.t1)"""
 
 
@@ -33,8 +30,7 @@ class Probe:
 
     def params(self) -> dict[str, Any]:
         """Bind parameters for the ``unnest`` of the probes."""
-        cols = ("x0", "x1", "y0", "y1", "f0", "f1")
-        out: dict[str, Any] = {c: self.rows[:, k].tolist() for k, c in enumerate(cols)}
+        out: dict[str, Any] = {c: self.rows[:, k].tolist() for k, c in enumerate(sql.SPACE)}
         return {**out, "t0": self.t0, "t1": self.t1}
 
 
@@ -51,16 +47,23 @@ class Hit:
 
 
 _VOLUMES = """jsonb_array_elements(CAST(:docs AS jsonb)) WITH ORDINALITY AS d(doc, n)"""
+RESERVATION_COLUMNS = (
+    "id", "principal_id", "operator_id", "vehicle_id", "priority", "state", "version",
+    "needs_replan", "time_start", "time_end", "geometry", "idempotency_key", "request_hash",
+)  # fmt: skip
+"""The columns a reservation insert writes, each from the ORM object's attribute of the
+same name (``created_at`` and ``updated_at`` are the database's)."""
+_RESERVATION_VALUES = ", ".join(
+    "ST_GeomFromWKB(:geometry, 4326)" if c == "geometry" else f":{c}" for c in RESERVATION_COLUMNS
+)
 INSERT_RESERVATION_SQL = f"""WITH r AS (
-    INSERT INTO reservations (id, principal_id, operator_id, vehicle_id, priority, state,
-        version, needs_replan, time_start, time_end, geometry, idempotency_key, request_hash)
-    VALUES (:rid, :pid, :oid, :vid, :priority, 'accepted', 1, false, :start, :end,
-        ST_GeomFromWKB(:wkb, 4326), :ikey, :digest)
+    INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
+    VALUES ({_RESERVATION_VALUES})
     RETURNING created_at, updated_at
 ), v AS (
     INSERT INTO reservation_volumes (reservation_id, ordinal, time_start, time_end, zoom,
         spatial_ids, geometry, altitude_lower_m, altitude_upper_m)
-    SELECT :rid, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
+    SELECT :id, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
         (d.doc->>'time_end')::timestamptz, (d.doc->>'zoom')::int,
         CASE WHEN jsonb_typeof(d.doc->'spatial_ids') = 'array' THEN ARRAY(
             SELECT e.t FROM jsonb_array_elements_text(d.doc->'spatial_ids')
@@ -70,8 +73,7 @@ INSERT_RESERVATION_SQL = f"""WITH r AS (
     FROM {_VOLUMES}
 ), b AS (
     INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
-    SELECT :rid, int4range(m.x0, m.x1), int4range(m.y0, m.y1),
-        int4range(m.f0, m.f1), tstzrange(m.t0, m.t1), :priority FROM {_PROBES}
+    SELECT :id, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority FROM {sql.PROBES}
     ON CONFLICT DO NOTHING RETURNING 1
 )
 SELECT created_at, updated_at, (SELECT count(*) FROM b) FROM r"""
@@ -86,22 +88,23 @@ tell from the count that it lost, report the conflicts and roll back, without a 
 
 _INSERT_RESERVATION = text(INSERT_RESERVATION_SQL)  # built once: text() parses the SQL
 _BLOCKER_HITS = text(
-    """SELECT 0, coalesce(b.restriction_id, b.obstacle_id), 0,
-                lower(b.x * r.x), upper(b.x * r.x), lower(b.y * r.y), upper(b.y * r.y),
-                lower(b.f * r.f), upper(b.f * r.f),
+    f"""SELECT 0, coalesce(b.restriction_id, b.obstacle_id), 0, {sql.clip("b", sql.ranges("r"))},
                 lower(b.during * r.during), upper(b.during * r.during)
-            FROM reservation_boxes r JOIN blocker_boxes b ON b.active
-                AND b.x && r.x AND b.y && r.y AND b.f && r.f AND b.during && r.during
+            FROM reservation_boxes r
+            JOIN blocker_boxes b ON {sql.meets("b", sql.ranges("r"), "r.during")}
             WHERE r.reservation_id = :rid AND r.active
                 AND (:obstacles OR b.obstacle_id IS NULL) ORDER BY b.id LIMIT :limit"""
 )
 
 
 def insert_reservation(
-    *, session: Session, values: dict[str, Any], volumes_json: str, probe: Probe
+    *, session: Session, reservation: Reservation, volumes_json: str, probe: Probe
 ) -> tuple[datetime, datetime, int]:
-    """Insert a reservation with its volumes and boxes in one round trip; its timestamps
-    and the number of boxes stored (fewer than the probe's: overlap, roll back)."""
+    """Insert a new (transient) reservation with its volumes and boxes in one round trip;
+    its timestamps and the number of boxes stored (fewer than the probe's: overlap, roll
+    back)."""
+    values = {c: getattr(reservation, c) for c in RESERVATION_COLUMNS}
+    values["geometry"] = bytes(reservation.geometry.data)
     row = session.execute(
         _INSERT_RESERVATION, {**probe.params(), **values, "docs": volumes_json}
     ).one()
@@ -109,18 +112,20 @@ def insert_reservation(
 
 
 def insert_blocker_boxes(
-    *, session: Session, column: str, owner_id: uuid.UUID, probe: Probe
+    *, session: Session, column: str, owners: Sequence[uuid.UUID], probe: Probe
 ) -> None:
-    """Insert blocker boxes of a restriction or an obstacle (``column`` names which)."""
+    """Insert blocker boxes, one per probe row, each of the restriction or obstacle in
+    ``owners`` at its index (``column`` names which); a missing window is unbounded."""
     assert column in ("restriction_id", "obstacle_id")
+    assert len(owners) == len(probe.rows)
     session.execute(
         text(
             f"""INSERT INTO blocker_boxes ({column}, x, y, f, during)
-            SELECT :oid, int4range(m.x0, m.x1), int4range(m.y0, m.y1),
-                int4range(m.f0, m.f1),
-                tstzrange(coalesce(m.t0, '-infinity'), coalesce(m.t1, 'infinity')) FROM {_PROBES}"""
+            SELECT m.o, {sql.insert_ranges()},
+                tstzrange(coalesce(m.t0, '-infinity'), coalesce(m.t1, 'infinity'))
+            FROM {sql.unnest(times=True, owners=True)}"""
         ),
-        {**probe.params(), "oid": owner_id},
+        {**probe.params(), "o": list(owners)},
     )
 
 
@@ -128,7 +133,7 @@ def reservation_owners(*, session: Session, probe: Probe) -> dict[uuid.UUID, int
     """Active reservations overlapping any probe box, with their priority."""
     rows = session.execute(
         text(
-            f"""SELECT DISTINCT b.reservation_id, b.priority FROM {_PROBES}
+            f"""SELECT DISTINCT b.reservation_id, b.priority FROM {sql.PROBES}
             JOIN reservation_boxes b ON {_HIT}"""
         ),
         probe.params(),
@@ -142,7 +147,7 @@ def reservation_hits(
     """Intersections of the probe with active reservation boxes of at least ``min_priority``."""
     rows = session.execute(
         text(
-            f"""SELECT m.i, b.reservation_id, b.priority, {_MEET} FROM {_PROBES}
+            f"""SELECT m.i, b.reservation_id, b.priority, {_MEET} FROM {sql.PROBES}
             JOIN reservation_boxes b ON {_HIT} AND b.priority >= :minp
             ORDER BY m.i, b.id LIMIT :limit"""
         ),
@@ -164,18 +169,18 @@ def blocker_hits(
 
 
 def reservations_under_blocker(
-    *, session: Session, column: str, owner_id: uuid.UUID
+    *, session: Session, column: str, owner_ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
-    """Active reservations overlapping the active boxes of one restriction or obstacle."""
+    """Active reservations overlapping the active boxes of these restrictions or obstacles."""
     assert column in ("restriction_id", "obstacle_id")
     rows = session.scalars(
         text(
-            f"""SELECT DISTINCT r.reservation_id FROM blocker_boxes b
-            JOIN reservation_boxes r ON r.active AND r.x && b.x AND r.y && b.y
-                AND r.f && b.f AND r.during && b.during
-            WHERE b.{column} = :oid AND b.active ORDER BY 1"""
+            f"""SELECT DISTINCT r.reservation_id FROM unnest(CAST(:oids AS uuid[])) AS o(id)
+            JOIN blocker_boxes b ON b.{column} = o.id AND b.active
+            JOIN reservation_boxes r ON {sql.meets("r", sql.ranges("b"), "b.during")}
+            ORDER BY 1"""
         ),
-        {"oid": owner_id},
+        {"oids": list(owner_ids)},
     )
     return list(rows)
 

@@ -2,9 +2,10 @@
 
 Idempotent: the source's obstacles (their blocker boxes cascade) and road rows are
 deleted and inserted again. Transactional: everything happens in the caller's session,
-so an error anywhere rolls the whole import back. Race-free against reservations like
-:mod:`registry.boxes.blockers`: one ``SHARE`` lock on ``reservation_boxes`` before the blocker
-boxes go in, then the reservations under them are marked ``needs_replan``.
+so an error anywhere rolls the whole import back. Race-free against reservations by the
+protocol of :mod:`registry.boxes.blockers` (``placing``): one ``SHARE`` lock on
+``reservation_boxes`` before the blocker boxes go in, then the reservations under them are
+marked ``needs_replan``.
 
 Footprints are covered at ``zoom`` (default 23) horizontally; vertically each building
 is stored at 1 m (leaf zoom) from ``floor(ground + min_height)`` to ``ceil(ground + height)``.
@@ -16,13 +17,14 @@ import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.boxes import overlap
+from registry.boxes import blockers, overlap
 from registry.boxes.leaf import to_leaf
 from registry.importers.parsers.common import Building
 from registry.importers.parsers.graph import line_ids, node_ids
@@ -88,82 +90,55 @@ def write_buildings(
 ) -> Written:
     """Replace the source's obstacles by ``buildings`` (one lock, batched inserts)."""
     out = out or Written(source)
-    overlap.lock_reservation_boxes(session=session)
-    out.replaced_buildings = _delete(session, "obstacles", source)
-    ids = [uuid.uuid4() for _ in buildings]
-    parts: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
-    tick = report("voxelising buildings", len(buildings))
-    for k, b in enumerate(buildings):
-        try:
-            rows, count = building_boxes(b, zoom, ground_m)
-        except SpatialIdError as exc:
-            raise ValueError(f"building {b.ref}: {exc}") from None
-        parts.append(rows)
-        owners.append(np.full(len(rows), k))
-        out.voxels += count
-        tick(1)
-    tick = report("writing buildings", len(buildings))
-    for i in range(0, len(buildings), CHUNK):
-        chunk = buildings[i : i + CHUNK]
-        session.execute(
-            text(
-                """INSERT INTO obstacles (id, source, source_ref, kind, name, geometry,
-                    min_height_m, height_m, zoom, active)
-                SELECT i, :source, r, :kind, n, ST_Multi(ST_GeomFromWKB(g, 4326)),
-                    lo + :ground, hi + :ground, :zoom, true
-                FROM unnest(CAST(:ids AS uuid[]), CAST(:refs AS text[]), CAST(:names AS text[]),
-                    CAST(:wkb AS bytea[]), CAST(:lo AS float8[]), CAST(:hi AS float8[]))
-                    AS t(i, r, n, g, lo, hi)"""
-            ),
-            {
-                "source": source, "kind": kind, "zoom": zoom, "ground": ground_m,
-                "ids": ids[i : i + CHUNK], "refs": [b.ref for b in chunk],
-                "names": [b.name for b in chunk],
-                "wkb": [shapely.to_wkb(b.footprint) for b in chunk],
-                "lo": [float(b.min_height_m) for b in chunk],
-                "hi": [float(b.height_m) for b in chunk],
-            },
-        )  # fmt: skip
-        tick(len(chunk))
-    rows = np.concatenate(parts) if parts else np.empty((0, 6), np.int64)
-    who = np.concatenate(owners) if owners else np.empty(0, np.int64)
-    out.buildings, out.boxes = len(buildings), len(rows)
-    tick = report("writing blocker boxes", len(rows))
-    for i in range(0, len(rows), CHUNK):
-        r = rows[i : i + CHUNK]
-        session.execute(
-            text(
-                """INSERT INTO blocker_boxes (obstacle_id, x, y, f, during)
-                SELECT o, int4range(x0, x1), int4range(y0, y1), int4range(f0, f1),
-                    tstzrange('-infinity', 'infinity')
-                FROM unnest(CAST(:o AS uuid[]), CAST(:x0 AS int4[]), CAST(:x1 AS int4[]),
-                    CAST(:y0 AS int4[]), CAST(:y1 AS int4[]), CAST(:f0 AS int4[]),
-                    CAST(:f1 AS int4[])) AS t(o, x0, x1, y0, y1, f0, f1)"""
-            ),
-            {"o": [ids[k] for k in who[i : i + CHUNK].tolist()]}
-            | {c: r[:, j].tolist() for j, c in enumerate(("x0", "x1", "y0", "y1", "f0", "f1"))},
-        )
-        tick(len(r))
-    out.needs_replan = _mark_replans(session, source)
+    with blockers.placing(session=session, column="obstacle_id") as placed:
+        out.replaced_buildings = _delete(session, "obstacles", source)
+        ids = [uuid.uuid4() for _ in buildings]
+        parts: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        tick = report("voxelising buildings", len(buildings))
+        for k, b in enumerate(buildings):
+            try:
+                rows, count = building_boxes(b, zoom, ground_m)
+            except SpatialIdError as exc:
+                raise ValueError(f"building {b.ref}: {exc}") from None
+            parts.append(rows)
+            owners.append(np.full(len(rows), k))
+            out.voxels += count
+            tick(1)
+        tick = report("writing buildings", len(buildings))
+        for i in range(0, len(buildings), CHUNK):
+            chunk = buildings[i : i + CHUNK]
+            session.execute(
+                text(
+                    """INSERT INTO obstacles (id, source, source_ref, kind, name, geometry,
+                        min_height_m, height_m, zoom, active)
+                    SELECT i, :source, r, :kind, n, ST_Multi(ST_GeomFromWKB(g, 4326)),
+                        lo + :ground, hi + :ground, :zoom, true
+                    FROM unnest(CAST(:ids AS uuid[]), CAST(:refs AS text[]), CAST(:names AS text[]),
+                        CAST(:wkb AS bytea[]), CAST(:lo AS float8[]), CAST(:hi AS float8[]))
+                        AS t(i, r, n, g, lo, hi)"""
+                ),
+                {
+                    "source": source, "kind": kind, "zoom": zoom, "ground": ground_m,
+                    "ids": ids[i : i + CHUNK], "refs": [b.ref for b in chunk],
+                    "names": [b.name for b in chunk],
+                    "wkb": [shapely.to_wkb(b.footprint) for b in chunk],
+                    "lo": [float(b.min_height_m) for b in chunk],
+                    "hi": [float(b.height_m) for b in chunk],
+                },
+            )  # fmt: skip
+            tick(len(chunk))
+        rows = np.concatenate(parts) if parts else np.empty((0, 6), np.int64)
+        who = np.concatenate(owners) if owners else np.empty(0, np.int64)
+        out.buildings, out.boxes = len(buildings), len(rows)
+        tick = report("writing blocker boxes", len(rows))
+        for i in range(0, len(rows), CHUNK):
+            r = rows[i : i + CHUNK]
+            none: list[datetime | None] = [None] * len(r)
+            placed.add([ids[k] for k in who[i : i + CHUNK].tolist()], overlap.Probe(r, none, none))
+            tick(len(r))
+    out.needs_replan = len(placed.hit)
     return out
-
-
-def _mark_replans(session: Session, source: str) -> int:
-    """Mark the active reservations under the source's obstacles for re-plan."""
-    result = session.execute(
-        text(
-            """UPDATE reservations SET needs_replan = true, version = version + 1,
-                updated_at = now()
-            WHERE id IN (SELECT DISTINCT r.reservation_id FROM obstacles o
-                JOIN blocker_boxes b ON b.obstacle_id = o.id AND b.active
-                JOIN reservation_boxes r ON r.active AND r.x && b.x AND r.y && b.y
-                    AND r.f && b.f AND r.during && b.during
-                WHERE o.source = :s)"""
-        ),
-        {"s": source},
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def write_roads(

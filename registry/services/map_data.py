@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.errors import InvalidInput
+from registry.boxes.bbox import BBox
 
 MAX_BBOX_DEG2 = 0.01
 """Largest bbox area (square degrees, about 5 x 5 km in Helsinki) one request may ask for."""
@@ -26,22 +26,7 @@ _ROADS = """SELECT json_build_object('type', 'FeatureCollection', 'features',
         ORDER BY id LIMIT :limit) e"""
 
 
-def parse_bbox(bbox: str) -> tuple[float, float, float, float]:
-    """``west,south,east,north`` in degrees, checked for order, range and size."""
-    try:
-        w, s, e, n = (float(p) for p in bbox.split(","))
-    except ValueError:
-        raise InvalidInput(f"bbox {bbox!r} must be west,south,east,north", field="bbox") from None
-    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-        raise InvalidInput(f"bbox {bbox!r} is out of range or empty", field="bbox")
-    if (e - w) * (n - s) > MAX_BBOX_DEG2:
-        raise InvalidInput(
-            f"bbox {bbox!r} is larger than {MAX_BBOX_DEG2} square degrees; zoom in", field="bbox"
-        )
-    return w, s, e, n
-
-
-def roads_geojson(*, session: Session, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+def roads_geojson(*, session: Session, bbox: BBox) -> dict[str, Any]:
     """Road edges meeting ``bbox`` (at most ``MAX_ROADS``): highway, name, walk, drive."""
     w, s, e, n = bbox
     out = session.scalar(text(_ROADS), {"w": w, "s": s, "e": e, "n": n, "limit": MAX_ROADS})

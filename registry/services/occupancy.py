@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.boxes import occupancy_grid as grid
+from registry.boxes import probe_sql as sql
+from registry.boxes.bbox import BBox
 from registry.boxes.leaf import to_leaf
 from registry.errors import InvalidInput
 from registry.models import LEAF_ZOOM, Principal
@@ -39,19 +41,13 @@ KINDS = ("reservation", "restriction", "obstacle")
 VIEWERS = ("municipality", "admin")
 """Roles that see who occupies a voxel; everyone else sees only kinds and counts."""
 
-_PROBES = """unnest(CAST(:x0 AS int4[]), CAST(:x1 AS int4[]), CAST(:y0 AS int4[]),
-    CAST(:y1 AS int4[]), CAST(:f0 AS int4[]), CAST(:f1 AS int4[]))
-    AS m(x0, x1, y0, y1, f0, f1)"""
-_CLIP = """lower(b.x * int4range(m.x0, m.x1)), upper(b.x * int4range(m.x0, m.x1)),
-    lower(b.y * int4range(m.y0, m.y1)), upper(b.y * int4range(m.y0, m.y1)),
-    lower(b.f * int4range(m.f0, m.f1)), upper(b.f * int4range(m.f0, m.f1))"""
-_MEETS = """b.active AND b.x && int4range(m.x0, m.x1) AND b.y && int4range(m.y0, m.y1)
-    AND b.f && int4range(m.f0, m.f1) AND b.during && tstzrange(:t0, :t1)"""
-HITS_SQL = f"""SELECT 0, b.reservation_id, {_CLIP} FROM {_PROBES}
+_CLIP = sql.clip("b", sql.M)
+_MEETS = sql.meets("b", sql.M, "tstzrange(:t0, :t1)")
+HITS_SQL = f"""SELECT 0, b.reservation_id, {_CLIP} FROM {sql.SPACE_PROBES}
     JOIN reservation_boxes b ON {_MEETS}
 UNION ALL
 SELECT CASE WHEN b.restriction_id IS NULL THEN 2 ELSE 1 END,
-    coalesce(b.restriction_id, b.obstacle_id), {_CLIP} FROM {_PROBES}
+    coalesce(b.restriction_id, b.obstacle_id), {_CLIP} FROM {sql.SPACE_PROBES}
     JOIN blocker_boxes b ON {_MEETS}
 LIMIT :limit"""
 _HITS = text(HITS_SQL)  # built once: text() parses the SQL
@@ -105,14 +101,10 @@ def _too_large(exc: TooManyVoxels, field: str) -> TooLarge:
 
 
 def bbox_region(
-    bbox: Sequence[float], alt_lower: float, alt_upper: float, zoom: int, *, max_voxels: int
+    bbox: BBox, alt_lower: float, alt_upper: float, zoom: int, *, max_voxels: int
 ) -> VoxelSet:
-    """The voxels at ``zoom`` of a ``west, south, east, north`` box and an altitude band."""
-    if len(bbox) != 4:
-        raise InvalidInput("bbox must be west,south,east,north", field="bbox")
+    """The voxels at ``zoom`` of a bounding box and an altitude band."""
     w, s, e, n = bbox
-    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-        raise InvalidInput(f"bbox {list(bbox)} is out of range or empty", field="bbox")
     if not alt_lower < alt_upper:
         raise InvalidInput("alt_upper must be above alt_lower", field="alt_upper")
     try:
@@ -182,9 +174,7 @@ def parse_aggregate(value: str | None, zoom: int) -> tuple[str, int] | None:
 
 def _hits(session: Session, region: VoxelSet, t0: datetime, t1: datetime, limit: int) -> list[Any]:
     probes = to_leaf(region.boxes(), region.zoom)
-    params: dict[str, Any] = {
-        c: probes[:, k].tolist() for k, c in enumerate(("x0", "x1", "y0", "y1", "f0", "f1"))
-    }
+    params: dict[str, Any] = {c: probes[:, k].tolist() for k, c in enumerate(sql.SPACE)}
     return list(session.execute(_HITS, {**params, "t0": t0, "t1": t1, "limit": limit}).all())
 
 

@@ -2,8 +2,10 @@
 
 Conflict-freedom is the database's: the boxes are inserted under the exclusion
 constraint of ``reservation_boxes``. A pre-check query finds overlaps first (cheap, and it
-gives good messages and the preemption candidates); a racing insert that slips between
-the pre-check and the insert fails with ``exclusion_violation`` and becomes the same 409.
+gives good messages and the preemption candidates); the insert uses ``ON CONFLICT DO
+NOTHING``, so a box of a racing request that slipped between the pre-check and the insert
+is skipped (after waiting for the other transaction), the count of stored boxes falls short,
+and that becomes the same 409.
 Blockers are checked after the insert, see :mod:`registry.boxes.blockers` for why.
 """
 
@@ -17,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registry.boxes import area_locks, overlap
+from registry.boxes.bbox import BBox
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -188,21 +190,9 @@ def create_reservation(
         idempotency_key=idempotency_key,
         request_hash=digest,
     )
-    values = {
-        "rid": res.id,
-        "pid": res.principal_id,
-        "oid": res.operator_id,
-        "vid": vehicle_id,
-        "priority": priority,
-        "start": built.start,
-        "end": built.end,
-        "wkb": shapely.to_wkb(built.footprint),
-        "ikey": idempotency_key,
-        "digest": digest,
-    }
     res.created_at, res.updated_at, stored = overlap.insert_reservation(
         session=session,
-        values=values,
+        reservation=res,
         volumes_json=json.dumps(built.rows, default=_iso),
         probe=built.probe,
     )
@@ -235,7 +225,7 @@ def list_reservations(
     state: str | None = None,
     time_start: datetime | None = None,
     time_end: datetime | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: BBox | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
@@ -303,3 +293,20 @@ def volumes_of(*, session: Session, reservation_id: uuid.UUID) -> list[Reservati
         .order_by(ReservationVolume.ordinal)
     )
     return list(session.scalars(query))
+
+
+def volumes_by_reservation(
+    *, session: Session, reservation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ReservationVolume]]:
+    """The volumes of several reservations in one query, each list in order."""
+    out: dict[uuid.UUID, list[ReservationVolume]] = {r: [] for r in reservation_ids}
+    if not out:
+        return out
+    query = (
+        select(ReservationVolume)
+        .where(ReservationVolume.reservation_id.in_(list(out)))
+        .order_by(ReservationVolume.reservation_id, ReservationVolume.ordinal)
+    )
+    for v in session.scalars(query):
+        out[v.reservation_id].append(v)
+    return out

@@ -134,7 +134,7 @@ def update_restriction(
         )
         if active:
             hit = overlap.reservations_under_blocker(
-                session=session, column="restriction_id", owner_id=item.id
+                session=session, column="restriction_id", owner_ids=[item.id]
             )
             blockers.mark_for_replan(session=session, reservation_ids=hit)
     session.flush()
