@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
+from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.reservation_schemas import (
     Preempted,
     ReservationCreate,
@@ -21,7 +21,7 @@ from api.reservation_schemas import (
     State,
     VolumeOut,
 )
-from api.schemas import MAX_OFFSET, problem_responses
+from api.schemas import problem_responses
 from registry.errors import InvalidInput
 from registry.models import Principal, Reservation
 from registry.services import reservations
@@ -102,13 +102,11 @@ async def create_reservation(
 def list_reservations(
     session: SessionDep,
     me: PrincipalDep,
-    settings: SettingsDep,
+    paging: PageDep,
     state: State | None = None,
     time_start: AwareDatetime | None = None,
     time_end: AwareDatetime | None = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north (degrees)")] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ReservationPage:
     """One's reservations, oldest first, filtered by state, time window and bbox."""
     box = None
@@ -127,11 +125,11 @@ def list_reservations(
         time_start=time_start,
         time_end=time_end,
         bbox=box,
-        limit=min(limit or settings.page_size_default, settings.page_size_max),
-        offset=offset,
+        limit=paging.limit,
+        after=paging.after,
     )
     return ReservationPage(
-        items=[reservation_out(session, r) for r in page.items], next=page.next_offset
+        items=[reservation_out(session, r) for r in page.items], next=paging.next_link(page.after)
     )
 
 

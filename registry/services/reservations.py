@@ -27,7 +27,7 @@ from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import LIVE_STATES, Principal, Reservation, ReservationBox, ReservationVolume
-from registry.services.paging import Page, fetch_page
+from registry.services.paging import Page, keyset_page
 from registry.services.vehicles import get_vehicle
 
 TRANSITIONS = {
@@ -237,11 +237,9 @@ def list_reservations(
     time_end: datetime | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> Page:
+    after: str | None = None,
+) -> Page[Reservation]:
     """Visible reservations, oldest first, filtered by state, time window and bbox."""
-    if limit < 1 or offset < 0:
-        raise InvalidInput("limit must be >= 1 and offset >= 0", field="limit")
     query = _visible(select(Reservation), actor)
     if state is not None:
         query = query.where(Reservation.state == state)
@@ -252,8 +250,8 @@ def list_reservations(
     if bbox is not None:
         env = func.ST_MakeEnvelope(*bbox, 4326)
         query = query.where(func.ST_Intersects(Reservation.geometry, env))
-    query = query.order_by(Reservation.created_at, Reservation.id)
-    return fetch_page(session=session, query=query, limit=limit, offset=offset)
+    keys = (Reservation.created_at, Reservation.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def change_state(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from registry.boxes import blockers, overlap
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Principal, Restriction
-from registry.services.paging import fetch_page
+from registry.services.paging import Page, keyset_page
 
 MANAGERS = ("municipality", "admin")
 
@@ -86,17 +86,16 @@ def list_restrictions(
     active: bool | None = None,
     mine: Principal | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Restriction], int | None]:
+    after: str | None = None,
+) -> Page[Restriction]:
     """Restrictions, oldest first; ``mine`` keeps only those a principal declared."""
     query = select(Restriction)
     if active is not None:
         query = query.where(Restriction.active.is_(active))
     if mine is not None:
         query = query.where(Restriction.principal_id == mine.id)
-    query = query.order_by(Restriction.created_at, Restriction.id)
-    page = fetch_page(session=session, query=query, limit=limit, offset=offset)
-    return page.items, page.next_offset
+    keys = (Restriction.created_at, Restriction.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def _managed(session: Session, actor: Principal, restriction_id: uuid.UUID) -> Restriction:

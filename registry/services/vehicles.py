@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import VEHICLE_KINDS, VEHICLE_STATUSES, Operator, Principal, Vehicle
 from registry.services.integrity import integrity_as_domain
-from registry.services.paging import Page, fetch_page
+from registry.services.paging import Page, keyset_page
 
 OPTIONAL_FIELDS = (
     "serial",
@@ -126,11 +126,9 @@ def list_vehicles(
     status: str | None = None,
     operator_id: uuid.UUID | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> Page:
+    after: str | None = None,
+) -> Page[Vehicle]:
     """List visible vehicles, oldest first, filtered by kind, status and operator."""
-    if limit < 1 or offset < 0:
-        raise InvalidInput("limit must be >= 1 and offset >= 0", field="limit")
     _check({k: v for k, v in (("kind", kind), ("status", status)) if v is not None})
     query = _visible(select(Vehicle), actor)
     if kind is not None:
@@ -139,8 +137,8 @@ def list_vehicles(
         query = query.where(Vehicle.status == status)
     if operator_id is not None:
         query = query.where(Vehicle.operator_id == operator_id)
-    query = query.order_by(Vehicle.created_at, Vehicle.id)
-    return fetch_page(session=session, query=query, limit=limit, offset=offset)
+    keys = (Vehicle.created_at, Vehicle.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def update_vehicle(
