@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from registry.boxes import occupancy_grid as grid
 from registry.boxes.leaf import to_leaf
 from registry.errors import InvalidInput
-from registry.models import LEAF_ZOOM, Principal
+from registry.models import LEAF_ZOOM, OVERSIGHT_ROLES, Principal
 from spatialid import (
     SpatialIdError,
     SpatioTemporalId,
@@ -36,7 +36,7 @@ from spatialid import (
 )
 
 KINDS = ("reservation", "restriction", "obstacle")
-VIEWERS = ("municipality", "admin")
+VIEWERS = OVERSIGHT_ROLES
 """Roles that see who occupies a voxel; everyone else sees only kinds and counts."""
 
 _PROBES = """unnest(CAST(:x0 AS int4[]), CAST(:x1 AS int4[]), CAST(:y0 AS int4[]),

@@ -26,7 +26,14 @@ from registry.boxes import area_locks, overlap
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from registry.models import LIVE_STATES, Principal, Reservation, ReservationBox, ReservationVolume
+from registry.models import (
+    LIVE_STATES,
+    OPERATING_ROLES,
+    Principal,
+    Reservation,
+    ReservationBox,
+    ReservationVolume,
+)
 from registry.services.paging import Page, keyset_page
 from registry.services.vehicles import get_vehicle
 
@@ -145,7 +152,7 @@ def create_reservation(
     On ``Contested`` the transaction may hold this attempt's rows: roll it back (a request
     does), or call this inside ``session.begin_nested()`` to carry on after a 409.
     """
-    if actor.role not in ("operator", "fleet", "admin"):
+    if actor.role not in OPERATING_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot reserve airspace")
     if not 0 <= priority <= 100:
         raise InvalidInput(f"priority must be 0..100, got {priority}", field="priority")

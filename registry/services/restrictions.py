@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session
 
 from registry.boxes import blockers, overlap
 from registry.errors import Forbidden, InvalidInput, NotFound
-from registry.models import Principal, Restriction
+from registry.models import OVERSIGHT_ROLES, Principal, Restriction
 from registry.services.paging import Page, keyset_page
-
-MANAGERS = ("municipality", "admin")
 
 
 def create_restriction(
@@ -32,7 +30,7 @@ def create_restriction(
     max_voxels: int = 100_000,
 ) -> tuple[Restriction, list[uuid.UUID]]:
     """Declare a restriction; return it and the active reservations it now overlaps."""
-    if actor.role not in MANAGERS:
+    if actor.role not in OVERSIGHT_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot declare restrictions")
     if (time_start is None) != (time_end is None):
         raise InvalidInput(

@@ -11,7 +11,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from registry.models import VEHICLE_KINDS, VEHICLE_STATUSES, Operator, Principal, Vehicle
+from registry.models import (
+    OPERATING_ROLES,
+    VEHICLE_KINDS,
+    VEHICLE_STATUSES,
+    Operator,
+    Principal,
+    Vehicle,
+)
 from registry.services.integrity import integrity_as_domain
 from registry.services.paging import Page, keyset_page
 
@@ -74,7 +81,7 @@ def _visible(query: Select[Vehicle], actor: Principal | None) -> Select[Vehicle]
 def _owner_for_create(
     *, session: Session, actor: Principal | None, operator_id: uuid.UUID | None
 ) -> uuid.UUID:
-    if actor is not None and actor.role not in ("operator", "fleet", "admin"):
+    if actor is not None and actor.role not in OPERATING_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot register vehicles")
     if actor is not None and not actor.is_admin:
         if operator_id is not None and operator_id != actor.operator_id:
