@@ -28,6 +28,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from api.cli_import import summary
     from registry.db import session_scope
     from registry.importers import demo
+    from registry.models import Role
     from registry.services import operators
 
     t0 = time.perf_counter()
@@ -48,8 +49,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         settings.demo_keys_file,
         {
             "operator_id": str(loaded.operator_id),
-            "tokens": {role: tokens[role] for role in ("operator", "municipality", "admin")},
-            "fleet": {"operator_id": str(loaded.fleet_operator_id), "token": tokens["fleet"]},
+            "tokens": {
+                str(role): tokens[role] for role in (Role.OPERATOR, Role.MUNICIPALITY, Role.ADMIN)
+            },
+            "fleet": {"operator_id": str(loaded.fleet_operator_id), "token": tokens[Role.FLEET]},
         },
     )
     print(

@@ -6,9 +6,11 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
+from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -63,6 +65,50 @@ def get_principal(session: SessionDep, credentials: Credentials) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A list request's ``after`` cursor and page size, and how to link the next page."""
+
+    after: str | None
+    limit: int
+    path: str
+    params: tuple[tuple[str, str], ...]
+    """The request's other query parameters (the filters), kept in the next link."""
+
+    def next_link(self, after: str | None) -> str | None:
+        """The path and query of the page after cursor ``after`` (None at the end)."""
+        if after is None:
+            return None
+        query = urlencode([*self.params, ("after", after), ("limit", str(self.limit))])
+        return f"{self.path}?{query}"
+
+
+async def get_page_query(
+    request: Request,
+    settings: SettingsDep,
+    after: Annotated[
+        str | None,
+        Query(min_length=1, max_length=1000, description="opaque cursor from a page's `next`"),
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, description="page size (capped at the server's maximum)")
+    ] = None,
+) -> PageQuery:
+    """The paging query of a list (async: no thread-pool hand-off)."""
+    others = tuple(
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("after", "limit")
+    )
+    return PageQuery(
+        after=after,
+        limit=min(limit or settings.page_size_default, settings.page_size_max),
+        path=request.url.path,
+        params=others,
+    )
+
+
+PageDep = Annotated[PageQuery, Depends(get_page_query)]
 
 
 async def get_token(credentials: Credentials) -> str:

@@ -10,7 +10,7 @@ from geoalchemy2.shape import to_shape
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import mapping
 
-from api.schemas import DATUM_DOC, Datum, Input
+from api.schemas import DATUM_DOC, Datum, Input, Page
 
 State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
 Band = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
@@ -96,11 +96,8 @@ class ReservationOut(BaseModel):
     preempted: Preempted | None = None
 
 
-class ReservationPage(BaseModel):
-    """A page of reservations; pass ``next`` as ``offset`` for the following page."""
-
-    items: list[ReservationOut]
-    next: int | None
+class ReservationPage(Page[ReservationOut]):
+    """A page of reservations, oldest first."""
 
 
 class RestrictionCreate(Input):
@@ -187,15 +184,9 @@ class ObstacleOut(BaseModel):
         return geometry_json(value)
 
 
-class RestrictionPage(BaseModel):
-    """A page of restrictions."""
-
-    items: list[RestrictionOut]
-    next: int | None
+class RestrictionPage(Page[RestrictionOut]):
+    """A page of restrictions, oldest first."""
 
 
-class ObstaclePage(BaseModel):
-    """A page of obstacles."""
-
-    items: list[ObstacleOut]
-    next: int | None
+class ObstaclePage(Page[ObstacleOut]):
+    """A page of active obstacles, oldest first."""

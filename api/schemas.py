@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -16,6 +16,7 @@ Speed = Field(gt=0, le=1000, description="metres per second")
 Rate = Field(default=None, ge=0, le=1000, description="metres per second")
 Dimension = Field(default=None, gt=0, le=1000, description="metres")
 Altitude = Field(default=None, ge=-(2**25), le=2**25, description=DATUM_DOC)
+T = TypeVar("T")
 
 
 class Input(BaseModel):
@@ -37,6 +38,19 @@ class OperatorCreate(Input):
     name: str = Field(min_length=1, max_length=200)
 
 
+class Page(BaseModel, Generic[T]):
+    """The envelope of every list: one page of items and the link to the next page.
+
+    Lists are read with ``?limit=N`` and then by following ``next`` (it keeps the filters
+    and sets the opaque cursor ``after``); rows inserted while reading do not shift pages.
+    """
+
+    items: list[T]
+    next: str | None = Field(
+        description="path and query of the next page (same filters and limit), null at the end"
+    )
+
+
 class OperatorOut(BaseModel):
     """An operator."""
 
@@ -45,6 +59,10 @@ class OperatorOut(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+
+
+class OperatorPage(Page[OperatorOut]):
+    """A page of operators, by name."""
 
 
 class VehicleFields(Input):
@@ -104,11 +122,8 @@ class VehicleOut(BaseModel):
     updated_at: datetime
 
 
-class VehiclePage(BaseModel):
-    """A page of vehicles; pass ``next`` as ``offset`` for the following page."""
-
-    items: list[VehicleOut]
-    next: int | None = Field(description="offset of the next page, null at the end")
+class VehiclePage(Page[VehicleOut]):
+    """A page of vehicles, oldest first."""
 
 
 class PositionIn(Input):
@@ -185,10 +200,6 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
-
-
-MAX_OFFSET = 2**31 - 1
-"""Largest list offset accepted (a larger one overflowed PostgreSQL's bigint: a 500)."""
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

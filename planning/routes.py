@@ -34,7 +34,7 @@ from planning.caches import PlanningCaches
 from planning.network_cache import NetworkCache
 from planning.postgis_occupancy import PostgisOccupancy
 from registry.errors import Conflict, Forbidden, InvalidInput
-from registry.models import ROAD_ZOOM, Principal, Vehicle
+from registry.models import OPERATING_ROLES, ROAD_ZOOM, Principal, Vehicle
 from registry.services.reservations import Created, create_reservation
 from registry.services.roads import load_graph
 from registry.services.vehicles import get_vehicle
@@ -58,7 +58,6 @@ log = logging.getLogger("kukan.routes")
 DEFAULT_ZOOM = 23
 HORIZON_S = 12 * 3600.0
 """Time-bounded blocks are fetched from departure to departure + this."""
-ROLES = ("operator", "fleet", "admin")
 MODES = {"robot": "walk", "car": "drive"}
 
 
@@ -145,7 +144,7 @@ def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None,
 
 def load_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
     """The actor's active vehicle (404 for another operator's, 403 for other roles)."""
-    if actor is not None and actor.role not in ROLES:
+    if actor is not None and actor.role not in OPERATING_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot plan routes")
     vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     if vehicle.status != "active":

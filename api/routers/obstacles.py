@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
-from api.schemas import MAX_OFFSET, problem_responses
+from api.schemas import problem_responses
 from registry.services import obstacles
 
 router = APIRouter(
@@ -46,19 +45,15 @@ def create_obstacle(
 def list_obstacles(
     session: SessionDep,
     me: PrincipalDep,
-    settings: SettingsDep,
+    paging: PageDep,
     source: str | None = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ObstaclePage:
     """Active obstacles, oldest first."""
-    items, nxt = obstacles.list_obstacles(
-        session=session,
-        source=source,
-        limit=min(limit or settings.page_size_default, settings.page_size_max),
-        offset=offset,
+    page = obstacles.list_obstacles(
+        session=session, source=source, limit=paging.limit, after=paging.after
     )
-    return ObstaclePage(items=[ObstacleOut.model_validate(o) for o in items], next=nxt)
+    items = [ObstacleOut.model_validate(o) for o in page.items]
+    return ObstaclePage(items=items, next=paging.next_link(page.after))
 
 
 @router.get("/{obstacle_id}", response_model=ObstacleOut)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from api.deps import PrincipalDep, SessionDep
-from api.schemas import MAX_OFFSET, OperatorCreate, OperatorOut, problem_responses
+from api.deps import PageDep, PrincipalDep, SessionDep
+from api.schemas import OperatorCreate, OperatorOut, OperatorPage, problem_responses
 from registry.errors import NotFound
 from registry.services import operators
 
@@ -25,15 +24,14 @@ def create_operator(body: OperatorCreate, session: SessionDep, me: PrincipalDep)
     return operators.create_operator(session=session, actor=me, name=body.name)
 
 
-@router.get("", response_model=list[OperatorOut])
-def list_operators(
-    session: SessionDep,
-    me: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> object:
-    """List operators: all for admins, one's own for everyone else."""
-    return operators.list_operators(session=session, actor=me, limit=limit, offset=offset)
+@router.get("", response_model=OperatorPage)
+def list_operators(session: SessionDep, me: PrincipalDep, paging: PageDep) -> OperatorPage:
+    """List operators by name: all for admins, one's own for everyone else."""
+    page = operators.list_operators(
+        session=session, actor=me, limit=paging.limit, after=paging.after
+    )
+    items = [OperatorOut.model_validate(o) for o in page.items]
+    return OperatorPage(items=items, next=paging.next_link(page.after))
 
 
 @router.get("/me", response_model=OperatorOut)

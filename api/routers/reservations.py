@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Request
 from geoalchemy2.shape import to_shape
 from pydantic import AwareDatetime
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
 from api.bbox import OptionalBBoxDep
-from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
+from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.reservation_schemas import (
     Preempted,
     ReservationCreate,
@@ -23,7 +23,7 @@ from api.reservation_schemas import (
     State,
     VolumeOut,
 )
-from api.schemas import MAX_OFFSET, problem_responses
+from api.schemas import problem_responses
 from registry.models import Principal, Reservation
 from registry.services import reservations
 
@@ -103,13 +103,11 @@ async def create_reservation(
 def list_reservations(
     session: SessionDep,
     me: PrincipalDep,
-    settings: SettingsDep,
+    paging: PageDep,
     bbox: OptionalBBoxDep,
     state: State | None = None,
     time_start: AwareDatetime | None = None,
     time_end: AwareDatetime | None = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ReservationPage:
     """One's reservations, oldest first, filtered by state, time window and bbox."""
     page = reservations.list_reservations(
@@ -119,15 +117,15 @@ def list_reservations(
         time_start=time_start,
         time_end=time_end,
         bbox=bbox,
-        limit=min(limit or settings.page_size_default, settings.page_size_max),
-        offset=offset,
+        limit=paging.limit,
+        after=paging.after,
     )
     vols = reservations.volumes_by_reservation(
         session=session, reservation_ids=[r.id for r in page.items]
     )
     return ReservationPage(
         items=[reservation_out(session, r, volumes=vols[r.id]) for r in page.items],
-        next=page.next_offset,
+        next=paging.next_link(page.after),
     )
 
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import (
     RestrictionCreate,
     RestrictionOut,
     RestrictionPage,
     RestrictionPatch,
 )
-from api.schemas import MAX_OFFSET, problem_responses
+from api.schemas import problem_responses
 from registry.services import restrictions
 
 router = APIRouter(
@@ -50,21 +49,20 @@ def create_restriction(
 def list_restrictions(
     session: SessionDep,
     me: PrincipalDep,
-    settings: SettingsDep,
+    paging: PageDep,
     active: bool | None = None,
     mine: bool = False,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> RestrictionPage:
     """Restrictions, oldest first (``mine=true``: those one declared)."""
-    items, nxt = restrictions.list_restrictions(
+    page = restrictions.list_restrictions(
         session=session,
         active=active,
         mine=me if mine else None,
-        limit=min(limit or settings.page_size_default, settings.page_size_max),
-        offset=offset,
+        limit=paging.limit,
+        after=paging.after,
     )
-    return RestrictionPage(items=[RestrictionOut.model_validate(r) for r in items], next=nxt)
+    items = [RestrictionOut.model_validate(r) for r in page.items]
+    return RestrictionPage(items=items, next=paging.next_link(page.after))
 
 
 @router.get("/{restriction_id}", response_model=RestrictionOut)

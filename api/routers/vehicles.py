@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import PageDep, PrincipalDep, SessionDep
 from api.schemas import (
-    MAX_OFFSET,
     Kind,
     Status,
     VehicleCreate,
@@ -46,26 +44,23 @@ def create_vehicle(body: VehicleCreate, session: SessionDep, me: PrincipalDep) -
 def list_vehicles(
     session: SessionDep,
     me: PrincipalDep,
-    settings: SettingsDep,
+    paging: PageDep,
     kind: Kind | None = None,
     status: Status | None = None,
     operator_id: uuid.UUID | None = None,
-    limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> VehiclePage:
-    """List one's vehicles, oldest first, with filters and offset pagination."""
-    size = min(limit or settings.page_size_default, settings.page_size_max)
+    """List one's vehicles, oldest first, with filters; follow ``next`` for more."""
     page = vehicles.list_vehicles(
         session=session,
         actor=me,
         kind=kind,
         status=status,
         operator_id=operator_id,
-        limit=size,
-        offset=offset,
+        limit=paging.limit,
+        after=paging.after,
     )
     items = [VehicleOut.model_validate(v) for v in page.items]
-    return VehiclePage(items=items, next=page.next_offset)
+    return VehiclePage(items=items, next=paging.next_link(page.after))
 
 
 @router.get("/{vehicle_id}", response_model=VehicleOut)

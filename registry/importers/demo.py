@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from registry.importers.parsers.osm import read_osm
 from registry.importers.store import Reporter, Written, quiet, write_buildings, write_roads
-from registry.models import Obstacle, Operator, Principal
+from registry.models import Obstacle, Operator, Principal, Role
 from registry.services import operators, principals, reservations, restrictions, vehicles
 from registry.volume_errors import Contested
 
@@ -57,7 +57,7 @@ def _polygon(bounds: tuple[float, float, float, float]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
-def _principal(session: Session, role: str, op: uuid.UUID | None) -> tuple[Principal, str]:
+def _principal(session: Session, role: Role, op: uuid.UUID | None) -> tuple[Principal, str]:
     return principals.create_principal(
         session=session, actor=None, name=f"demo-{role}", role=role, operator_id=op
     )
@@ -93,10 +93,10 @@ def load_people(*, session: Session, now: datetime | None = None) -> Demo | None
     drones = operators.create_operator(session=session, actor=None, name=DRONES)
     ground = operators.create_operator(session=session, actor=None, name=GROUND)
     demo = Demo(Written(SOURCE), drones.id, ground.id)
-    op, demo.tokens["operator"] = _principal(session, "operator", drones.id)
-    fleet, demo.tokens["fleet"] = _principal(session, "fleet", ground.id)
-    city, demo.tokens["municipality"] = _principal(session, "municipality", None)
-    _, demo.tokens["admin"] = _principal(session, "admin", None)
+    op, demo.tokens[Role.OPERATOR] = _principal(session, Role.OPERATOR, drones.id)
+    fleet, demo.tokens[Role.FLEET] = _principal(session, Role.FLEET, ground.id)
+    city, demo.tokens[Role.MUNICIPALITY] = _principal(session, Role.MUNICIPALITY, None)
+    _, demo.tokens[Role.ADMIN] = _principal(session, Role.ADMIN, None)
     made = {}
     for name, kind, speed, owner in (
         ("Demo Quad 1", "drone", 15.0, drones.id),

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from registry.models.base import ALTITUDE_DATUM, Base
 from registry.models.blockers import BlockerBox, Obstacle, Restriction
-from registry.models.operators import ROLES, ApiKey, Operator, Principal
+from registry.models.operators import (
+    OPERATING_ROLES,
+    OPERATOR_BOUND_ROLES,
+    OVERSIGHT_ROLES,
+    ROLES,
+    ApiKey,
+    Operator,
+    Principal,
+    Role,
+)
 from registry.models.reservations import (
     LEAF_ZOOM,
     LIVE_STATES,
@@ -31,6 +40,9 @@ __all__ = [
     "ALTITUDE_DATUM",
     "LEAF_ZOOM",
     "LIVE_STATES",
+    "OPERATING_ROLES",
+    "OPERATOR_BOUND_ROLES",
+    "OVERSIGHT_ROLES",
     "POSITION_VOXEL_ZOOM",
     "PRIORITIES",
     "ROAD_ZOOM",
@@ -51,5 +63,6 @@ __all__ = [
     "Restriction",
     "RoadEdge",
     "RoadNode",
+    "Role",
     "Vehicle",
 ]

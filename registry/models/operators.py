@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, created_column, in_values, uuid_pk
 
-ROLES = ("operator", "fleet", "municipality", "admin")
+
+class Role(StrEnum):
+    """What a principal may do; stored as its value in ``principals.role``."""
+
+    OPERATOR = "operator"
+    """Vehicles, reservations and routes of its operator."""
+    FLEET = "fleet"
+    """Like an operator, for a fleet of ground vehicles."""
+    MUNICIPALITY = "municipality"
+    """Restrictions, and who occupies the space (occupancy, tiles)."""
+    ADMIN = "admin"
+    """Everything."""
+
+
+ROLES = tuple(r.value for r in Role)
+OPERATING_ROLES = frozenset({Role.OPERATOR, Role.FLEET, Role.ADMIN})
+"""Roles that register vehicles, reserve airspace and plan routes."""
+OVERSIGHT_ROLES = frozenset({Role.MUNICIPALITY, Role.ADMIN})
+"""Roles that declare restrictions and see who occupies a voxel."""
+OPERATOR_BOUND_ROLES = frozenset({Role.OPERATOR, Role.FLEET})
+"""Roles whose principals belong to an operator."""
 
 
 class Operator(Base):
@@ -52,7 +73,7 @@ class Principal(Base):
     @property
     def is_admin(self) -> bool:
         """True for the admin role, which sees everything."""
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
 
 class ApiKey(Base):

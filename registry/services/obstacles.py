@@ -13,7 +13,7 @@ from registry.boxes import blockers, overlap
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Obstacle, Principal
 from registry.services.integrity import integrity_as_domain
-from registry.services.paging import fetch_page
+from registry.services.paging import Page, keyset_page
 
 
 def create_obstacle(
@@ -66,15 +66,14 @@ def get_obstacle(*, session: Session, obstacle_id: uuid.UUID) -> Obstacle:
 
 
 def list_obstacles(
-    *, session: Session, source: str | None = None, limit: int = 50, offset: int = 0
-) -> tuple[list[Obstacle], int | None]:
+    *, session: Session, source: str | None = None, limit: int = 50, after: str | None = None
+) -> Page[Obstacle]:
     """Active obstacles, oldest first, optionally from one source."""
     query = select(Obstacle).where(Obstacle.active.is_(True))
     if source is not None:
         query = query.where(Obstacle.source == source)
-    query = query.order_by(Obstacle.created_at, Obstacle.id)
-    page = fetch_page(session=session, query=query, limit=limit, offset=offset)
-    return page.items, page.next_offset
+    keys = (Obstacle.created_at, Obstacle.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def delete_obstacle(*, session: Session, actor: Principal, obstacle_id: uuid.UUID) -> Obstacle:

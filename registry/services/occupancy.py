@@ -25,7 +25,7 @@ from registry.boxes import probe_sql as sql
 from registry.boxes.bbox import BBox
 from registry.boxes.leaf import to_leaf
 from registry.errors import InvalidInput
-from registry.models import LEAF_ZOOM, Principal
+from registry.models import LEAF_ZOOM, OVERSIGHT_ROLES, Principal
 from spatialid import (
     SpatialIdError,
     SpatioTemporalId,
@@ -38,7 +38,7 @@ from spatialid import (
 )
 
 KINDS = ("reservation", "restriction", "obstacle")
-VIEWERS = ("municipality", "admin")
+VIEWERS = OVERSIGHT_ROLES
 """Roles that see who occupies a voxel; everyone else sees only kinds and counts."""
 
 _CLIP = sql.clip("b", sql.M)

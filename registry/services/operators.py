@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Operator, Principal
 from registry.services.integrity import integrity_as_domain
+from registry.services.paging import Page, keyset_page
 
 
 def create_operator(*, session: Session, actor: Principal | None, name: str) -> Operator:
@@ -36,13 +37,14 @@ def get_operator(*, session: Session, actor: Principal | None, operator_id: uuid
 
 
 def list_operators(
-    *, session: Session, actor: Principal | None, limit: int = 100, offset: int = 0
-) -> list[Operator]:
+    *, session: Session, actor: Principal | None, limit: int = 100, after: str | None = None
+) -> Page[Operator]:
     """List operators by name; admins see all, others only their own."""
-    query = select(Operator).order_by(Operator.name, Operator.id).limit(limit).offset(offset)
+    query = select(Operator)
     if actor is not None and not actor.is_admin:
         query = query.where(Operator.id == actor.operator_id)
-    return list(session.scalars(query))
+    keys = (Operator.name, Operator.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def any_operator_exists(*, session: Session) -> bool:

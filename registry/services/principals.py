@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
-from registry.models import ROLES, ApiKey, Operator, Principal
+from registry.models import OPERATOR_BOUND_ROLES, ApiKey, Operator, Principal, Role
 from registry.services.integrity import integrity_as_domain
 
 TOKEN_PREFIX = "kukan_"
@@ -34,22 +34,27 @@ def create_principal(
     session: Session,
     actor: Principal | None,
     name: str,
-    role: str,
+    role: Role | str,
     operator_id: uuid.UUID | None = None,
 ) -> tuple[Principal, str]:
     """Create a principal with one API key; return it and the token (shown only once)."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("only an admin may create principals")
-    if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
-    if role in ("operator", "fleet") and operator_id is None:
-        raise InvalidInput(f"a principal with role {role!r} needs an operator", field="operator")
+    try:
+        role = Role(role)
+    except ValueError:
+        roles = ", ".join(Role)
+        raise InvalidInput(f"role must be one of {roles}, got {role!r}", field="role") from None
+    if role in OPERATOR_BOUND_ROLES and operator_id is None:
+        raise InvalidInput(
+            f"a principal with role {role.value!r} needs an operator", field="operator"
+        )
     if operator_id is not None and session.get(Operator, operator_id) is None:
         raise NotFound(f"operator {operator_id} not found")
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise InvalidInput("name must be 1 to 200 characters", field="name")
-    principal = Principal(name=name, role=role, operator_id=operator_id)
+    principal = Principal(name=name, role=role.value, operator_id=operator_id)
     with integrity_as_domain(session, what=f"principal {name!r}"):
         session.add(principal)
     token = create_key(session=session, principal=principal)

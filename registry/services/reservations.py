@@ -28,8 +28,15 @@ from registry.boxes.bbox import BBox
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from registry.models import LIVE_STATES, Principal, Reservation, ReservationBox, ReservationVolume
-from registry.services.paging import Page, fetch_page
+from registry.models import (
+    LIVE_STATES,
+    OPERATING_ROLES,
+    Principal,
+    Reservation,
+    ReservationBox,
+    ReservationVolume,
+)
+from registry.services.paging import Page, keyset_page
 from registry.services.vehicles import get_vehicle
 
 TRANSITIONS = {
@@ -147,7 +154,7 @@ def create_reservation(
     On ``Contested`` the transaction may hold this attempt's rows: roll it back (a request
     does), or call this inside ``session.begin_nested()`` to carry on after a 409.
     """
-    if actor.role not in ("operator", "fleet", "admin"):
+    if actor.role not in OPERATING_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot reserve airspace")
     if not 0 <= priority <= 100:
         raise InvalidInput(f"priority must be 0..100, got {priority}", field="priority")
@@ -227,11 +234,9 @@ def list_reservations(
     time_end: datetime | None = None,
     bbox: BBox | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> Page:
+    after: str | None = None,
+) -> Page[Reservation]:
     """Visible reservations, oldest first, filtered by state, time window and bbox."""
-    if limit < 1 or offset < 0:
-        raise InvalidInput("limit must be >= 1 and offset >= 0", field="limit")
     query = _visible(select(Reservation), actor)
     if state is not None:
         query = query.where(Reservation.state == state)
@@ -242,8 +247,8 @@ def list_reservations(
     if bbox is not None:
         env = func.ST_MakeEnvelope(*bbox, 4326)
         query = query.where(func.ST_Intersects(Reservation.geometry, env))
-    query = query.order_by(Reservation.created_at, Reservation.id)
-    return fetch_page(session=session, query=query, limit=limit, offset=offset)
+    keys = (Reservation.created_at, Reservation.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def change_state(

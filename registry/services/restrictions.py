@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session
 
 from registry.boxes import blockers, overlap
 from registry.errors import Forbidden, InvalidInput, NotFound
-from registry.models import Principal, Restriction
-from registry.services.paging import fetch_page
-
-MANAGERS = ("municipality", "admin")
+from registry.models import OVERSIGHT_ROLES, Principal, Restriction
+from registry.services.paging import Page, keyset_page
 
 
 def create_restriction(
@@ -32,7 +30,7 @@ def create_restriction(
     max_voxels: int = 100_000,
 ) -> tuple[Restriction, list[uuid.UUID]]:
     """Declare a restriction; return it and the active reservations it now overlaps."""
-    if actor.role not in MANAGERS:
+    if actor.role not in OVERSIGHT_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot declare restrictions")
     if (time_start is None) != (time_end is None):
         raise InvalidInput(
@@ -86,17 +84,16 @@ def list_restrictions(
     active: bool | None = None,
     mine: Principal | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Restriction], int | None]:
+    after: str | None = None,
+) -> Page[Restriction]:
     """Restrictions, oldest first; ``mine`` keeps only those a principal declared."""
     query = select(Restriction)
     if active is not None:
         query = query.where(Restriction.active.is_(active))
     if mine is not None:
         query = query.where(Restriction.principal_id == mine.id)
-    query = query.order_by(Restriction.created_at, Restriction.id)
-    page = fetch_page(session=session, query=query, limit=limit, offset=offset)
-    return page.items, page.next_offset
+    keys = (Restriction.created_at, Restriction.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def _managed(session: Session, actor: Principal, restriction_id: uuid.UUID) -> Restriction:

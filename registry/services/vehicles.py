@@ -11,9 +11,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from registry.models import VEHICLE_KINDS, VEHICLE_STATUSES, Operator, Principal, Vehicle
+from registry.models import (
+    OPERATING_ROLES,
+    VEHICLE_KINDS,
+    VEHICLE_STATUSES,
+    Operator,
+    Principal,
+    Vehicle,
+)
 from registry.services.integrity import integrity_as_domain
-from registry.services.paging import Page, fetch_page
+from registry.services.paging import Page, keyset_page
 
 OPTIONAL_FIELDS = (
     "serial",
@@ -74,7 +81,7 @@ def _visible(query: Select[Vehicle], actor: Principal | None) -> Select[Vehicle]
 def _owner_for_create(
     *, session: Session, actor: Principal | None, operator_id: uuid.UUID | None
 ) -> uuid.UUID:
-    if actor is not None and actor.role not in ("operator", "fleet", "admin"):
+    if actor is not None and actor.role not in OPERATING_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot register vehicles")
     if actor is not None and not actor.is_admin:
         if operator_id is not None and operator_id != actor.operator_id:
@@ -126,11 +133,9 @@ def list_vehicles(
     status: str | None = None,
     operator_id: uuid.UUID | None = None,
     limit: int = 50,
-    offset: int = 0,
-) -> Page:
+    after: str | None = None,
+) -> Page[Vehicle]:
     """List visible vehicles, oldest first, filtered by kind, status and operator."""
-    if limit < 1 or offset < 0:
-        raise InvalidInput("limit must be >= 1 and offset >= 0", field="limit")
     _check({k: v for k, v in (("kind", kind), ("status", status)) if v is not None})
     query = _visible(select(Vehicle), actor)
     if kind is not None:
@@ -139,8 +144,8 @@ def list_vehicles(
         query = query.where(Vehicle.status == status)
     if operator_id is not None:
         query = query.where(Vehicle.operator_id == operator_id)
-    query = query.order_by(Vehicle.created_at, Vehicle.id)
-    return fetch_page(session=session, query=query, limit=limit, offset=offset)
+    keys = (Vehicle.created_at, Vehicle.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
 
 def update_vehicle(

@@ -285,8 +285,9 @@ def test_nan_and_infinity(literal: str, client: httpx.Client, keys: dict[str, Ke
     "path",
     ["/v1/vehicles", "/v1/reservations", "/v1/restrictions", "/v1/obstacles", "/v1/operators"],
 )
-def test_huge_offsets_and_limits(path: str, client: httpx.Client, keys: dict[str, Key]) -> None:
-    for params in ({"offset": 10**22}, {"offset": -1}, {"limit": 0}, {"limit": "x"}):
-        assert_problem(call(client, "GET", path, keys["admin"], params=params), 422)
+def test_bad_cursors_and_limits(path: str, client: httpx.Client, keys: dict[str, Key]) -> None:
+    for params in ({"after": "x"}, {"after": "\x00"}, {"limit": 0}, {"limit": "x"}):
+        field = next(iter(params))
+        assert_problem(call(client, "GET", path, keys["admin"], params=params), 422, field)
     r = call(client, "GET", path, keys["admin"], params={"limit": 10**22})
     assert r.status_code in (200, 422)  # capped at page_size_max, or refused

@@ -100,7 +100,7 @@ def test_operator_reads_only_its_own_operator(
     assert client.get(f"/v1/operators/{a.operator_id}", headers=a.headers).status_code == 200
     assert client.get(f"/v1/operators/{b.operator_id}", headers=a.headers).status_code == 404
     listed = client.get("/v1/operators", headers=a.headers).json()
-    assert [o["id"] for o in listed] == [str(a.operator_id)]
+    assert [o["id"] for o in listed["items"]] == [str(a.operator_id)] and listed["next"] is None
     assert (
         client.get(f"/v1/operators/{b.operator_id}", headers=admin_key.headers).status_code == 200
     )

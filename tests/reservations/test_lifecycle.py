@@ -101,9 +101,10 @@ def test_list_filters_and_pagination(client: httpx.Client, operator_key: Key) ->
     made = [created(reserve(client, operator_key, volume(ids(x + 5 * k, y, 1)))) for k in range(3)]
     h = operator_key.headers
     page = client.get("/v1/reservations", headers=h, params={"limit": 2}).json()
-    assert len(page["items"]) == 2 and page["next"] == 2
-    rest = client.get("/v1/reservations", headers=h, params={"limit": 2, "offset": 2}).json()
+    assert len(page["items"]) == 2 and page["next"] is not None
+    rest = client.get(page["next"], headers=h).json()
     assert len(rest["items"]) == 1 and rest["next"] is None
+    assert [r["id"] for r in page["items"] + rest["items"]] == [m["id"] for m in made]
     client.delete(f"/v1/reservations/{made[0]['id']}", headers=h)
     cancelled = client.get("/v1/reservations", headers=h, params={"state": "cancelled"}).json()
     assert [r["id"] for r in cancelled["items"]] == [made[0]["id"]]
