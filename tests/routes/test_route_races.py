@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import reservations
 from registry.db import session_scope
 from registry.models import Principal
+from registry.services import reservations
 from tests.conftest import Key
 from tests.pgtools import backend_pid, wait_blocked
 from tests.routes.conftest import Roads

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import registry.routes
+import planning.routes
 from api.app import create_app
 from api.settings import Settings
-from registry import migrate, principals
+from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.services import principals
 from tests.conftest import Key
 from tests.pgtools import drop_database, recreate_database, serve, with_database
 from tests.routes.conftest import Roads
@@ -74,7 +75,7 @@ def roadless(base_database_url: str) -> Iterator[tuple[str, str]]:
         engine = make_engine(url)
         factory: sessionmaker[Session] = make_sessionmaker(engine)
         with session_scope(factory) as s:
-            from registry import operators
+            from registry.services import operators
 
             op = operators.create_operator(session=s, actor=None, name="roadless")
             _, token = principals.create_principal(
@@ -129,7 +130,7 @@ def test_a_reservation_committed_while_validating_is_a_lost_race(
     operator reserve a voxel of the route (over HTTP, committed) just before validation."""
     me, other = make_key("operator"), make_key("operator")
     vid, theirs = vehicle(client, me.headers), vehicle(client, other.headers)
-    real = registry.routes.validate_route
+    real = planning.routes.validate_route
     taken: list[dict[str, Any]] = []
 
     def validate_after_a_rival(route: Any, occupancy: Any, limits: Any) -> list[str]:
@@ -143,7 +144,7 @@ def test_a_reservation_committed_while_validating_is_a_lost_race(
             taken.append(sid)
         return real(route, occupancy, limits)
 
-    monkeypatch.setattr(registry.routes, "validate_route", validate_after_a_rival)
+    monkeypatch.setattr(planning.routes, "validate_route", validate_after_a_rival)
     a = place()
     r = _plan(client, me, vid, point(*a, 60), point(*offset(*a, 300, 0), 60), reserve=True)
     assert taken, "the hook did not run"
