@@ -1,4 +1,4 @@
-"""Benchmark of the routing core (issue 6): drone routes at z23 and a robot fleet.
+"""Benchmark of the routing core: drone routes at z23 and a robot fleet.
 
 Run: ``.venv/bin/python bench/routing_bench.py [--city demo|synthetic] [--queries 30]
 [--seed 6] [--occupancy memory|postgis]``.

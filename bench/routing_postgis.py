@@ -1,5 +1,5 @@
 """``bench/routing_bench.py --occupancy postgis``: the drone queries against reservations
-stored in PostGIS, read the way ``POST /v1/routes`` reads them (issue 6).
+stored in PostGIS, read the way ``POST /v1/routes`` reads them.
 
 The demo city's 1,000 random corridors are stored as real reservations through the
 reservation service (``registry.services.reservations.create_reservation``: one operator, one

@@ -1,4 +1,4 @@
-"""Soak (issue 8): mixed load on a multi-process server, kill -9 of a worker, PostgreSQL restart.
+"""Soak: mixed load on a multi-process server, kill -9 of a worker, PostgreSQL restart.
 
 Run: ``make soak`` or ``SOAK_SECONDS=120 .venv/bin/python bench/soak.py``. Everything runs on a
 private throwaway PostgreSQL cluster (tests/pgtools.Cluster) and on 127.0.0.1; the shared dev

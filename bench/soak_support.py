@@ -1,4 +1,4 @@
-"""Soak helpers (issue 8): setup, SQL audit, latency figures, killing the worker mid-request.
+"""Soak helpers: setup, SQL audit, latency figures, killing the worker mid-request.
 
 Linux only (reads /proc). A worker is found by the socket inode of the server side of a
 loopback TCP connection: /proc/net/tcp maps (local port, remote port) to an inode, and

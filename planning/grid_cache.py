@@ -2,7 +2,7 @@
 
 Building the static grid of a drone route (a padded box of voxels, 1 byte per voxel,
 obstacles and permanent restrictions dilated by the clearance) takes most of the planning
-time of a short route and 1-2 s for a 5 km one, and the grid only changes when the static
+time of a route (bench/RESULTS.md has the figures), and the grid only changes when the static
 blocks do. :class:`GridCache` keeps built grids keyed by ``(static_version, zoom, f_lo,
 f_hi, clearance)`` and their tile box; a request reuses any grid of its key whose box
 contains its own (:class:`routing.DronePlanner` snaps boxes outward to powers of two, so
@@ -15,8 +15,8 @@ longer asked for and age out of the LRU).
 Memory bound: the sum of ``len(grid.blocked)`` over the entries (the grids' large part;
 the multi-resolution planner's open-block flags cached on a grid add 1/16 of it) is at
 most ``max_bytes`` (the app sets it from ``Settings.route_grid_cache_mb``; 0 disables the
-cache), least recently used first out; a grid larger than the bound is not kept. A 1 km
-route at z23 needs ~0.4 x 0.4 km x 150 m, about 8 MB; a 5 km one about 100-200 MB. The
+cache), least recently used first out; a grid larger than the bound is not kept (a grid's size
+grows with the area of its box times its height in voxels). The
 app owns one cache (:class:`planning.caches.PlanningCaches`); each worker process has its
 own app, so its own cache.
 """

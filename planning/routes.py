@@ -1,4 +1,4 @@
-"""Plan (and reserve) one route for a vehicle against the database (issue 6, items 4-5).
+"""Plan (and reserve) one route for a vehicle against the database.
 
 Drones are planned by :class:`routing.DronePlanner` at ``zoom`` (default 23), reusing the
 static grids of earlier requests in the same area (the app's ``PlanningCaches.grids``,

@@ -158,7 +158,7 @@ class Route:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The API's route body (issue 6, item 4)."""
+        """The API's route body."""
         return {
             "spatial_ids": self.spatio_temporal_ids(),
             "geometry": self.to_geojson(),

@@ -1,4 +1,4 @@
-"""Advisory locks per coarse area and hour, taken in one canonical order (issue 4 follow-up).
+"""Advisory locks per coarse area and hour, taken in one canonical order.
 
 Two reservation transactions whose boxes overlap must not both be inserting at once: each
 insert waits on the boxes the other has already inserted (exclusion constraint), and when

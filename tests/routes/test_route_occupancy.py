@@ -1,6 +1,6 @@
 """PostgisOccupancy (planning.postgis_occupancy) against a plain reference: the rows of one
 SQL row per stored box, clipped by PostgreSQL range intersection and expanded voxel by
-voxel in Python, must equal what the packed, numpy-clipped reading returns (issue 6)."""
+voxel in Python, must equal what the packed, numpy-clipped reading returns."""
 
 from __future__ import annotations
 
