@@ -71,7 +71,7 @@ def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, An
     """Reserve the city's corridors through the service; the rows accepted and the drone."""
     from registry.db import session_scope
     from registry.services import operators, principals, vehicles
-    from registry.services.reservations import create_reservation
+    from registry.services.reservations import VolumeRequest, create_reservation
     from registry.volume_errors import Contested
 
     static = c.static.blocked_static(Z)
@@ -99,7 +99,7 @@ def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, An
             for attempt in range(TRIES):
                 t0 = datetime.fromtimestamp(start + attempt * (end - start), UTC)
                 t1 = datetime.fromtimestamp(end + attempt * (end - start), UTC)
-                vol = {"spatial_ids": ids, "time_start": t0, "time_end": t1}
+                vol = VolumeRequest(spatial_ids=ids, time_start=t0, time_end=t1)
                 try:
                     with s.begin_nested():
                         create_reservation(session=s, actor=actor, volumes=[vol],

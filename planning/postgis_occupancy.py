@@ -7,9 +7,10 @@ restrictions' part alone, for ground vehicles); time-bounded blocks are active
 the GiST indexes with ``&&`` on the query box scaled to the leaf zoom. The statement
 returns ONE row: the matching boxes packed into a ``bytea`` by ``string_agg`` (six
 ``int4send`` bounds per box, and for the time-bounded blocks two ``float8send`` epochs),
-which numpy reads with ``frombuffer``: tens of thousands of boxes per call are common, and a result row per box
-costs several times the index scan in psycopg and SQLAlchemy. Numpy clips each box to the probe
-and turns the clipped leaf boxes into voxels at the asked zoom conservatively (a coarse
+which numpy reads with ``frombuffer``: tens of thousands of boxes per call are common,
+and a result row per box costs several times the index scan in psycopg and SQLAlchemy.
+Numpy clips each box to the probe and turns the clipped leaf boxes into voxels at the asked
+zoom conservatively (a coarse
 voxel is blocked when any part of it is).
 :meth:`PostgisOccupancy.static_version` is a real version of the static blocks, so that
 grids built from them can be shared across requests (``planning.grid_cache``). Answers

@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -35,7 +34,7 @@ from planning.network_cache import NetworkCache
 from planning.postgis_occupancy import PostgisOccupancy
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.models import OPERATING_ROLES, ROAD_ZOOM, Principal, Vehicle
-from registry.services.reservations import Created, create_reservation
+from registry.services.reservations import Created, VolumeRequest, create_reservation
 from registry.services.roads import load_graph
 from registry.services.vehicles import get_vehicle
 from registry.volume_errors import Contested
@@ -235,7 +234,7 @@ def _plan_once(
     return route
 
 
-def route_volumes(route: Route) -> list[dict[str, Any]]:
+def route_volumes(route: Route) -> list[VolumeRequest]:
     """One volume per voxel and window (overlapping windows merged)."""
     windows: dict[str, list[tuple[float, float]]] = {}
     for v, t0, t1 in route.windows():
@@ -243,8 +242,8 @@ def route_volumes(route: Route) -> list[dict[str, Any]]:
     out = []
     for sid, pairs in windows.items():
         for t0, t1 in merge_intervals(pairs):
-            out.append({"spatial_ids": [sid], "time_start": _dt(rfc3339(t0)),
-                        "time_end": _dt(rfc3339(t1, up=True))})
+            out.append(VolumeRequest(spatial_ids=[sid], time_start=_dt(rfc3339(t0)),
+                                     time_end=_dt(rfc3339(t1, up=True))))
     return out
 
 

@@ -13,8 +13,9 @@ differences are tiny (a few units in the last place), so a point whose tile-spac
 lies that close to a tile edge -- within a guard band hundreds of times wider -- is
 handed to the numpy kernel instead. The encoder therefore agrees with
 :func:`spatialid.vectorized.lnglat_to_voxel` bit for bit on every machine. The bounds and
-centres (floats) equal the vectorised ones bit for bit where numpy's ``sinh`` and
-``arctan`` are the C library's (as on x86-64 without AVX-512).
+centres are floats, where no guard band helps: their latitudes go through numpy's
+``sinh`` and ``arctan`` (the rest is plain Python), so they equal the vectorised ones bit
+for bit on every machine too.
 
 CRS conversions go through pyproj and change only the horizontal coordinates; altitudes
 are passed through unchanged.
@@ -159,8 +160,12 @@ def lnglat_to_voxel(lng: float, lat: float, alt: float, z: int) -> Voxel:
     return _new_tuple(Voxel, (z, f, _floor(u * n), y))
 
 
-def _lat(y: float, n: float) -> float:
-    return math.degrees(math.atan(math.sinh(_PI - _TWO_PI * y / n)))
+def _lats(n: float, *ys: float) -> list[float]:
+    """Latitudes of tile rows ``ys`` as :mod:`spatialid.vectorized` computes them (numpy's
+    ``sinh`` and ``arctan`` may differ from the C library's in the last place)."""
+    ya = np.array(ys, dtype=np.float64)
+    lat: list[float] = np.degrees(np.arctan(np.sinh(np.pi - 2.0 * np.pi * ya / n))).tolist()
+    return lat
 
 
 def voxel_bounds(v: Voxel) -> Bounds:
@@ -177,12 +182,13 @@ def voxel_bounds(v: Voxel) -> Bounds:
     z, f, x, y = validate(v)
     n = float(1 << z)
     dz = ALTITUDE_EXTENT_M / n
+    south, north = _lats(n, y + 1.0, float(y))
     return (
         x / n * 360.0 - 180.0,
-        _lat(y + 1.0, n),
+        south,
         f * dz,
         (x + 1.0) / n * 360.0 - 180.0,
-        _lat(float(y), n),
+        north,
         (f + 1.0) * dz,
     )
 
@@ -197,7 +203,8 @@ def voxel_center(v: Voxel) -> Position:
     """
     z, f, x, y = validate(v)
     n = float(1 << z)
-    return ((x + 0.5) / n * 360.0 - 180.0, _lat(y + 0.5, n), (f + 0.5) * (ALTITUDE_EXTENT_M / n))
+    (lat,) = _lats(n, y + 0.5)
+    return ((x + 0.5) / n * 360.0 - 180.0, lat, (f + 0.5) * (ALTITUDE_EXTENT_M / n))
 
 
 def voxel_vertices(v: Voxel) -> list[Position]:

@@ -78,7 +78,9 @@ async def create_reservation(
     A higher priority preempts lower-priority overlapping reservations in the same
     transaction. The same `Idempotency-Key` and body returns the first result again.
     """
-    volumes = [v.model_dump(exclude={"altitude_datum"}) for v in body.volumes]
+    volumes = [
+        reservations.VolumeRequest(**v.model_dump(exclude={"altitude_datum"})) for v in body.volumes
+    ]
 
     def work(session: Session, me: Principal) -> ReservationOut:
         made = reservations.create_reservation(

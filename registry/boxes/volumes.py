@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,28 @@ from registry.boxes.leaf import (
 from registry.boxes.overlap import Probe
 from registry.errors import InvalidInput
 from registry.models import LEAF_ZOOM
+
+
+@dataclass(frozen=True)
+class VolumeRequest:
+    """One submitted volume: spatial IDs (spatio-temporal IDs carry their own window), or a
+    GeoJSON geometry with an altitude band (metres, WGS84 ellipsoid) and a zoom; each with a
+    time window unless its IDs carry one."""
+
+    spatial_ids: Sequence[str] | None = None
+    geometry: Mapping[str, Any] | None = None
+    altitude_lower: float | None = None
+    altitude_upper: float | None = None
+    zoom: int | None = None
+    time_start: datetime | None = None
+    time_end: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The volume as plain values (the request fingerprint of an Idempotency-Key)."""
+        out = asdict(self)
+        if out["spatial_ids"] is not None:
+            out["spatial_ids"] = list(out["spatial_ids"])
+        return out
 
 
 @dataclass(frozen=True)
@@ -71,15 +93,15 @@ def check_window(
 
 
 def _id_pieces(
-    vol: Mapping[str, Any], k: int, *, now: datetime, max_s: int
+    vol: VolumeRequest, k: int, *, now: datetime, max_s: int
 ) -> tuple[list[Piece], int]:
     field = f"volumes[{k}]"
-    ids = vol["spatial_ids"]
+    ids = vol.spatial_ids
     if not ids:
         raise InvalidInput("spatial_ids must not be empty", field=f"{field}.spatial_ids")
     pieces = []
     for window, voxels in parse_ids(ids, field=f"{field}.spatial_ids").items():
-        start, end = window or (vol.get("time_start"), vol.get("time_end"))
+        start, end = window or (vol.time_start, vol.time_end)
         start, end = check_window(start, end, field=field, now=now, max_s=max_s)
         rows, zoom = voxels_to_boxes(voxels)
         pieces.append(Piece(k, rows, start, end, zoom))
@@ -87,13 +109,11 @@ def _id_pieces(
 
 
 def _geometry_piece(
-    vol: Mapping[str, Any], k: int, *, now: datetime, max_s: int, budget: int
+    vol: VolumeRequest, k: int, *, now: datetime, max_s: int, budget: int
 ) -> tuple[Piece, int]:
     field = f"volumes[{k}]"
-    start, end = check_window(
-        vol.get("time_start"), vol.get("time_end"), field=field, now=now, max_s=max_s
-    )
-    lower, upper, zoom = vol.get("altitude_lower"), vol.get("altitude_upper"), vol.get("zoom")
+    start, end = check_window(vol.time_start, vol.time_end, field=field, now=now, max_s=max_s)
+    lower, upper, zoom = vol.altitude_lower, vol.altitude_upper, vol.zoom
     if lower is None or upper is None or zoom is None:
         raise InvalidInput(
             "the geometry form needs altitude_lower, altitude_upper and zoom", field=field
@@ -103,22 +123,22 @@ def _geometry_piece(
             "altitude_upper must be above altitude_lower", field=f"{field}.altitude_upper"
         )
     rows, count = geometry_to_boxes(
-        vol["geometry"], zoom, lower, upper, max_voxels=budget, field=f"{field}.geometry"
+        dict(vol.geometry or {}), zoom, lower, upper, max_voxels=budget, field=f"{field}.geometry"
     )
     return Piece(k, rows, start, end, min(zoom, LEAF_ZOOM)), count
 
 
-def _stored(vol: Mapping[str, Any], k: int, pieces: list[Piece]) -> dict[str, Any]:
+def _stored(vol: VolumeRequest, k: int, pieces: list[Piece]) -> dict[str, Any]:
     mine = [p for p in pieces if p.index == k]
     return dict(
         ordinal=k,
         time_start=min(p.start for p in mine),
         time_end=max(p.end for p in mine),
-        zoom=max(p.zoom for p in mine) if vol.get("zoom") is None else vol["zoom"],
-        spatial_ids=list(vol["spatial_ids"]) if vol.get("spatial_ids") else None,
-        geometry=vol.get("geometry"),
-        altitude_lower_m=vol.get("altitude_lower"),
-        altitude_upper_m=vol.get("altitude_upper"),
+        zoom=max(p.zoom for p in mine) if vol.zoom is None else vol.zoom,
+        spatial_ids=list(vol.spatial_ids) if vol.spatial_ids else None,
+        geometry=dict(vol.geometry) if vol.geometry is not None else None,
+        altitude_lower_m=vol.altitude_lower,
+        altitude_upper_m=vol.altitude_upper,
     )
 
 
@@ -133,7 +153,7 @@ def _check_disjoint(pieces: list[Piece]) -> None:
 
 
 def build_volumes(
-    volumes: Sequence[Mapping[str, Any]], *, now: datetime, max_duration_s: int, max_voxels: int
+    volumes: Sequence[VolumeRequest], *, now: datetime, max_duration_s: int, max_voxels: int
 ) -> Built:
     """Validate volumes and turn them into leaf boxes (422 naming the bad field)."""
     if not volumes:
@@ -141,7 +161,7 @@ def build_volumes(
     pieces: list[Piece] = []
     used = 0
     for k, vol in enumerate(volumes):
-        has_ids, has_geom = vol.get("spatial_ids") is not None, vol.get("geometry") is not None
+        has_ids, has_geom = vol.spatial_ids is not None, vol.geometry is not None
         if has_ids == has_geom:
             raise InvalidInput("give either spatial_ids or geometry", field=f"volumes[{k}]")
         if has_ids:

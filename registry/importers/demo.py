@@ -21,6 +21,7 @@ from registry.importers.parsers.osm import read_osm
 from registry.importers.store import Reporter, Written, quiet, write_buildings, write_roads
 from registry.models import Obstacle, Operator, Principal, Role
 from registry.services import operators, principals, reservations, restrictions, vehicles
+from registry.services.reservations import VolumeRequest
 from registry.volume_errors import Contested
 
 SOURCE = "demo:helsinki"
@@ -74,7 +75,8 @@ def _ground_reservation(session: Session, fleet: Principal, robot: uuid.UUID, t0
         {"s": SOURCE},
     )
     for (ids,) in rows:
-        vol = {"spatial_ids": list(ids), "time_start": t0, "time_end": t0 + timedelta(minutes=10)}
+        t1 = t0 + timedelta(minutes=10)
+        vol = VolumeRequest(spatial_ids=list(ids), time_start=t0, time_end=t1)
         try:
             with session.begin_nested():
                 return reservations.create_reservation(
@@ -117,10 +119,10 @@ def load_people(*, session: Session, now: datetime | None = None) -> Demo | None
     low = max(80.0, math.ceil(top or 0.0) + 10.0)
     for k, bounds in enumerate(CORRIDORS):
         t0 = now + timedelta(hours=1 + k)
-        vol = {
-            "geometry": _polygon(bounds), "altitude_lower": low, "altitude_upper": low + 40.0,
-            "zoom": 21, "time_start": t0, "time_end": t0 + timedelta(minutes=30),
-        }  # fmt: skip
+        vol = VolumeRequest(
+            geometry=_polygon(bounds), altitude_lower=low, altitude_upper=low + 40.0,
+            zoom=21, time_start=t0, time_end=t0 + timedelta(minutes=30),
+        )  # fmt: skip
         vehicle = made["Demo Quad 1" if k == 0 else "Demo Quad 2"]
         res = reservations.create_reservation(
             session=session, actor=op, volumes=[vol], vehicle_id=vehicle

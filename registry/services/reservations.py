@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from registry.boxes import area_locks, overlap
 from registry.boxes.bbox import BBox
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
-from registry.boxes.volumes import build_volumes
+from registry.boxes.volumes import VolumeRequest, build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import (
     LIVE_STATES,
@@ -47,6 +47,8 @@ TRANSITIONS = {
 }
 """Allowed state changes by the owner; ``preempted`` is set by the system only."""
 FREED_STATES = ("ended", "cancelled", "preempted")
+
+__all__ = ["VolumeRequest"]  # the input of create_reservation, re-exported for callers
 
 
 @dataclass
@@ -137,7 +139,7 @@ def create_reservation(
     *,
     session: Session,
     actor: Principal,
-    volumes: Sequence[Mapping[str, Any]],
+    volumes: Sequence[VolumeRequest],
     priority: int = 0,
     vehicle_id: uuid.UUID | None = None,
     idempotency_key: str | None = None,
@@ -158,7 +160,7 @@ def create_reservation(
         raise Forbidden(f"a principal with role {actor.role!r} cannot reserve airspace")
     if not 0 <= priority <= 100:
         raise InvalidInput(f"priority must be 0..100, got {priority}", field="priority")
-    digest = _request_hash(vehicle_id, priority, list(volumes))
+    digest = _request_hash(vehicle_id, priority, [v.as_dict() for v in volumes])
     if idempotency_key is not None:
         old = _replay(session, actor, idempotency_key, digest)
         if old is not None:

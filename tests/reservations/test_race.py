@@ -16,11 +16,11 @@ from tests.pgtools import backend_pid, wait_blocked
 from tests.reservations.helpers import ids, spot, window
 
 
-def volume(spatial_ids: list[str], w: tuple[str, str] | None = None) -> dict[str, Any]:
+def volume(spatial_ids: list[str], w: tuple[str, str] | None = None) -> reservations.VolumeRequest:
     """A service-level volume (datetimes, not strings)."""
     t0, t1 = w or window()
     start, end = datetime.fromisoformat(t0), datetime.fromisoformat(t1)
-    return {"spatial_ids": spatial_ids, "time_start": start, "time_end": end}
+    return reservations.VolumeRequest(spatial_ids=spatial_ids, time_start=start, time_end=end)
 
 
 def test_racing_insert_becomes_contested(db_sessions: sessionmaker[Session], make_key: Any) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from planning.postgis_occupancy import PostgisOccupancy
 from registry.models import LEAF_ZOOM
 from registry.services import operators, principals, restrictions
-from registry.services.reservations import create_reservation
+from registry.services.reservations import VolumeRequest, create_reservation
 from routing.occupancy import TileBox
 from spatialid import lnglat_to_voxel
 from tests.conftest import unique
@@ -73,7 +73,7 @@ def test_packed_rows_equal_the_row_by_row_reference(db_sessions: sessionmaker[Se
         ids += [f"{Z}/{a.f + df}/{a.x + 7}/{a.y + dy}" for df in range(3) for dy in range(2, 6)]
         ids.append(f"{Z}/{a.f + 1}/{a.x + 3}/{a.y + 9}")
         create_reservation(session=session, actor=actor, volumes=[
-            {"spatial_ids": ids, "time_start": t0, "time_end": t1}])
+            VolumeRequest(spatial_ids=ids, time_start=t0, time_end=t1)])
         temp = offset(lng, lat, 40.0, 0.0)
         restrictions.create_restriction(
             session=session, actor=town, geometry=square(*temp, 12.0), altitude_lower=30.0,

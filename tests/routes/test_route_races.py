@@ -46,8 +46,9 @@ def _race(
     try:
         me = side.get(Principal, rival.principal_id)
         assert me is not None
-        volumes = [{"spatial_ids": [s["id"]], "time_start": datetime.fromisoformat(s["time_start"]),
-                    "time_end": datetime.fromisoformat(s["time_end"])} for s in taken]
+        volumes = [reservations.VolumeRequest(
+            spatial_ids=[s["id"]], time_start=datetime.fromisoformat(s["time_start"]),
+            time_end=datetime.fromisoformat(s["time_end"])) for s in taken]
         made = reservations.create_reservation(session=side, actor=me, volumes=volumes)
         holder = backend_pid(side)
         t = threading.Thread(target=lambda: out.append(send()))
