@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from geoalchemy2.shape import from_shape
 from sqlalchemy import select
@@ -14,6 +14,14 @@ from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Obstacle, Principal
 from registry.services.integrity import integrity_as_domain
 from registry.services.paging import Page, keyset_page
+
+
+class PlacedObstacle(NamedTuple):
+    """An obstacle as stored, and the active reservations it now overlaps (marked
+    ``needs_replan``)."""
+
+    obstacle: Obstacle
+    needs_replan: list[uuid.UUID]
 
 
 def create_obstacle(
@@ -29,7 +37,7 @@ def create_obstacle(
     name: str | None = None,
     zoom: int | None = None,
     max_voxels: int = 100_000,
-) -> tuple[Obstacle, list[uuid.UUID]]:
+) -> PlacedObstacle:
     """Add an obstacle (admins; importers pass ``actor=None``); report reservations in it."""
     if actor is not None and not actor.is_admin:
         raise Forbidden(f"a principal with role {actor.role!r} cannot add obstacles")
@@ -54,7 +62,7 @@ def create_obstacle(
     hit = blockers.place(
         session=session, column="obstacle_id", owner_id=item.id, rows=rows, start=None, end=None
     )
-    return item, hit
+    return PlacedObstacle(item, hit)
 
 
 def get_obstacle(*, session: Session, obstacle_id: uuid.UUID) -> Obstacle:

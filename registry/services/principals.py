@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,6 +14,13 @@ from sqlalchemy.orm import Session
 from registry.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from registry.models import OPERATOR_BOUND_ROLES, ApiKey, Operator, Principal, Role
 from registry.services.integrity import integrity_as_domain
+
+
+class IssuedKey(NamedTuple):
+    """A new principal and its API key's token (shown only once, stored hashed)."""
+
+    principal: Principal
+    token: str
 
 TOKEN_PREFIX = "kukan_"
 PREFIX_LEN = 12
@@ -36,7 +44,7 @@ def create_principal(
     name: str,
     role: Role | str,
     operator_id: uuid.UUID | None = None,
-) -> tuple[Principal, str]:
+) -> IssuedKey:
     """Create a principal with one API key; return it and the token (shown only once)."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("only an admin may create principals")
@@ -58,7 +66,7 @@ def create_principal(
     with integrity_as_domain(session, what=f"principal {name!r}"):
         session.add(principal)
     token = create_key(session=session, principal=principal)
-    return principal, token
+    return IssuedKey(principal, token)
 
 
 def create_key(*, session: Session, principal: Principal) -> str:

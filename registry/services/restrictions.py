@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from geoalchemy2.shape import from_shape
 from sqlalchemy import select
@@ -14,6 +14,14 @@ from registry.boxes import blockers, overlap
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import OVERSIGHT_ROLES, Principal, Restriction
 from registry.services.paging import Page, keyset_page
+
+
+class PlacedRestriction(NamedTuple):
+    """A restriction as stored, and the active reservations it now overlaps (marked
+    ``needs_replan``)."""
+
+    restriction: Restriction
+    needs_replan: list[uuid.UUID]
 
 
 def create_restriction(
@@ -28,7 +36,7 @@ def create_restriction(
     time_end: datetime | None = None,
     zoom: int | None = None,
     max_voxels: int = 100_000,
-) -> tuple[Restriction, list[uuid.UUID]]:
+) -> PlacedRestriction:
     """Declare a restriction; return it and the active reservations it now overlaps."""
     if actor.role not in OVERSIGHT_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot declare restrictions")
@@ -67,7 +75,7 @@ def create_restriction(
         start=time_start,
         end=time_end,
     )
-    return item, hit
+    return PlacedRestriction(item, hit)
 
 
 def get_restriction(*, session: Session, restriction_id: uuid.UUID) -> Restriction:
@@ -110,7 +118,7 @@ def update_restriction(
     restriction_id: uuid.UUID,
     reason: str | None = None,
     active: bool | None = None,
-) -> tuple[Restriction, list[uuid.UUID]]:
+) -> PlacedRestriction:
     """Change the reason or (de)activate; re-activating reports reservations under it."""
     item = _managed(session, actor, restriction_id)
     if reason is not None:
@@ -135,7 +143,7 @@ def update_restriction(
             )
             blockers.mark_for_replan(session=session, reservation_ids=hit)
     session.flush()
-    return item, hit
+    return PlacedRestriction(item, hit)
 
 
 def delete_restriction(
@@ -144,4 +152,4 @@ def delete_restriction(
     """Lift a restriction: it stays readable, inactive; its space is free at once."""
     return update_restriction(
         session=session, actor=actor, restriction_id=restriction_id, active=False
-    )[0]
+    ).restriction
