@@ -48,7 +48,8 @@ PORT_FILE="$DATA/pg.port"
 LOG="$DATA/postgres.log"
 
 as_pg() {
-  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From / : the postgres user may not enter the checkout (the shell's working directory).
+  if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 need_packages() {
@@ -120,6 +121,7 @@ start() {
     echo "devdb: creating the private cluster in $PGDATA"
     as_pg "$BIN/initdb" -D "$PGDATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
       >"$DATA/initdb.log" 2>&1 || { cat "$DATA/initdb.log" >&2; die "initdb failed"; }
+    if is_root; then chown postgres: "$DATA/initdb.log"; fi
   fi
   running || start_server
   if ! psql_pg -d postgres -tAc "select 1 from pg_database where datname='$DBNAME'" | grep -q 1; then
