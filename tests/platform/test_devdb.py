@@ -35,6 +35,7 @@ def test_the_override_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert _where(dict(os.environ)) == tmp_path / "db" == devdb_dir()
 
 
+@pytest.mark.optional
 @pytest.mark.skipif(os.geteuid() != 0, reason="the root layout applies to root only")
 def test_as_root_the_cluster_is_outside_a_fresh_checkout(tmp_path: Path) -> None:
     checkout = tmp_path / "k"
