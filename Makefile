@@ -10,7 +10,7 @@ PORT ?= 8000
 # (`scripts/devdb.sh where`: <checkout>/.data, or as root /var/lib/postgresql/kukan/<checkout key>).
 DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test lint venv db db-stop db-where browser bench bench-reservations bench-routing bench-import clean soak
+.PHONY: run test lint venv db db-stop db-where browser floors bench bench-reservations bench-routing bench-import clean soak
 
 run: venv db
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
@@ -53,6 +53,11 @@ db-stop:
 
 db-where:
 	@scripts/devdb.sh where
+
+# The lowest dependency versions pyproject.toml allows, in a throwaway venv, on a fast test
+# subset (network needed; not part of `make test`). PYTEST_ARGS picks other tests.
+floors:
+	scripts/check_floors.sh $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) bench/spatialid_bench.py
