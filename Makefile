@@ -6,10 +6,11 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# The database: KUKAN_DATABASE_URL when set, else the private cluster under .data/pg.
+# The database: KUKAN_DATABASE_URL when set, else the checkout's private cluster
+# (`scripts/devdb.sh where`: <checkout>/.data, or as root /var/lib/postgresql/kukan/<checkout key>).
 DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test lint venv db db-stop browser bench bench-reservations bench-routing bench-import clean soak
+.PHONY: run test lint venv db db-stop db-where browser floors bench bench-reservations bench-routing bench-import clean soak
 
 run: venv db
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
@@ -50,6 +51,14 @@ db:
 db-stop:
 	scripts/devdb.sh stop
 
+db-where:
+	@scripts/devdb.sh where
+
+# The lowest dependency versions pyproject.toml allows, in a throwaway venv, on a fast test
+# subset (network needed; not part of `make test`). PYTEST_ARGS picks other tests.
+floors:
+	scripts/check_floors.sh $(PYTEST_ARGS)
+
 bench: venv
 	$(PY) bench/spatialid_bench.py
 
@@ -60,5 +69,7 @@ bench-reservations bench-routing bench-import: bench-%: venv db
 soak: venv db
 	$(PY) bench/soak.py
 
-clean: db-stop
+# Stops the private cluster and deletes it (wherever it lives), the venv and .data.
+clean:
+	scripts/devdb.sh destroy
 	rm -rf $(VENV) .data

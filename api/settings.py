@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
+import pwd
+import re
 from pathlib import Path
 
 from pydantic import Field
@@ -12,10 +16,32 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_PORT = 55432
 
 
+def devdb_dir(root: Path = REPO_ROOT) -> Path:
+    """The folder of the private cluster of ``scripts/devdb.sh``; the same rule as the script.
+
+    ``KUKAN_DEVDB_DIR`` when set; as root a postgres-owned folder keyed by the checkout
+    (``<postgres home>/kukan/<name>-<sha256 of the path>``) unless an older cluster is in
+    ``<checkout>/.data/pg``; otherwise the checkout's ``.data``.
+    """
+    override = os.environ.get("KUKAN_DEVDB_DIR")
+    if override:
+        return Path(override)
+    legacy = root / ".data"
+    if os.geteuid() != 0 or (legacy / "pg" / "PG_VERSION").is_file():
+        return legacy
+    try:
+        home = Path(pwd.getpwnam("postgres").pw_dir)
+    except KeyError:
+        home = Path("/var/lib/postgresql")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", root.name)
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    return home / "kukan" / f"{name}-{digest}"
+
+
 def default_database_url() -> str:
-    """The private cluster of ``scripts/devdb.sh`` (its port from ``.data/pg.port``)."""
+    """The private cluster of ``scripts/devdb.sh`` (its port from ``pg.port`` in devdb_dir)."""
     port = DEFAULT_PG_PORT
-    port_file = REPO_ROOT / ".data" / "pg.port"
+    port_file = devdb_dir() / "pg.port"
     with contextlib.suppress(OSError, ValueError):
         port = int(port_file.read_text().strip())
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/kukan"
