@@ -6,7 +6,7 @@ Times are float unix seconds (UTC) throughout; routes serialise them as RFC 3339
 from routing.drone import DEFAULT_WEIGHT, DronePlanner
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.fleet import FleetRequest, FleetResult, plan_fleet
-from routing.ground import GroundNetwork
+from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner
 from routing.intervals import IntervalTable
 from routing.occupancy import BusyArrays, MemoryOccupancy, Occupancy, TileBox
@@ -22,6 +22,7 @@ __all__ = [
     "FleetResult",
     "GroundNetwork",
     "GroundPlanner",
+    "HeuristicTables",
     "IntervalTable",
     "MemoryOccupancy",
     "NoRoute",

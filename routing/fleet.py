@@ -17,10 +17,7 @@ reported with the ``NoRoute`` reason.
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,26 +67,9 @@ def plan_fleet(
     repair_rounds: int = 3,
     park_first: bool = True,
 ) -> FleetResult:
-    """Plan every request (see the module docstring); ``occupancy`` is read and updated.
-
-    Python's cyclic garbage collector is paused meanwhile (and restored as it was): the
-    planner makes hundreds of thousands of short-lived objects without cycles, and every
-    full collection they trigger walks the whole heap of the host process, which costs
-    more the more the process holds (0.2-0.8 s of a 2-3 s fleet in the benchmark)."""
-    with _gc_paused():
-        return _plan_fleet(network, requests, limits, occupancy=occupancy,
-                           repair_rounds=repair_rounds, park_first=park_first)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+    """Plan every request (see the module docstring); ``occupancy`` is read and updated."""
+    return _plan_fleet(network, requests, limits, occupancy=occupancy,
+                       repair_rounds=repair_rounds, park_first=park_first)
 
 
 def _plan_fleet(
