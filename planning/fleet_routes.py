@@ -11,6 +11,7 @@ savepoint; one that loses a race is reported (``contested``), the others stay re
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -65,8 +66,13 @@ def plan_fleet_routes(
     requests: Sequence[Mapping[str, Any]],
     budget: Budget | None = None,
 ) -> list[Outcome]:
-    """Plan every request (ground vehicles of the actor); outcomes in request order."""
-    del budget  # the ground search is bounded by its expansion cap
+    """Plan every request (ground vehicles of the actor); outcomes in request order.
+
+    ``budget`` bounds the whole request: each search's expansions, and the seconds from
+    the start of planning; requests left unplanned when the time is up say
+    ``budget_exceeded``."""
+    budget = budget or Budget()
+    deadline = time.perf_counter() + budget.seconds
     vehicles: list[Vehicle] = []
     for i, r in enumerate(requests):
         v = load_vehicle(session=session, actor=actor, vehicle_id=r["vehicle_id"])
@@ -116,7 +122,10 @@ def plan_fleet_routes(
             )
             for i in idx
         ]
-        result = plan_fleet(net, reqs, limits, occupancy=memory)
+        result = plan_fleet(
+            net, reqs, limits, occupancy=memory, max_expansions=budget.expansions,
+            time_budget_s=deadline - time.perf_counter(),
+        )
         for rid, reason in result.unserved.items():
             outcomes[int(rid)].reason = reason
         for rid, route in result.routes.items():

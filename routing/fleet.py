@@ -18,6 +18,7 @@ reported with the ``NoRoute`` reason.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,9 @@ from routing.route import Route
 from routing.vehicle import VehicleLimits
 
 INF = math.inf
+BUDGET_EXCEEDED = "budget_exceeded"
+"""The reason of a robot left unplanned when the fleet's time budget ran out (that of
+``routing.SearchBudgetExceeded``)."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,18 @@ def plan_fleet(
     occupancy: MemoryOccupancy | None = None,
     repair_rounds: int = 3,
     park_first: bool = True,
+    max_expansions: int | None = None,
+    time_budget_s: float = INF,
 ) -> FleetResult:
-    """Plan every request (see the module docstring); ``occupancy`` is read and updated."""
+    """Plan every request (see the module docstring); ``occupancy`` is read and updated.
+
+    Each robot's search may expand at most ``max_expansions`` states (the planner's
+    default if ``None``); once ``time_budget_s`` seconds have passed, the robots not yet
+    planned are unserved with the reason ``budget_exceeded`` and repair stops."""
     return _plan_fleet(network, requests, limits, occupancy=occupancy,
-                       repair_rounds=repair_rounds, park_first=park_first)
+                       repair_rounds=repair_rounds, park_first=park_first,
+                       max_expansions=max_expansions,
+                       deadline=time.perf_counter() + time_budget_s)
 
 
 def _plan_fleet(
@@ -80,6 +92,8 @@ def _plan_fleet(
     occupancy: MemoryOccupancy | None,
     repair_rounds: int,
     park_first: bool,
+    max_expansions: int | None,
+    deadline: float,
 ) -> FleetResult:
     limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0,
                                      altitude_upper_m=4.0)
@@ -89,6 +103,8 @@ def _plan_fleet(
         planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits)
     else:
         planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s))
+    if max_expansions is not None:
+        planner.max_expansions = max_expansions
     starts: dict[str, tuple[int, tuple[float, float]]] = {}
     b = planner.table.buffer_s
     exit_s = math.sqrt(2.0) * network.tile_m / min(e.speed for e in network.edges)
@@ -101,8 +117,13 @@ def _plan_fleet(
     result = FleetResult()
     rank = {r.id: i for i, r in enumerate(order)}
     for r in order:
+        if time.perf_counter() > deadline:
+            result.unserved[r.id] = BUDGET_EXCEEDED
+            continue
         _plan_one(planner, r, result, starts[r.id], park=park_first)
     for _ in range(repair_rounds):
+        if time.perf_counter() > deadline:
+            break
         bad = _blocking_goals(result, rank)
         if not bad:
             break
@@ -124,17 +145,15 @@ def _plan_fleet(
 def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
               start: tuple[int, tuple[float, float]], *, park: bool) -> None:
     key, parked = start
-    lst = planner.table.busy[key]
-    lst.remove(parked)  # its own parking does not block the robot itself
-    planner.refresh(key)
+    table = planner.table
+    table.remove_many([(key, *parked)])  # its own parking does not block the robot itself
     try:
         route = planner.plan(r.origin, r.destination, r.departure, park=park)
     except NoRoute as exc:
         result.unserved[r.id] = exc.reason
         return
     finally:
-        lst.insert(0, parked)
-        planner.refresh(key)
+        table.put_many([(key, *parked)])
     result.unserved.pop(r.id, None)
     route.meta["request_id"] = r.id
     planner.reserve(route)
@@ -145,13 +164,9 @@ def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
 def _unreserve(planner: GroundPlanner, route: Route) -> None:
     """Remove a route's windows and its parking from the table."""
     b = planner.table.buffer_s
-    drop: dict[int, set[tuple[float, float]]] = {}
-    for k, t0, t1 in ground_windows(route):
-        drop.setdefault(k, set()).add((t0 - b, t1 + b))
-    drop.setdefault(_goal_key(route), set()).add((route.arrival - b, INF))
-    for k, items in drop.items():
-        planner.table.busy[k] = [iv for iv in planner.table.busy.get(k, []) if iv not in items]
-        planner.refresh(k)
+    drop = {(k, t0 - b, t1 + b) for k, t0, t1 in ground_windows(route)}
+    drop.add((_goal_key(route), route.arrival - b, INF))
+    planner.table.remove_many(sorted(drop))
 
 
 def _blocking_goals(result: FleetResult, rank: dict[str, int]) -> list[str]:

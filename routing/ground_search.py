@@ -74,6 +74,7 @@ class GroundPlanner:
         """Safe intervals (and their starts) per voxel key, kept across plans: dropped
         when the table adds to a key or :meth:`refresh` is called for it."""
         self.table.listeners.append(self._forget)
+        self.table.removal_listeners.append(self._forget_keys)
 
     @classmethod
     def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
@@ -283,11 +284,10 @@ class GroundPlanner:
         for key, _, _ in rows:
             pop(key, None)
 
-    def refresh(self, key: int) -> None:
-        """Call after intervals of ``key`` were removed from or put back into
-        ``table.busy`` directly (not through ``table.add``)."""
-        self._safe.pop(key, None)
-        self.index.refresh(key)
+    def _forget_keys(self, keys: list[int]) -> None:
+        pop = self._safe.pop
+        for key in keys:
+            pop(key, None)
 
     def reserve(self, route: Route) -> None:
         """Add a route's voxel windows to the table (fleet planning)."""
