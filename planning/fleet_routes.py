@@ -35,7 +35,7 @@ from registry.errors import InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
 from registry.volume_errors import Contested
 from routing import (
-    FleetRequest,
+    GroundRequest,
     MemoryOccupancy,
     NoRoute,
     TileBox,
@@ -116,7 +116,7 @@ def plan_fleet_routes(
             memory.add_static(occ.restricted_static(ROAD_ZOOM, box), restriction=True)
             seeded = True
         reqs = [
-            FleetRequest(
+            GroundRequest(
                 str(i), _xy(requests[i]["origin"]), _xy(requests[i]["destination"]),
                 departures[i], int(requests[i].get("priority") or 0),
             )

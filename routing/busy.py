@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.occupancy import BusyArrays
 
 INF = math.inf
@@ -29,7 +29,7 @@ class BusyTable:
     Times are seconds relative to ``t_ref``.
     """
 
-    def __init__(self, grid: Grid, rows: BusyArrays, t_ref: float, buffer_s: float) -> None:
+    def __init__(self, grid: VoxelGrid, rows: BusyArrays, t_ref: float, buffer_s: float) -> None:
         f, x, y, s, e = rows
         inside = (
             (x > grid.x0) & (x < grid.x0 + grid.nx - 1)

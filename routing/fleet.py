@@ -38,7 +38,7 @@ BUDGET_EXCEEDED = "budget_exceeded"
 
 
 @dataclass(frozen=True)
-class FleetRequest:
+class GroundRequest:
     """One robot's request: points are ``(lng, lat)``; times unix seconds."""
 
     id: str
@@ -64,7 +64,7 @@ def _goal_key(route: Route) -> int:
 
 def plan_fleet(
     network: GroundNetwork,
-    requests: list[FleetRequest],
+    requests: list[GroundRequest],
     limits: VehicleLimits | None = None,
     *,
     occupancy: MemoryOccupancy | None = None,
@@ -86,7 +86,7 @@ def plan_fleet(
 
 def _plan_fleet(
     network: GroundNetwork,
-    requests: list[FleetRequest],
+    requests: list[GroundRequest],
     limits: VehicleLimits | None,
     *,
     occupancy: MemoryOccupancy | None,
@@ -142,7 +142,7 @@ def _plan_fleet(
     return result
 
 
-def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
+def _plan_one(planner: GroundPlanner, r: GroundRequest, result: FleetResult,
               start: tuple[int, tuple[float, float]], *, park: bool) -> None:
     key, parked = start
     table = planner.table

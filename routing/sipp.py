@@ -1,4 +1,4 @@
-"""Safe-interval path planning (SIPP) over a :class:`~routing.grid.Grid`.
+"""Safe-interval path planning (SIPP) over a :class:`~routing.grid.VoxelGrid`.
 
 States are ``(key, j)``: a voxel and the index of one of its safe intervals, packed into
 one int ``key << 12 | j``. Each state keeps its earliest arrival time. A move ``A -> B``

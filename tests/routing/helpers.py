@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import networkx as nx
 import numpy as np
 
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.occupancy import MemoryOccupancy
 from routing.route import Route
 from routing.vehicle import VehicleLimits
@@ -44,7 +44,7 @@ def world(blocked: Iterable[tuple[int, int, int]] = ()) -> MemoryOccupancy:
     return occ
 
 
-def explicit_graph(grid: Grid, limits: VehicleLimits,
+def explicit_graph(grid: VoxelGrid, limits: VehicleLimits,
                    blocks: Iterable[tuple[int, int, int]] = ()) -> nx.DiGraph:
     """Brute force, independent of the planner's tables: every free voxel of the
     planning box and every move to one of its 26 neighbours, its time from the geometry.

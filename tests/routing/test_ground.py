@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.errors import NoRoute
-from routing.fleet import FleetRequest, plan_fleet
+from routing.fleet import GroundRequest, plan_fleet
 from routing.ground import GroundNetwork
 from routing.ground_search import GroundPlanner
 from routing.occupancy import MemoryOccupancy
@@ -121,7 +121,7 @@ def test_fleet_of_50_has_no_conflicts() -> None:
     rng = random.Random(6)
     nodes = list(g.nodes)
     picks = rng.sample(nodes, 50), rng.sample(nodes, 50)
-    reqs = [FleetRequest(f"r{i}", node(g, o), node(g, d), T0 + rng.uniform(0, 60),
+    reqs = [GroundRequest(f"r{i}", node(g, o), node(g, d), T0 + rng.uniform(0, 60),
                          priority=rng.choice([0, 0, 50]))
             for i, (o, d) in enumerate(zip(*picks, strict=True))]
     occ = MemoryOccupancy()
@@ -140,8 +140,8 @@ def test_repair_replans_a_lower_priority_robot_parked_in_the_way() -> None:
     g.add_node(5, lng=g.nodes[2]["lng"], lat=LAT + 20.0 / M_PER_DEG_LAT)  # a side street
     g.add_edge(5, 2, length_m=20.0, speed_mps=2.0)
     g.add_edge(2, 5, length_m=20.0, speed_mps=2.0)
-    a = FleetRequest("a", node(g, 0), node(g, 4), T0 + 30.0, priority=90)
-    b = FleetRequest("b", node(g, 5), node(g, 2), T0, priority=0)
+    a = GroundRequest("a", node(g, 0), node(g, 4), T0 + 30.0, priority=90)
+    b = GroundRequest("b", node(g, 5), node(g, 2), T0, priority=0)
     assert plan_fleet(GroundNetwork(g), [a, b], ROBOT).repaired == []  # parks-aware at once
     res = plan_fleet(GroundNetwork(g), [a, b], ROBOT, park_first=False)
     assert res.repaired == ["b"]
@@ -204,7 +204,7 @@ def test_fleet_with_shared_goals_reuses_heuristic_and_stays_conflict_free() -> N
     g = grid_network(LNG, LAT, 8, 40.0)
     rng = random.Random(7)
     depot = node(g, (4, 4))
-    reqs = [FleetRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
+    reqs = [GroundRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
             for i, o in enumerate(rng.sample([n for n in g.nodes if n != (4, 4)], 6))]
     net = Counting(g)
     res = plan_fleet(net, reqs, ROBOT)
@@ -234,7 +234,7 @@ def test_the_fleet_planner_leaves_the_garbage_collector_alone(
     for name in ("disable", "enable", "freeze"):
         monkeypatch.setattr(gc, name, refuse)
     g = grid_network(LNG, LAT, 4, 50.0)
-    req = [FleetRequest("r", node(g, (0, 0)), node(g, (2, 1)), T0)]
+    req = [GroundRequest("r", node(g, (0, 0)), node(g, (2, 1)), T0)]
     assert "r" in plan_fleet(GroundNetwork(g), req, ROBOT).routes
 
 
@@ -251,7 +251,7 @@ def test_one_planner_runs_many_plans_at_once_as_it_runs_them_in_turn() -> None:
     rng = random.Random(3)
     occ = MemoryOccupancy()  # busy ground voxels made by a fleet
     plan_fleet(GroundNetwork(g), [
-        FleetRequest(f"b{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
+        GroundRequest(f"b{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
                      T0 + rng.uniform(0, 60)) for i in range(40)], ROBOT, occupancy=occ,
         park_first=False)
     goals = [node(g, n) for n in rng.sample(nodes, 4)]  # shared goals: shared tables
@@ -295,11 +295,11 @@ def test_fleets_on_one_network_in_threads_match_fleets_in_turn() -> None:
     fleets = []
     for seed in range(4):
         rng = random.Random(seed)
-        fleets.append([FleetRequest(f"r{i}", node(g, rng.choice(nodes)),
+        fleets.append([GroundRequest(f"r{i}", node(g, rng.choice(nodes)),
                                     node(g, rng.choice(nodes)), T0 + rng.uniform(0, 60))
                        for i in range(12)])
 
-    def run(net: GroundNetwork, reqs: list[FleetRequest]) -> dict[str, Any]:
+    def run(net: GroundNetwork, reqs: list[GroundRequest]) -> dict[str, Any]:
         res = plan_fleet(net, reqs, ROBOT)
         return {"routes": {k: (r.arrival, r.waypoints) for k, r in res.routes.items()},
                 "unserved": res.unserved, "repaired": res.repaired}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from routing.edge_index import EdgeIndex
 from routing.errors import NoRoute
-from routing.fleet import FleetRequest, plan_fleet
+from routing.fleet import GroundRequest, plan_fleet
 from routing.ground import GroundNetwork
 from routing.ground_search import GroundPlanner, ground_windows
 from routing.intervals import IntervalTable
@@ -87,7 +87,7 @@ def test_parked_routes_are_earliest_whatever_the_heuristic(seed: int) -> None:
     rng = random.Random(seed)
     g = grid_network(LNG, LAT, 8, 30.0)
     nodes = sorted(g.nodes)
-    reqs = [FleetRequest(f"r{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
+    reqs = [GroundRequest(f"r{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
                          T0 + rng.uniform(0, 60)) for i in range(40)]
     occ = MemoryOccupancy()  # busy voxels from a fleet (two may park in one voxel)
     plan_fleet(GroundNetwork(g), reqs, ROBOT, occupancy=occ, park_first=False)
@@ -137,7 +137,7 @@ def _copy(table: IntervalTable) -> IntervalTable:
 def test_a_fleet_out_of_time_says_budget_exceeded_for_the_rest() -> None:
     g = grid_network(LNG, LAT, 5, 30.0)
     nodes = sorted(g.nodes)
-    reqs = [FleetRequest(f"r{i}", node(g, nodes[i]), node(g, nodes[-1 - i]), T0 + i)
+    reqs = [GroundRequest(f"r{i}", node(g, nodes[i]), node(g, nodes[-1 - i]), T0 + i)
             for i in range(4)]
     none = plan_fleet(GroundNetwork(g), reqs, ROBOT, time_budget_s=0.0)
     assert none.routes == {} and none.unserved == dict.fromkeys(

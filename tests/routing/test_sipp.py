@@ -10,7 +10,7 @@ import pytest
 
 from routing.busy import MAX_INTERVALS, BusyTable, TooManyIntervals
 from routing.errors import NoRoute
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.motion import moves, side_offsets
 from routing.occupancy import BusyArrays
 from routing.sipp import GridPath, search
@@ -20,7 +20,7 @@ from routing.vehicle import VehicleLimits
 LIMITS = VehicleLimits(max_speed_mps=10.0, climb_rate_mps=3.0, descent_rate_mps=2.0)
 
 
-def random_grid(rng: random.Random, nx: int, ny: int, nf: int, density: float) -> Grid:
+def random_grid(rng: random.Random, nx: int, ny: int, nf: int, density: float) -> VoxelGrid:
     """A padded grid (border blocked) with random interior blocks."""
     arr = np.zeros((nf, ny, nx), dtype=bool)
     arr[1:-1, 1:-1, 1:-1] = np.array(
@@ -29,10 +29,10 @@ def random_grid(rng: random.Random, nx: int, ny: int, nf: int, density: float) -
     arr[0], arr[-1] = True, True
     arr[:, 0], arr[:, -1] = True, True
     arr[:, :, 0], arr[:, :, -1] = True, True
-    return Grid(23, 100, 200, 10, nx, ny, nf, bytearray(arr.tobytes()), 4.0, 1.0)
+    return VoxelGrid(23, 100, 200, 10, nx, ny, nf, bytearray(arr.tobytes()), 4.0, 1.0)
 
 
-def random_busy(rng: random.Random, grid: Grid, n: int) -> BusyTable:
+def random_busy(rng: random.Random, grid: VoxelGrid, n: int) -> BusyTable:
     """``n`` random busy windows on interior voxels, in the first minute."""
     f = [rng.randrange(grid.f0 + 1, grid.f0 + grid.nf - 1) for _ in range(n)]
     x = [rng.randrange(grid.x0 + 1, grid.x0 + grid.nx - 1) for _ in range(n)]
@@ -43,7 +43,7 @@ def random_busy(rng: random.Random, grid: Grid, n: int) -> BusyTable:
     return BusyTable(grid, rows, 0.0, rng.choice([0.0, 0.5]))
 
 
-def free_cell(rng: random.Random, grid: Grid) -> int:
+def free_cell(rng: random.Random, grid: VoxelGrid) -> int:
     while True:
         k = grid.key(rng.randrange(grid.f0 + 1, grid.f0 + grid.nf - 1),
                      rng.randrange(grid.x0 + 1, grid.x0 + grid.nx - 1),
