@@ -49,7 +49,7 @@ from routing import (
     validate_route,
 )
 from routing.occupancy import BusyArrays, TileBox, merge_intervals
-from routing.route import rfc3339
+from routing.route import utc_ms
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, VoxelSet
 
@@ -243,13 +243,9 @@ def route_volumes(route: Route) -> list[dict[str, Any]]:
     out = []
     for sid, pairs in windows.items():
         for t0, t1 in merge_intervals(pairs):
-            out.append({"spatial_ids": [sid], "time_start": _dt(rfc3339(t0)),
-                        "time_end": _dt(rfc3339(t1, up=True))})
+            out.append({"spatial_ids": [sid], "time_start": utc_ms(t0),
+                        "time_end": utc_ms(t1, up=True)})
     return out
-
-
-def _dt(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp)
 
 
 def reserve_route(
