@@ -125,6 +125,7 @@ def plan_fleet_routes(
         result = plan_fleet(
             net, reqs, limits, occupancy=memory, max_expansions=budget.expansions,
             time_budget_s=deadline - time.perf_counter(),
+            heuristics=caches.networks.heuristics(net),
         )
         for rid, reason in result.unserved.items():
             outcomes[int(rid)].reason = reason

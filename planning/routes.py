@@ -225,7 +225,9 @@ def _plan_once(
             session=session, source=source, kind=vehicle.kind, limits=limits,
             networks=caches.networks,
         )
-        ground = GroundPlanner.from_occupancy(net, occ, departure, limits)
+        ground = GroundPlanner.from_occupancy(
+            net, occ, departure, limits, heuristics=caches.networks.heuristics(net)
+        )
         ground.max_expansions = budget.expansions
         route = ground.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
     problems = validate_route(route, occ if vehicle.kind == "drone" else MovingOnly(occ), limits)

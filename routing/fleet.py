@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing.errors import NoRoute
-from routing.ground import GroundNetwork
+from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner, ground_windows
 from routing.intervals import IntervalTable
 from routing.occupancy import BusyArrays, MemoryOccupancy
@@ -72,16 +72,18 @@ def plan_fleet(
     park_first: bool = True,
     max_expansions: int | None = None,
     time_budget_s: float = INF,
+    heuristics: HeuristicTables | None = None,
 ) -> FleetResult:
     """Plan every request (see the module docstring); ``occupancy`` is read and updated.
 
     Each robot's search may expand at most ``max_expansions`` states (the planner's
     default if ``None``); once ``time_budget_s`` seconds have passed, the robots not yet
-    planned are unserved with the reason ``budget_exceeded`` and repair stops."""
+    planned are unserved with the reason ``budget_exceeded`` and repair stops.
+    ``heuristics`` are the free-flow tables to share (the planner's own by default)."""
     return _plan_fleet(network, requests, limits, occupancy=occupancy,
                        repair_rounds=repair_rounds, park_first=park_first,
                        max_expansions=max_expansions,
-                       deadline=time.perf_counter() + time_budget_s)
+                       deadline=time.perf_counter() + time_budget_s, heuristics=heuristics)
 
 
 def _plan_fleet(
@@ -94,15 +96,18 @@ def _plan_fleet(
     park_first: bool,
     max_expansions: int | None,
     deadline: float,
+    heuristics: HeuristicTables | None,
 ) -> FleetResult:
     limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0,
                                      altitude_upper_m=4.0)
     order = sorted(requests, key=lambda r: (-r.priority, r.departure, r.id))
     t_min = min((r.departure for r in requests), default=0.0)
     if occupancy is not None:
-        planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits)
+        planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits,
+                                               heuristics=heuristics)
     else:
-        planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s))
+        planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s),
+                                heuristics=heuristics)
     if max_expansions is not None:
         planner.max_expansions = max_expansions
     starts: dict[str, tuple[int, tuple[float, float]]] = {}

@@ -78,7 +78,8 @@ class GroundPlanner:
 
     @classmethod
     def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
-                       limits: VehicleLimits | None = None) -> GroundPlanner:
+                       limits: VehicleLimits | None = None, *,
+                       heuristics: HeuristicTables | None = None) -> GroundPlanner:
         """A planner whose table holds the occupancy's ground rows from ``departure`` on:
         busy rows (reservations, temporary restrictions) and, busy at all times, the
         voxels of permanent restrictions (not obstacles: roads pass beside buildings)."""
@@ -92,7 +93,8 @@ class GroundPlanner:
         if f.size:
             always = np.full(f.size, INF)
             rows = concat_busy([rows, BusyArrays(f, x, y, -always, always)])
-        return cls(network, limits, table=IntervalTable.from_rows(rows, buf))
+        return cls(network, limits, table=IntervalTable.from_rows(rows, buf),
+                   heuristics=heuristics)
 
     def plan(self, origin: tuple[float, float], destination: tuple[float, float],
              departure: float, *, park: bool = False) -> Route:
