@@ -18,8 +18,14 @@ from tests.routing.test_ground import LAT, LNG, ROBOT, node
 
 def test_utc_ms_is_the_millisecond_the_stamp_names() -> None:
     rng = random.Random(4)
-    for t in [0.0, 0.0005, 1.9995, 1_800_000_000.1234, -1.5,
-              *(rng.uniform(1.7e9, 2.0e9) for _ in range(2000))]:
+    for t in [
+        0.0,
+        0.0005,
+        1.9995,
+        1_800_000_000.1234,
+        -1.5,
+        *(rng.uniform(1.7e9, 2.0e9) for _ in range(2000)),
+    ]:
         for up in (False, True):
             d = utc_ms(t, up=up)
             assert d.tzinfo is UTC and d.microsecond % 1000 == 0
@@ -31,8 +37,9 @@ def test_utc_ms_is_the_millisecond_the_stamp_names() -> None:
 
 def test_the_route_body_sends_the_same_text_as_the_route() -> None:
     g = grid_network(LNG, LAT, 4, 37.3)
-    r = GroundPlanner(GroundNetwork(g), ROBOT).plan(node(g, (0, 0)), node(g, (3, 2)),
-                                                    1_800_000_000.1237)
+    r = GroundPlanner(GroundNetwork(g), ROBOT).plan(
+        node(g, (0, 0)), node(g, (3, 2)), 1_800_000_000.1237
+    )
     out = route_out(Planned(r, "ground", 23))
     assert isinstance(out.departure, datetime) and isinstance(out.times[0], datetime)
     body = out.model_dump(mode="json")
@@ -44,13 +51,16 @@ def test_the_route_body_sends_the_same_text_as_the_route() -> None:
     vols = route_volumes(r)
     assert all(isinstance(v["time_start"], datetime) for v in vols)
     windows = {(w["id"], w["time_start"], w["time_end"]) for w in body["spatial_ids"]}
-    assert {(v["spatial_ids"][0], rfc3339_text(v["time_start"]), rfc3339_text(v["time_end"]))
-            for v in vols} <= windows
+    assert {
+        (v["spatial_ids"][0], rfc3339_text(v["time_start"]), rfc3339_text(v["time_end"]))
+        for v in vols
+    } <= windows
 
 
 def test_the_openapi_says_route_times_are_date_times() -> None:
-    spec = create_app(Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
-                      ).openapi()["components"]["schemas"]
+    spec = create_app(
+        Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    ).openapi()["components"]["schemas"]
     route = spec["RouteOut"]["properties"]
     assert route["departure"]["format"] == route["arrival"]["format"] == "date-time"
     assert route["times"]["items"]["format"] == "date-time"

@@ -45,9 +45,11 @@ def random_busy(rng: random.Random, grid: VoxelGrid, n: int) -> BusyTable:
 
 def free_cell(rng: random.Random, grid: VoxelGrid) -> int:
     while True:
-        k = grid.key(rng.randrange(grid.f0 + 1, grid.f0 + grid.nf - 1),
-                     rng.randrange(grid.x0 + 1, grid.x0 + grid.nx - 1),
-                     rng.randrange(grid.y0 + 1, grid.y0 + grid.ny - 1))
+        k = grid.key(
+            rng.randrange(grid.f0 + 1, grid.f0 + grid.nf - 1),
+            rng.randrange(grid.x0 + 1, grid.x0 + grid.nx - 1),
+            rng.randrange(grid.y0 + 1, grid.y0 + grid.ny - 1),
+        )
         if not grid.blocked[k]:
             return k
 
@@ -58,17 +60,19 @@ def test_the_grid_and_graph_searches_agree_on_random_instances(seed: int) -> Non
     filtered as the grid search filters them) gives the same path, times and expansions,
     or the same reason for no route."""
     rng = random.Random(seed)
-    grid = random_grid(rng, rng.randint(5, 12), rng.randint(5, 12), rng.randint(3, 6),
-                       rng.uniform(0.0, 0.35))
+    grid = random_grid(
+        rng, rng.randint(5, 12), rng.randint(5, 12), rng.randint(3, 6), rng.uniform(0.0, 0.35)
+    )
     busy = random_busy(rng, grid, rng.randint(0, 400))
     mv = moves(grid, LIMITS)
     sides = side_offsets(grid)
     blocked = grid.blocked
     start, goal = free_cell(rng, grid), free_cell(rng, grid)
     gf, gx, gy = grid.coords(goal)
-    fastest = min(dt / math.dist((0, 0, 0), (df, dx, dy))
-                  for (off, dt), (_, df, dx, dy) in zip(
-                      sorted(mv), sorted(grid.offsets()), strict=True))
+    fastest = min(
+        dt / math.dist((0, 0, 0), (df, dx, dy))
+        for (off, dt), (_, df, dx, dy) in zip(sorted(mv), sorted(grid.offsets()), strict=True)
+    )
     scale = rng.choice([0.0, 1.0])  # Dijkstra's or a lower bound of the time to go
 
     def heuristic(k: int) -> float:
@@ -76,8 +80,11 @@ def test_the_grid_and_graph_searches_agree_on_random_instances(seed: int) -> Non
         return scale * fastest * math.dist((f, x, y), (gf, gx, gy))
 
     def adjacency(k: int) -> list[tuple[int, float]]:
-        return [(k + off, dt) for off, dt in mv if not blocked[k + off]
-                and not any(blocked[k + so] for so in sides.get(off, ()))]
+        return [
+            (k + off, dt)
+            for off, dt in mv
+            if not blocked[k + off] and not any(blocked[k + so] for so in sides.get(off, ()))
+        ]
 
     t0 = rng.choice([0.0, rng.uniform(0.0, 40.0)])
     results: list[GridPath | str] = []
@@ -98,8 +105,12 @@ def test_a_voxel_with_more_safe_intervals_than_a_state_can_number_is_refused() -
 
     def table(windows: int) -> BusyTable:
         s = np.arange(windows, dtype=np.float64) * 2.0
-        return BusyTable(grid, BusyArrays(np.full(windows, f), np.full(windows, x),
-                                          np.full(windows, y), s, s + 1.0), 0.0, 0.0)
+        return BusyTable(
+            grid,
+            BusyArrays(np.full(windows, f), np.full(windows, x), np.full(windows, y), s, s + 1.0),
+            0.0,
+            0.0,
+        )
 
     key = grid.key(f, x, y)
     assert len(table(MAX_INTERVALS - 1).safe(key)) == MAX_INTERVALS  # the most that fit
@@ -108,5 +119,4 @@ def test_a_voxel_with_more_safe_intervals_than_a_state_can_number_is_refused() -
     busy = table(MAX_INTERVALS)
     mv = moves(grid, LIMITS)
     with pytest.raises(TooManyIntervals):
-        search(mv, grid.blocked, busy, grid.key(f, x - 1, y), grid.key(f, x + 1, y),
-               lambda k: 0.0)
+        search(mv, grid.blocked, busy, grid.key(f, x - 1, y), grid.key(f, x + 1, y), lambda k: 0.0)
