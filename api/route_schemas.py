@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from api.schemas import Input
 from planning.routes import Planned
-from routing.route import rfc3339
+from routing.route import rfc3339_text, utc_ms
+
+RouteTime = Annotated[
+    AwareDatetime,
+    PlainSerializer(rfc3339_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A route time: a UTC datetime on a whole millisecond, sent as RFC 3339 with
+milliseconds (``2031-05-01T10:00:00.000Z``)."""
 
 
 class Point(Input):
@@ -51,8 +59,8 @@ class StId(BaseModel):
     """A spatial ID with the window the vehicle holds it (safety buffer included)."""
 
     id: str
-    time_start: str
-    time_end: str
+    time_start: RouteTime
+    time_end: RouteTime
 
 
 class LineStringZ(BaseModel):
@@ -67,10 +75,10 @@ class RouteOut(BaseModel):
 
     spatial_ids: list[StId]
     geometry: LineStringZ
-    times: list[str]
+    times: list[RouteTime]
     length_m: float
-    departure: str
-    arrival: str
+    departure: RouteTime
+    arrival: RouteTime
     duration_s: float
     zoom: int
     planner: Literal["drone", "ground"]
@@ -119,15 +127,17 @@ def route_out(p: Planned) -> RouteOut:
     """The API shape of a planned route."""
     r = p.route
     feature = r.to_geojson()
+    times = [utc_ms(w[3]) for w in r.waypoints]
     meta = {k: v for k, v in r.meta.items() if isinstance(v, int | float | str | bool)}
     meta["expansions"] = r.expansions
     return RouteOut(
-        spatial_ids=[StId(**s) for s in r.spatio_temporal_ids()],
+        spatial_ids=[StId(id=str(v), time_start=utc_ms(t0), time_end=utc_ms(t1, up=True))
+                     for v, t0, t1 in r.windows()],
         geometry=LineStringZ(coordinates=feature["geometry"]["coordinates"]),
-        times=feature["properties"]["times"],
+        times=times * 2 if len(times) == 1 else times,
         length_m=round(r.length_m, 3),
-        departure=rfc3339(r.departure),
-        arrival=rfc3339(r.arrival),
+        departure=utc_ms(r.departure),
+        arrival=utc_ms(r.arrival),
         duration_s=round(r.duration_s, 3),
         zoom=p.zoom,
         planner=p.planner,  # type: ignore[arg-type]

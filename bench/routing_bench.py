@@ -70,8 +70,8 @@ from bench.routing_cities import (
 )
 from bench.routing_postgis import postgis_section
 from routing.drone import DronePlanner
-from routing.fleet import FleetRequest, plan_fleet
-from routing.grid import Grid
+from routing.fleet import GroundRequest, plan_fleet
+from routing.grid import VoxelGrid
 from routing.ground import GroundNetwork
 from routing.motion import heuristic, moves, side_offsets
 from routing.occupancy import MemoryOccupancy
@@ -82,7 +82,7 @@ from routing.vehicle import VehicleLimits
 class LazyAdj:
     """Adjacency of a voxel graph computed on demand (``G._adj[u]`` for ``astar_path``)."""
 
-    def __init__(self, grid: Grid, limits: VehicleLimits) -> None:
+    def __init__(self, grid: VoxelGrid, limits: VehicleLimits) -> None:
         self.grid = grid
         table = dict(moves(grid, limits))
         sides = side_offsets(grid)
@@ -102,7 +102,7 @@ class LazyAdj:
 class LazyVoxelGraph(nx.Graph):
     """The static voxel graph of a grid, as a networkx graph with lazy adjacency."""
 
-    def __init__(self, grid: Grid, limits: VehicleLimits) -> None:
+    def __init__(self, grid: VoxelGrid, limits: VehicleLimits) -> None:
         super().__init__()
         self.grid = grid
         self._adj = LazyAdj(grid, limits)
@@ -138,12 +138,12 @@ class SharedGrid:
     """A grid store for planners that share one region's static grid."""
 
     def __init__(self) -> None:
-        self.items: dict[Any, Grid] = {}
+        self.items: dict[Any, VoxelGrid] = {}
 
-    def find(self, token: Any, box: Any) -> Grid | None:
+    def find(self, token: Any, box: Any) -> VoxelGrid | None:
         return self.items.get((token, box))
 
-    def put(self, token: Any, box: Any, grid: Grid) -> None:
+    def put(self, token: Any, box: Any, grid: VoxelGrid) -> None:
         self.items[(token, box)] = grid
 
 
@@ -259,7 +259,7 @@ def fleet_section(n: int, seed: int, g: nx.DiGraph | nx.MultiDiGraph, zoom: int 
     nodes = largest_component(net)
     o = rng.choice(len(nodes), n, replace=False)
     d = rng.choice(len(nodes), n, replace=False)
-    reqs = [FleetRequest(f"r{i}", (g.nodes[nodes[a]]["lng"], g.nodes[nodes[a]]["lat"]),
+    reqs = [GroundRequest(f"r{i}", (g.nodes[nodes[a]]["lng"], g.nodes[nodes[a]]["lat"]),
                          (g.nodes[nodes[b]]["lng"], g.nodes[nodes[b]]["lat"]),
                          t0 + float(rng.uniform(0, 120)), int(rng.choice([0, 0, 0, 50])))
             for i, (a, b) in enumerate(zip(o, d, strict=True))]

@@ -11,6 +11,7 @@ savepoint; one that loses a race is reported (``contested``), the others stay re
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -34,7 +35,7 @@ from registry.errors import InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
 from registry.volume_errors import Contested
 from routing import (
-    FleetRequest,
+    GroundRequest,
     MemoryOccupancy,
     NoRoute,
     TileBox,
@@ -65,8 +66,13 @@ def plan_fleet_routes(
     requests: Sequence[Mapping[str, Any]],
     budget: Budget | None = None,
 ) -> list[Outcome]:
-    """Plan every request (ground vehicles of the actor); outcomes in request order."""
-    del budget  # the ground search is bounded by its expansion cap
+    """Plan every request (ground vehicles of the actor); outcomes in request order.
+
+    ``budget`` bounds the whole request: each search's expansions, and the seconds from
+    the start of planning; requests left unplanned when the time is up say
+    ``budget_exceeded``."""
+    budget = budget or Budget()
+    deadline = time.perf_counter() + budget.seconds
     vehicles: list[Vehicle] = []
     for i, r in enumerate(requests):
         v = load_vehicle(session=session, actor=actor, vehicle_id=r["vehicle_id"])
@@ -110,13 +116,17 @@ def plan_fleet_routes(
             memory.add_static(occ.restricted_static(ROAD_ZOOM, box), restriction=True)
             seeded = True
         reqs = [
-            FleetRequest(
+            GroundRequest(
                 str(i), _xy(requests[i]["origin"]), _xy(requests[i]["destination"]),
                 departures[i], int(requests[i].get("priority") or 0),
             )
             for i in idx
         ]
-        result = plan_fleet(net, reqs, limits, occupancy=memory)
+        result = plan_fleet(
+            net, reqs, limits, occupancy=memory, max_expansions=budget.expansions,
+            time_budget_s=deadline - time.perf_counter(),
+            heuristics=caches.networks.heuristics(net),
+        )
         for rid, reason in result.unserved.items():
             outcomes[int(rid)].reason = reason
         for rid, route in result.routes.items():

@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.occupancy import TileBox
 
 
@@ -46,13 +46,13 @@ class GridCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[Hashable, TileBox], Grid] = OrderedDict()
+        self._items: OrderedDict[tuple[Hashable, TileBox], VoxelGrid] = OrderedDict()
         self._lock = threading.Lock()
         self.bytes = 0
         self.hits = 0
         self.misses = 0
 
-    def find(self, token: Hashable, box: TileBox) -> Grid | None:
+    def find(self, token: Hashable, box: TileBox) -> VoxelGrid | None:
         """The most recently used grid of ``token`` whose box contains ``box``."""
         with self._lock:
             for key in reversed(self._items):
@@ -63,7 +63,7 @@ class GridCache:
             self.misses += 1
             return None
 
-    def put(self, token: Hashable, box: TileBox, grid: Grid) -> None:
+    def put(self, token: Hashable, box: TileBox, grid: VoxelGrid) -> None:
         """Keep ``grid`` (evicting the least recently used entries over the bound)."""
         size = len(grid.blocked)
         if size > self.max_bytes:

@@ -48,7 +48,7 @@ from routing import (
     validate_route,
 )
 from routing.occupancy import BusyArrays, TileBox, merge_intervals
-from routing.route import rfc3339
+from routing.route import utc_ms
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, VoxelSet
 
@@ -224,7 +224,9 @@ def _plan_once(
             session=session, source=source, kind=vehicle.kind, limits=limits,
             networks=caches.networks,
         )
-        ground = GroundPlanner.from_occupancy(net, occ, departure, limits)
+        ground = GroundPlanner.from_occupancy(
+            net, occ, departure, limits, heuristics=caches.networks.heuristics(net)
+        )
         ground.max_expansions = budget.expansions
         route = ground.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
     problems = validate_route(route, occ if vehicle.kind == "drone" else MovingOnly(occ), limits)
@@ -242,13 +244,9 @@ def route_volumes(route: Route) -> list[VolumeRequest]:
     out = []
     for sid, pairs in windows.items():
         for t0, t1 in merge_intervals(pairs):
-            out.append(VolumeRequest(spatial_ids=[sid], time_start=_dt(rfc3339(t0)),
-                                     time_end=_dt(rfc3339(t1, up=True))))
+            out.append(VolumeRequest(spatial_ids=[sid], time_start=utc_ms(t0),
+                                     time_end=utc_ms(t1, up=True)))
     return out
-
-
-def _dt(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp)
 
 
 def reserve_route(

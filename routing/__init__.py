@@ -5,8 +5,8 @@ Times are float unix seconds (UTC) throughout; routes serialise them as RFC 3339
 
 from routing.drone import DEFAULT_WEIGHT, DronePlanner
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
-from routing.fleet import FleetRequest, FleetResult, plan_fleet
-from routing.ground import GroundNetwork
+from routing.fleet import FleetResult, GroundRequest, plan_fleet
+from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner
 from routing.intervals import IntervalTable
 from routing.occupancy import BusyArrays, MemoryOccupancy, Occupancy, TileBox
@@ -18,10 +18,11 @@ __all__ = [
     "DEFAULT_WEIGHT",
     "BusyArrays",
     "DronePlanner",
-    "FleetRequest",
     "FleetResult",
     "GroundNetwork",
     "GroundPlanner",
+    "GroundRequest",
+    "HeuristicTables",
     "IntervalTable",
     "MemoryOccupancy",
     "NoRoute",

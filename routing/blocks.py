@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 
 IntArray = npt.NDArray[np.int64]
 
 
-def static_open(grid: Grid, k: int, kf: int = 0
+def static_open(grid: VoxelGrid, k: int, kf: int = 0
                 ) -> tuple[bytearray, tuple[int, int, int, int, int, int]]:
     """Per block of the grid: 1 iff none of its voxels is blocked or outside the grid.
 
@@ -60,7 +60,7 @@ def static_open(grid: Grid, k: int, kf: int = 0
 class Blocks:
     """Open blocks of one query: the grid's static flags minus the blocks closed for it."""
 
-    grid: Grid
+    grid: VoxelGrid
     k: int
     kf: int = 0
     flags: bytearray = field(init=False)
@@ -72,12 +72,12 @@ class Blocks:
 
     @property
     def size(self) -> int:
-        """Grid voxels along a horizontal side of a block."""
+        """VoxelGrid voxels along a horizontal side of a block."""
         return 1 << self.k
 
     @property
     def layers(self) -> int:
-        """Grid layers in a block."""
+        """VoxelGrid layers in a block."""
         return 1 << self.kf
 
     def index(self, bf: int, bx: int, by: int) -> int:

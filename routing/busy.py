@@ -6,11 +6,19 @@ import math
 
 import numpy as np
 
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.occupancy import BusyArrays
 
 INF = math.inf
 ALWAYS: list[tuple[float, float]] = [(-INF, INF)]
+INTERVAL_BITS = 12
+"""The SIPP searches pack a state as ``key << INTERVAL_BITS | j`` (``j`` a safe interval's
+index), so a key may have at most ``2^INTERVAL_BITS`` safe intervals."""
+MAX_INTERVALS = 1 << INTERVAL_BITS
+
+
+class TooManyIntervals(ValueError):
+    """A voxel is busy in more separate windows than a search state can number."""
 
 
 class BusyTable:
@@ -21,7 +29,7 @@ class BusyTable:
     Times are seconds relative to ``t_ref``.
     """
 
-    def __init__(self, grid: Grid, rows: BusyArrays, t_ref: float, buffer_s: float) -> None:
+    def __init__(self, grid: VoxelGrid, rows: BusyArrays, t_ref: float, buffer_s: float) -> None:
         f, x, y, s, e = rows
         inside = (
             (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
@@ -55,6 +63,10 @@ class BusyTable:
             start = max(start, b1)
         if start < INF:
             out.append((start, INF))
+        if len(out) > MAX_INTERVALS:
+            raise TooManyIntervals(
+                f"grid key {key} has {len(out)} safe intervals; a search state numbers at "
+                f"most {MAX_INTERVALS} (split the planning window)")
         self._cache[key] = out
         return out
 

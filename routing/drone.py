@@ -61,7 +61,7 @@ import numpy as np
 from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
-from routing.grid import Grid, build_grid
+from routing.grid import VoxelGrid, build_grid
 from routing.motion import (
     Corridor,
     deferral,
@@ -98,10 +98,10 @@ Point = Sequence[float]
 class GridStore(Protocol):
     """Static grids shared between planners (see the module docstring)."""
 
-    def find(self, token: Hashable, box: TileBox) -> Grid | None:
+    def find(self, token: Hashable, box: TileBox) -> VoxelGrid | None:
         """A grid built with ``token`` whose box contains ``box``, if any."""
 
-    def put(self, token: Hashable, box: TileBox, grid: Grid) -> None:
+    def put(self, token: Hashable, box: TileBox, grid: VoxelGrid) -> None:
         """Remember ``grid``, built with ``token`` over ``box``."""
 
 
@@ -152,7 +152,7 @@ class DronePlanner:
         self.weight = weight
         self.fallback_after = fallback_after
         self.fallback_weight = fallback_weight
-        self._grid: tuple[Hashable, Grid] | None = None
+        self._grid: tuple[Hashable, VoxelGrid] | None = None
         self.grid_cache = grid_cache
         if not 0 <= coarse_levels <= 6:
             raise RoutingError(f"coarse_levels must be in 0..6, got {coarse_levels!r}")
@@ -165,7 +165,7 @@ class DronePlanner:
         if self.f_lo > self.f_hi:
             raise NoRoute("outside_altitude_band", "the altitude band holds no whole voxel")
 
-    def grid_for(self, box: TileBox) -> Grid:
+    def grid_for(self, box: TileBox) -> VoxelGrid:
         """The (cached) static grid over ``box``."""
         token = (self.occupancy.static_version(), box)
         if self._grid is None or self._grid[0] != token:
@@ -228,7 +228,7 @@ class DronePlanner:
         route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
         return route
 
-    def _plan_in(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
+    def _plan_in(self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float,
                  corridor: Corridor) -> Route:
         """One search inside ``corridor``, first with the busy rows of a time window (see
         ``busy_window``), then, if the route ends too late for it, with all of them."""
@@ -239,7 +239,7 @@ class DronePlanner:
             return route
         return self._plan_until(grid, a, b, departure, corridor, math.inf)
 
-    def _plan_until(self, grid: Grid, a: Voxel, b: Voxel, departure: float,
+    def _plan_until(self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float,
                     corridor: Corridor, until: float) -> Route:
         """One search with the busy rows of the corridor that start before ``until``: its
         route is right when it ends (with its buffer) before ``until``."""
@@ -320,7 +320,7 @@ class DronePlanner:
                 return run(0, weight, self.max_expansions), 0, weight, spent
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _route(self, grid: Grid, busy: BusyTable, points: np.ndarray, times: np.ndarray,
+    def _route(self, grid: VoxelGrid, busy: BusyTable, points: np.ndarray, times: np.ndarray,
                expansions: int, t_ref: float) -> Route:
         grid_duration = float(times[-1] - times[0])
         if self.smoothing and len(points) > 2:
@@ -334,7 +334,7 @@ class DronePlanner:
 
 
 def to_route(
-    grid: Grid, points: np.ndarray, times: np.ndarray, t_ref: float, buffer_s: float,
+    grid: VoxelGrid, points: np.ndarray, times: np.ndarray, t_ref: float, buffer_s: float,
     *, expansions: int = 0, grid_duration_s: float = 0.0,
 ) -> Route:
     """A :class:`Route` from a timed tile-space polyline (times relative to ``t_ref``)."""

@@ -27,6 +27,7 @@ class EdgeIndex:
         self.ends: list[list[float]] = [[] for _ in range(n)]
         self.on_add([(k, s, x) for k, lst in table.busy.items() for s, x in lst])
         table.listeners.append(self.on_add)
+        table.removal_listeners.append(self.on_remove)
 
     def on_add(self, rows: list[tuple[int, float, float]]) -> None:
         """(Widened) busy intervals ``(voxel key, start, end)`` were added: each edge's
@@ -65,10 +66,10 @@ class EdgeIndex:
         starts[lo:hi] = [a]
         ends[lo:hi] = [b]
 
-    def refresh(self, key: int) -> None:
-        """Rebuild the edges through voxel ``key`` after intervals were removed from it."""
+    def on_remove(self, keys: list[int]) -> None:
+        """Intervals of voxels ``keys`` were removed: rebuild the edges through them."""
         busy = self.table.busy
-        for i in {i for i, _, _ in self.by_voxel.get(key, ())}:
+        for i in {i for key in keys for i, _, _ in self.by_voxel.get(key, ())}:
             self.starts[i], self.ends[i] = [], []
             for k, da, db in self.net.edges[i].offsets:
                 for s, x in busy.get(k, ()):

@@ -17,16 +17,14 @@ reported with the ``NoRoute`` reason.
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from routing.errors import NoRoute
-from routing.ground import GroundNetwork
+from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner, ground_windows
 from routing.intervals import IntervalTable
 from routing.occupancy import BusyArrays, MemoryOccupancy
@@ -34,10 +32,13 @@ from routing.route import Route
 from routing.vehicle import VehicleLimits
 
 INF = math.inf
+BUDGET_EXCEEDED = "budget_exceeded"
+"""The reason of a robot left unplanned when the fleet's time budget ran out (that of
+``routing.SearchBudgetExceeded``)."""
 
 
 @dataclass(frozen=True)
-class FleetRequest:
+class GroundRequest:
     """One robot's request: points are ``(lng, lat)``; times unix seconds."""
 
     id: str
@@ -63,52 +64,52 @@ def _goal_key(route: Route) -> int:
 
 def plan_fleet(
     network: GroundNetwork,
-    requests: list[FleetRequest],
+    requests: list[GroundRequest],
     limits: VehicleLimits | None = None,
     *,
     occupancy: MemoryOccupancy | None = None,
     repair_rounds: int = 3,
     park_first: bool = True,
+    max_expansions: int | None = None,
+    time_budget_s: float = INF,
+    heuristics: HeuristicTables | None = None,
 ) -> FleetResult:
     """Plan every request (see the module docstring); ``occupancy`` is read and updated.
 
-    Python's cyclic garbage collector is paused meanwhile (and restored as it was): the
-    planner makes hundreds of thousands of short-lived objects without cycles, and every
-    full collection they trigger walks the whole heap of the host process, which costs
-    more the more the process holds (0.2-0.8 s of a 2-3 s fleet in the benchmark)."""
-    with _gc_paused():
-        return _plan_fleet(network, requests, limits, occupancy=occupancy,
-                           repair_rounds=repair_rounds, park_first=park_first)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+    Each robot's search may expand at most ``max_expansions`` states (the planner's
+    default if ``None``); once ``time_budget_s`` seconds have passed, the robots not yet
+    planned are unserved with the reason ``budget_exceeded`` and repair stops.
+    ``heuristics`` are the free-flow tables to share (the planner's own by default)."""
+    return _plan_fleet(network, requests, limits, occupancy=occupancy,
+                       repair_rounds=repair_rounds, park_first=park_first,
+                       max_expansions=max_expansions,
+                       deadline=time.perf_counter() + time_budget_s, heuristics=heuristics)
 
 
 def _plan_fleet(
     network: GroundNetwork,
-    requests: list[FleetRequest],
+    requests: list[GroundRequest],
     limits: VehicleLimits | None,
     *,
     occupancy: MemoryOccupancy | None,
     repair_rounds: int,
     park_first: bool,
+    max_expansions: int | None,
+    deadline: float,
+    heuristics: HeuristicTables | None,
 ) -> FleetResult:
     limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0,
                                      altitude_upper_m=4.0)
     order = sorted(requests, key=lambda r: (-r.priority, r.departure, r.id))
     t_min = min((r.departure for r in requests), default=0.0)
     if occupancy is not None:
-        planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits)
+        planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits,
+                                               heuristics=heuristics)
     else:
-        planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s))
+        planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s),
+                                heuristics=heuristics)
+    if max_expansions is not None:
+        planner.max_expansions = max_expansions
     starts: dict[str, tuple[int, tuple[float, float]]] = {}
     b = planner.table.buffer_s
     exit_s = math.sqrt(2.0) * network.tile_m / min(e.speed for e in network.edges)
@@ -121,8 +122,13 @@ def _plan_fleet(
     result = FleetResult()
     rank = {r.id: i for i, r in enumerate(order)}
     for r in order:
+        if time.perf_counter() > deadline:
+            result.unserved[r.id] = BUDGET_EXCEEDED
+            continue
         _plan_one(planner, r, result, starts[r.id], park=park_first)
     for _ in range(repair_rounds):
+        if time.perf_counter() > deadline:
+            break
         bad = _blocking_goals(result, rank)
         if not bad:
             break
@@ -141,20 +147,18 @@ def _plan_fleet(
     return result
 
 
-def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
+def _plan_one(planner: GroundPlanner, r: GroundRequest, result: FleetResult,
               start: tuple[int, tuple[float, float]], *, park: bool) -> None:
     key, parked = start
-    lst = planner.table.busy[key]
-    lst.remove(parked)  # its own parking does not block the robot itself
-    planner.refresh(key)
+    table = planner.table
+    table.remove_many([(key, *parked)])  # its own parking does not block the robot itself
     try:
         route = planner.plan(r.origin, r.destination, r.departure, park=park)
     except NoRoute as exc:
         result.unserved[r.id] = exc.reason
         return
     finally:
-        lst.insert(0, parked)
-        planner.refresh(key)
+        table.put_many([(key, *parked)])
     result.unserved.pop(r.id, None)
     route.meta["request_id"] = r.id
     planner.reserve(route)
@@ -165,13 +169,9 @@ def _plan_one(planner: GroundPlanner, r: FleetRequest, result: FleetResult,
 def _unreserve(planner: GroundPlanner, route: Route) -> None:
     """Remove a route's windows and its parking from the table."""
     b = planner.table.buffer_s
-    drop: dict[int, set[tuple[float, float]]] = {}
-    for k, t0, t1 in ground_windows(route):
-        drop.setdefault(k, set()).add((t0 - b, t1 + b))
-    drop.setdefault(_goal_key(route), set()).add((route.arrival - b, INF))
-    for k, items in drop.items():
-        planner.table.busy[k] = [iv for iv in planner.table.busy.get(k, []) if iv not in items]
-        planner.refresh(k)
+    drop = {(k, t0 - b, t1 + b) for k, t0, t1 in ground_windows(route)}
+    drop.add((_goal_key(route), route.arrival - b, INF))
+    planner.table.remove_many(sorted(drop))
 
 
 def _blocking_goals(result: FleetResult, rank: dict[str, int]) -> list[str]:

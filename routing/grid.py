@@ -30,7 +30,7 @@ def tile_metres(z: int, y: float) -> float:
 
 
 @dataclass
-class Grid:
+class VoxelGrid:
     """A padded voxel box at zoom ``z`` with static blocks; see the module docstring."""
 
     z: int
@@ -106,8 +106,8 @@ def _dilate(arr: np.ndarray, axis: int, r: int) -> np.ndarray:
 
 def build_grid(
     occupancy: Occupancy, z: int, box: TileBox, f_lo: int, f_hi: int, clearance_m: float = 0.0
-) -> Grid:
-    """Grid over ``box`` and layers ``f_lo..f_hi`` with static blocks dilated by clearance."""
+) -> VoxelGrid:
+    """A grid over ``box`` and layers ``f_lo..f_hi`` with static blocks dilated by clearance."""
     tile_m = tile_metres(z, (box.y0 + box.y1) / 2.0)
     height_m = voxel_height(z)
     rh = math.ceil(clearance_m / tile_m - 1e-9) if clearance_m > 0 else 0
@@ -133,4 +133,4 @@ def build_grid(
     arr[0], arr[-1] = True, True
     arr[:, 0], arr[:, -1] = True, True
     arr[:, :, 0], arr[:, :, -1] = True, True
-    return Grid(z, x0, y0, f0, nx, ny, nf, bytearray(arr.tobytes()), tile_m, height_m)
+    return VoxelGrid(z, x0, y0, f0, nx, ny, nf, bytearray(arr.tobytes()), tile_m, height_m)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +33,8 @@ from spatialid.projection import lat_to_tile_y, lng_to_tile_x
 
 INF = math.inf
 TIMES_CACHE_NODES = 1_000_000
-"""Heuristic tables kept per network (by goal, oldest dropped first) while their node
-entries add up to at most this many."""
+"""Heuristic tables kept by a :class:`HeuristicTables` (by goal, oldest dropped first)
+while their node entries add up to at most this many."""
 ORIGIN, DESTINATION = ("__origin__",), ("__destination__",)
 
 
@@ -109,8 +110,6 @@ class GroundNetwork:
             k: tuple(v) for k, v in by_voxel.items()}
         """Voxel key -> ``(edge index, seconds after departure entered, ... left)`` of
         every edge through it (static; shared by every ``EdgeIndex`` of the network)."""
-        self._times_cache: dict[Any, tuple[dict[Any, float], float]] = {}
-        self._times_nodes = 0
         self.tree = shapely.STRtree([shapely.LineString(e.pts) for e in self.edges])
 
     def make_edge(self, u: Any, v: Any, length_m: float, speed: float,
@@ -140,21 +139,11 @@ class GroundNetwork:
         ``slack`` times its distance; nodes not settled are at least the returned
         frontier distance away (so ``dist.get(n, frontier)`` stays consistent).
 
-        Cached per goal (``seeds``; the network's edges never change): a robot with the
-        same goal reuses the table when it settled that robot's origin too. Callers must
-        not modify the returned dict (it also maps ``ORIGIN`` and ``DESTINATION`` to 0)."""
-        key = (tuple(sorted(seeds.items(), key=repr)), slack)
-        hit = self._times_cache.get(key)
-        if hit is not None and (stop is None or stop in hit[0] or hit[1] == INF):
-            return hit  # same goal, and it reached this origin: reuse (read-only)
-        if hit is not None:
-            self._times_nodes -= len(self._times_cache.pop(key)[0])
+        A fresh table each call (the network keeps no per-query state); it also maps
+        ``ORIGIN`` and ``DESTINATION`` to 0, a query's own end points.
+        :class:`HeuristicTables` reuses tables across the plans of one planner."""
         out = self._times_to(seeds, stop, slack)
-        out[0][ORIGIN] = out[0][DESTINATION] = 0.0  # a query's own end points
-        self._times_cache[key] = out
-        self._times_nodes += len(out[0])
-        while self._times_nodes > TIMES_CACHE_NODES and len(self._times_cache) > 1:
-            self._times_nodes -= len(self._times_cache.pop(next(iter(self._times_cache)))[0])
+        out[0][ORIGIN] = out[0][DESTINATION] = 0.0
         return out
 
     def _times_to(self, seeds: dict[Any, float], stop: Any,
@@ -221,3 +210,44 @@ class GroundNetwork:
             return self.make_edge(e.u, node, e.length_m * frac, e.speed, np.array([e.pts[0], mid]))
         return self.make_edge(node, e.v, e.length_m * (1 - frac), e.speed,
                               np.array([mid, e.pts[-1]]))
+
+
+class HeuristicTables:
+    """Heuristic tables of one network by goal, reused across plans: a robot with the
+    same goal reuses the table when it settled that robot's origin too.
+
+    Safe across threads (the map is read and changed under a lock; a table is computed
+    outside it, so two plans that miss at once may both compute it, the last one stays).
+    Callers must not modify a returned table. At most ``max_nodes`` node entries are kept,
+    the oldest goal first out."""
+
+    def __init__(self, network: GroundNetwork, max_nodes: int = TIMES_CACHE_NODES) -> None:
+        self.net = network
+        self.max_nodes = max_nodes
+        self._tables: dict[Any, tuple[dict[Any, float], float]] = {}
+        self._nodes = 0
+        self._lock = threading.Lock()
+
+    def times_to(self, seeds: dict[Any, float], stop: Any = None,
+                 slack: float = 1.5) -> tuple[dict[Any, float], float]:
+        """:meth:`GroundNetwork.times_to`, from the kept table of ``seeds`` when it
+        reached ``stop``."""
+        key = (tuple(sorted(seeds.items(), key=repr)), slack)
+        with self._lock:
+            hit = self._tables.get(key)
+        if hit is not None and (stop is None or stop in hit[0] or hit[1] == INF):
+            return hit  # same goal, and it reached this origin: reuse (read-only)
+        out = self.net.times_to(seeds, stop, slack)
+        with self._lock:
+            old = self._tables.pop(key, None)
+            if old is not None:
+                self._nodes -= len(old[0])
+            self._tables[key] = out
+            self._nodes += len(out[0])
+            while self._nodes > self.max_nodes and len(self._tables) > 1:
+                self._nodes -= len(self._tables.pop(next(iter(self._tables)))[0])
+        return out
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tables)

@@ -13,7 +13,7 @@ import numpy as np
 
 from routing.edge_index import EdgeIndex
 from routing.errors import NoRoute, SearchBudgetExceeded
-from routing.ground import DESTINATION, ORIGIN, Edge, GroundNetwork
+from routing.ground import DESTINATION, ORIGIN, Edge, GroundNetwork, HeuristicTables
 from routing.intervals import IntervalTable, ground_key
 from routing.occupancy import BusyArrays, Occupancy, TileBox, concat_busy
 from routing.route import GroundVisits, Route
@@ -57,24 +57,29 @@ class GroundPlanner:
 
     def __init__(self, network: GroundNetwork, limits: VehicleLimits | None = None, *,
                  table: IntervalTable | None = None, max_expansions: int = 200_000,
-                 weight: float = 1.0) -> None:
-        """``weight`` inflates the heuristic (arrival <= weight x the earliest possible)."""
+                 weight: float = 1.0, heuristics: HeuristicTables | None = None) -> None:
+        """``weight`` inflates the heuristic (arrival <= weight x the earliest possible);
+        ``heuristics`` keeps the free-flow tables by goal (a new one by default).
+
+        A plan keeps its own state in locals: one planner may run many plans at once as
+        long as nothing changes its table meanwhile."""
         self.net = network
         self.limits = limits or VehicleLimits(altitude_lower_m=0.0, altitude_upper_m=4.0)
         self.table = table if table is not None else IntervalTable(self.limits.safety_buffer_s)
         self.index = EdgeIndex(network, self.table)
         self.max_expansions = max_expansions
         self.weight = weight
+        self.heuristics = heuristics if heuristics is not None else HeuristicTables(network)
         self._safe: dict[int, tuple[list[tuple[float, float]], list[float]]] = {}
         """Safe intervals (and their starts) per voxel key, kept across plans: dropped
         when the table adds to a key or :meth:`refresh` is called for it."""
         self.table.listeners.append(self._forget)
-        self._floor = -INF
-        self._park = False
+        self.table.removal_listeners.append(self._forget_keys)
 
     @classmethod
     def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
-                       limits: VehicleLimits | None = None) -> GroundPlanner:
+                       limits: VehicleLimits | None = None, *,
+                       heuristics: HeuristicTables | None = None) -> GroundPlanner:
         """A planner whose table holds the occupancy's ground rows from ``departure`` on:
         busy rows (reservations, temporary restrictions) and, busy at all times, the
         voxels of permanent restrictions (not obstacles: roads pass beside buildings)."""
@@ -88,7 +93,8 @@ class GroundPlanner:
         if f.size:
             always = np.full(f.size, INF)
             rows = concat_busy([rows, BusyArrays(f, x, y, -always, always)])
-        return cls(network, limits, table=IntervalTable.from_rows(rows, buf))
+        return cls(network, limits, table=IntervalTable.from_rows(rows, buf),
+                   heuristics=heuristics)
 
     def plan(self, origin: tuple[float, float], destination: tuple[float, float],
              departure: float, *, park: bool = False) -> Route:
@@ -97,7 +103,6 @@ class GroundPlanner:
         With ``park`` the vehicle stays at the destination: it arrives only when the
         destination's voxel is free from then on.
         """
-        self._park = park
         net, table = self.net, self.table
         eo, fo = net.snap(origin[0], origin[1])
         ed, fd = net.snap(destination[0], destination[1])
@@ -127,14 +132,14 @@ class GroundPlanner:
         if s0 is None:
             raise NoRoute("origin_blocked", "the origin is occupied at the departure time")
         seeds = {n: min(e.seconds for e in es) for n, es in into.items()}
-        to_goal, frontier = net.times_to(seeds, stop=eo.v)
+        to_goal, frontier = self.heuristics.times_to(seeds, stop=eo.v)
         # parking: nothing arrives before the destination's voxel is free for good, so
         # f >= that time (a lower bound; see ``_relax`` for the order of ties at it)
         goal_key = into[ed.u][0].keys[-1]
         goal_safe = table.safe(goal_key)
         if not goal_safe:
             raise NoRoute("destination_blocked", "the destination is blocked at all times")
-        self._floor = goal_safe[-1][0] if park else -INF
+        floor = goal_safe[-1][0] if park else -INF
 
         tie = count()
         best: dict[tuple[Any, int], float] = {(ORIGIN, 0): departure}
@@ -160,11 +165,12 @@ class GroundPlanner:
                 moves = adj[n] = [e for e in (*(extra.get(n) or out.get(n, [])),
                                               *into.get(n, [])) if id(e) not in skip]
             for e in moves:
-                relax(state, g, end, e, best, parent, heap, tie, to_goal, frontier)
+                relax(state, g, end, e, best, parent, heap, tie, to_goal, frontier, park, floor)
         raise NoRoute("no_path", f"no route on the network ({expansions} expansions)")
 
     def _relax(self, state: Any, g: float, end: float, e: Edge, best: Any, parent: Any,
-               heap: Any, tie: Any, to_goal: dict[Any, float], frontier: float) -> None:
+               heap: Any, tie: Any, to_goal: dict[Any, float], frontier: float,
+               park: bool, floor: float) -> None:
         hv = to_goal.get(e.v, frontier)
         if hv == INF:
             return
@@ -182,7 +188,7 @@ class GroundPlanner:
         if safe[last][0] <= g + fa_last and best.get((e.v, last), INF) <= g + secs:
             return  # already reached at least as early in the node's last interval
         t0 = g
-        if self._park and e.v == DESTINATION:  # only the open-ended interval will do
+        if park and e.v == DESTINATION:  # only the open-ended interval will do
             t0 = max(g, safe[-1][0] - fa_last)
         i = e.idx
         if i >= 0:  # EdgeIndex.earliest, inlined (the hot path)
@@ -195,7 +201,6 @@ class GroundPlanner:
             t = earliest_departure(self.table, e, t0, end)
         tried = 0
         fb_first = e.fb[0] * secs
-        floor = self._floor
         wh = self.weight * hv
         while t is not None and tried <= MAX_INTERVALS:
             if t + fb_first >= end:
@@ -281,11 +286,10 @@ class GroundPlanner:
         for key, _, _ in rows:
             pop(key, None)
 
-    def refresh(self, key: int) -> None:
-        """Call after intervals of ``key`` were removed from or put back into
-        ``table.busy`` directly (not through ``table.add``)."""
-        self._safe.pop(key, None)
-        self.index.refresh(key)
+    def _forget_keys(self, keys: list[int]) -> None:
+        pop = self._safe.pop
+        for key in keys:
+            pop(key, None)
 
     def reserve(self, route: Route) -> None:
         """Add a route's voxel windows to the table (fleet planning)."""

@@ -21,13 +21,16 @@ def ground_key(x: int, y: int) -> int:
 class IntervalTable:
     """Busy intervals per key, widened by ``buffer_s`` on both sides when added.
 
-    ``listeners`` are told of every batch added: a list of ``(key, start, end)`` (widened).
+    ``listeners`` are told of every batch added: a list of ``(key, start, end)`` (widened);
+    ``removal_listeners`` of every batch removed: the keys whose intervals were removed.
+    Change ``busy`` only through these methods, so indexes built on it stay in step.
     """
 
     def __init__(self, buffer_s: float = 0.0) -> None:
         self.buffer_s = buffer_s
         self.busy: dict[int, list[tuple[float, float]]] = {}
         self.listeners: list[Callable[[list[tuple[int, float, float]]], None]] = []
+        self.removal_listeners: list[Callable[[list[int]], None]] = []
 
     @classmethod
     def from_rows(cls, rows: BusyArrays, buffer_s: float) -> IntervalTable:
@@ -47,10 +50,15 @@ class IntervalTable:
     def add_many(self, rows: Iterable[tuple[int, float, float]]) -> None:
         """Mark each ``(key, start, end)`` busy (widened by the buffer), one batch."""
         b = self.buffer_s
+        self.put_many((key, start - b, end + b) for key, start, end in rows)
+
+    def put_many(self, rows: Iterable[tuple[int, float, float]]) -> None:
+        """Mark each ``(key, start, end)`` busy as given (already widened, e.g. put back
+        after :meth:`remove_many`), one batch."""
         busy = self.busy
         added = []
         for key, start, end in rows:
-            iv = (start - b, end + b)
+            iv = (start, end)
             lst = busy.get(key)
             if lst is None:
                 busy[key] = [iv]
@@ -59,6 +67,19 @@ class IntervalTable:
             added.append((key, *iv))
         for listener in self.listeners:
             listener(added)
+
+    def remove_many(self, rows: Iterable[tuple[int, float, float]]) -> None:
+        """Remove one copy of each widened interval ``(key, start, end)`` (as
+        :meth:`put_many` takes them; absent ones are ignored), one batch."""
+        changed: dict[int, None] = {}
+        for key, start, end in rows:
+            lst = self.busy.get(key)
+            if lst and (start, end) in lst:
+                lst.remove((start, end))
+                changed[key] = None
+        if changed:
+            for listener in self.removal_listeners:
+                listener(list(changed))
 
     def safe(self, key: int) -> list[tuple[float, float]]:
         """Sorted safe intervals ``[s, e)`` of ``key``."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.sipp import Deferral
 from routing.vehicle import VehicleLimits
 
@@ -28,7 +28,7 @@ def segment_time(
     return max(th, abs(df) * height_m / rate)
 
 
-def moves(grid: Grid, limits: VehicleLimits) -> list[tuple[int, float]]:
+def moves(grid: VoxelGrid, limits: VehicleLimits) -> list[tuple[int, float]]:
     """``(key offset, seconds)`` of the 26 moves, cheapest first."""
     out = [
         (off, segment_time(dx, dy, df, grid.tile_m, grid.height_m, limits))
@@ -37,7 +37,7 @@ def moves(grid: Grid, limits: VehicleLimits) -> list[tuple[int, float]]:
     return sorted(out, key=lambda m: m[1])
 
 
-def side_offsets(grid: Grid) -> dict[int, tuple[int, ...]]:
+def side_offsets(grid: VoxelGrid) -> dict[int, tuple[int, ...]]:
     """For each diagonal move (by key offset) the offsets of the other cells of its
     ``2 x 2 (x 2)`` box. The move passes their shared edge or corner, so it is allowed
     only when none of them is statically blocked (no flight at distance zero from an
@@ -67,7 +67,7 @@ def in_corridor(x: Any, y: Any, c: Corridor) -> Any:
     return ex * ex + ey * ey <= w * w
 
 
-def deferral(grid: Grid, limits: VehicleLimits, weight: float = 1.0) -> Deferral | None:
+def deferral(grid: VoxelGrid, limits: VehicleLimits, weight: float = 1.0) -> Deferral | None:
     """Split moves for partial expansion in the goal's layer (see :func:`search`), with
     ``bound = min(up + w*down, down + w*up) - w*diag``: a vertical move from the goal's
     layer costs at least one vertical step and adds the step back to the heuristic, minus
@@ -94,7 +94,7 @@ Rates = tuple[float, float, float, float, bool]
 vertical step carries a horizontal one for free (it is the slower)."""
 
 
-def rates(grid: Grid, limits: VehicleLimits, weight: float = 1.0) -> Rates:
+def rates(grid: VoxelGrid, limits: VehicleLimits, weight: float = 1.0) -> Rates:
     """The :data:`Rates` of a grid for a vehicle, each times ``weight``."""
     straight = grid.tile_m / limits.max_speed_mps
     diag = straight * math.sqrt(2.0)
@@ -142,7 +142,7 @@ def outside(c: Corridor) -> Callable[[float, float], bool]:
 
 
 def heuristic(
-    grid: Grid, limits: VehicleLimits, goal: int, weight: float = 1.0,
+    grid: VoxelGrid, limits: VehicleLimits, goal: int, weight: float = 1.0,
     corridor: Corridor | None = None,
 ) -> Callable[[int], float]:
     """``weight`` x :func:`octile` to ``goal``: a consistent lower bound of the time to it,

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from routing.blocks import Blocks
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.motion import Corridor, moves, octile, outside, rates, side_offsets
 from routing.vehicle import VehicleLimits
 
@@ -44,7 +44,7 @@ DIRS = [(df, dx, dy) for df in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0,
 class MultiResGraph:
     """Adjacency, centres and the heuristic of the multi-resolution graph of one query."""
 
-    def __init__(self, grid: Grid, blocks: Blocks, limits: VehicleLimits) -> None:
+    def __init__(self, grid: VoxelGrid, blocks: Blocks, limits: VehicleLimits) -> None:
         self.grid = grid
         self.blocks = blocks
         self.limits = limits

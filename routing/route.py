@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import repeat
 from typing import Any, overload
@@ -24,15 +24,27 @@ from spatialid import Voxel
 EARTH_RADIUS_M = 6378137.0
 
 
-def rfc3339(t: float, *, up: bool = False) -> str:
-    """Unix seconds as RFC 3339 UTC with milliseconds (rounded down, or ``up``).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-    ``rfc3339(0.0)`` is ``1970-01-01T00:00:00.000Z``; window ends round up so a published
-    window always covers the planned one.
-    """
+
+def utc_ms(t: float, *, up: bool = False) -> datetime:
+    """Unix seconds as a UTC datetime on a whole millisecond (rounded down, or ``up``).
+
+    Window ends round up so a published window always covers the planned one. Exact:
+    the datetime is built from the integer milliseconds, not from a float timestamp."""
     ms = math.ceil(t * 1000.0) if up else math.floor(t * 1000.0)
-    stamp = datetime.fromtimestamp(ms / 1000.0, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+def rfc3339_text(d: datetime) -> str:
+    """A datetime as RFC 3339 UTC with milliseconds: ``1970-01-01T00:00:00.000Z``."""
+    return d.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def rfc3339(t: float, *, up: bool = False) -> str:
+    """Unix seconds as RFC 3339 UTC with milliseconds (:func:`utc_ms`, then
+    :func:`rfc3339_text`); ``rfc3339(0.0)`` is ``1970-01-01T00:00:00.000Z``."""
+    return rfc3339_text(utc_ms(t, up=up))
 
 
 def segment_length_m(a: tuple[float, ...], b: tuple[float, ...]) -> float:

@@ -1,4 +1,4 @@
-"""Safe-interval path planning (SIPP) over a :class:`~routing.grid.Grid`.
+"""Safe-interval path planning (SIPP) over a :class:`~routing.grid.VoxelGrid`.
 
 States are ``(key, j)``: a voxel and the index of one of its safe intervals, packed into
 one int ``key << 12 | j``. Each state keeps its earliest arrival time. A move ``A -> B``
@@ -16,11 +16,12 @@ from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import NamedTuple
 
-from routing.busy import BusyTable
+from routing.busy import ALWAYS, INTERVAL_BITS, BusyTable
 from routing.errors import NoRoute, SearchBudgetExceeded
 
 INF = math.inf
-SHIFT = 12
+SHIFT = INTERVAL_BITS
+"""A search state is ``key << SHIFT | j``; :class:`BusyTable` keeps ``j`` in range."""
 
 
 class Deferral(NamedTuple):
@@ -116,6 +117,7 @@ def search(
                 heappush(heap, (fval + defer_bound, ng, ~state, end))
             else:
                 mv = all_mv
+        targets = []
         for off, dt, sd in mv:
             nk = key + off
             if blocked[nk]:
@@ -128,36 +130,51 @@ def search(
                         break
                 if cut:
                     continue
-            a = g + dt
-            if a >= end:
-                continue
-            if nk in busy_keys:
-                for j, (s, e) in enumerate(safe(nk)):
-                    if s >= end:
-                        break
-                    a = (g if g > s else s) + dt
-                    if a >= e or a >= end:
-                        continue
-                    ns = nk << SHIFT | j
-                    if a < best.get(ns, INF):
-                        best[ns] = a
-                        parent[ns] = state
-                        h = hcache.get(nk)
-                        if h is None:
-                            h = hcache[nk] = heuristic(nk)
-                        if h < INF:
-                            heappush(heap, (a + h, -a, ns, e))
-            else:
-                ns = nk << SHIFT
-                if a < best.get(ns, INF):
-                    best[ns] = a
-                    parent[ns] = state
-                    h = hcache.get(nk)
-                    if h is None:
-                        h = hcache[nk] = heuristic(nk)
-                    if h < INF:
-                        heappush(heap, (a + h, -a, ns, INF))
+            targets.append((nk, dt))
+        relax(state, g, end, targets, best, parent, hcache, heuristic, heap, busy_keys, safe)
     raise NoRoute("no_path", f"no route inside the planning box ({expansions} expansions)")
+
+
+def relax(
+    state: int,
+    g: float,
+    end: float,
+    targets: list[tuple[int, float]],
+    best: dict[int, float],
+    parent: dict[int, int],
+    hcache: dict[int, float],
+    heuristic: Callable[[int], float],
+    heap: list[tuple[float, float, int, float]],
+    busy_keys: set[int],
+    safe: Callable[[int], list[tuple[float, float]]],
+) -> None:
+    """The relax step of both SIPP searches: the moves from ``state`` (reached at ``g``,
+    its safe interval ending at ``end``) to each ``(key, seconds)`` of ``targets``.
+
+    A move may wait at its origin first; it arrives at the earliest time in each safe
+    interval of the target that it can reach before ``end``, and pushes the target's
+    state when that improves on its best arrival. Targets not in ``busy_keys`` are free
+    at all times (one interval, ``j == 0``)."""
+    for nk, dt in targets:
+        a = g + dt
+        if a >= end:
+            continue
+        intervals = safe(nk) if nk in busy_keys else ALWAYS
+        for j, (s, e) in enumerate(intervals):
+            if s >= end:
+                break
+            a = (g if g > s else s) + dt
+            if a >= e or a >= end:
+                continue
+            ns = nk << SHIFT | j
+            if a < best.get(ns, INF):
+                best[ns] = a
+                parent[ns] = state
+                h = hcache.get(nk)
+                if h is None:
+                    h = hcache[nk] = heuristic(nk)
+                if h < INF:
+                    heappush(heap, (a + h, -a, ns, e))
 
 
 def _path(

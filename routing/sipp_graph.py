@@ -5,9 +5,8 @@ arrival, a move holds both nodes for its whole duration, weighted A* without
 re-expansions), with neighbours from an adjacency function instead of fixed key offsets.
 Nodes that are not in ``busy.keys`` (which includes every block node) are always free.
 
-The relax step is written out as in :func:`routing.sipp.search` on purpose (and its two
-branches, busy and always-free targets, too): it is the hot loop, and a shared function
-would cost a Python call per generated move.
+Both searches share one relax step, :func:`routing.sipp.relax`, called once per
+expansion with the expanded state's moves.
 """
 
 from __future__ import annotations
@@ -15,11 +14,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from heapq import heappop, heappush
+from heapq import heappop
 
 from routing.busy import BusyTable
 from routing.errors import NoRoute, SearchBudgetExceeded
-from routing.sipp import SHIFT, GridPath
+from routing.sipp import SHIFT, GridPath, relax
 
 INF = math.inf
 Adjacency = Callable[[int], list[tuple[int, float]]]
@@ -69,36 +68,8 @@ def search_graph(
             raise SearchBudgetExceeded(
                 f"search stopped after {expansions} expansions", expansions=expansions
             )
-        for nk, dt in adjacency(node):
-            a = g + dt
-            if a >= end:
-                continue
-            if nk in busy_keys:
-                for j, (s, e) in enumerate(safe(nk)):
-                    if s >= end:
-                        break
-                    a = (g if g > s else s) + dt
-                    if a >= e or a >= end:
-                        continue
-                    ns = nk << SHIFT | j
-                    if a < best.get(ns, INF):
-                        best[ns] = a
-                        parent[ns] = state
-                        h = hcache.get(nk)
-                        if h is None:
-                            h = hcache[nk] = heuristic(nk)
-                        if h < INF:
-                            heappush(heap, (a + h, -a, ns, e))
-            else:
-                ns = nk << SHIFT
-                if a < best.get(ns, INF):
-                    best[ns] = a
-                    parent[ns] = state
-                    h = hcache.get(nk)
-                    if h is None:
-                        h = hcache[nk] = heuristic(nk)
-                    if h < INF:
-                        heappush(heap, (a + h, -a, ns, INF))
+        relax(state, g, end, adjacency(node), best, parent, hcache, heuristic, heap,
+              busy_keys, safe)
     raise NoRoute("no_path", f"no route inside the planning box ({expansions} expansions)")
 
 

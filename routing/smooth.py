@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.busy import BusyTable
-from routing.grid import Grid
+from routing.grid import VoxelGrid
 from routing.motion import segment_time
 from routing.sipp import GridPath
 from routing.traversal import corner_cells, polyline_visits, segment_pieces
@@ -31,7 +31,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def grid_polyline(grid: Grid, path: GridPath) -> tuple[FloatArray, FloatArray]:
+def grid_polyline(grid: VoxelGrid, path: GridPath) -> tuple[FloatArray, FloatArray]:
     """Vertices ``(N, 3)`` in tile space ``(x, y, f)`` and times of a grid path."""
     f, x, y = grid.coords_array(np.asarray(path.keys, dtype=np.int64))
     centres = np.stack([x, y, f], axis=1).astype(np.float64) + 0.5
@@ -54,7 +54,7 @@ def grid_polyline(grid: Grid, path: GridPath) -> tuple[FloatArray, FloatArray]:
     return p[keep], t[keep]
 
 
-def _inside(grid: Grid, x: IntArray, y: IntArray, f: IntArray) -> npt.NDArray[np.bool_]:
+def _inside(grid: VoxelGrid, x: IntArray, y: IntArray, f: IntArray) -> npt.NDArray[np.bool_]:
     return (
         (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
         & (y > grid.y0) & (y < grid.y0 + grid.ny - 1)
@@ -63,7 +63,7 @@ def _inside(grid: Grid, x: IntArray, y: IntArray, f: IntArray) -> npt.NDArray[np
 
 
 def visits_free(
-    grid: Grid, busy: BusyTable, cells: IntArray, enters: FloatArray, leaves: FloatArray
+    grid: VoxelGrid, busy: BusyTable, cells: IntArray, enters: FloatArray, leaves: FloatArray
 ) -> bool:
     """True iff every ``(x, y, f)`` cell (consecutive cells of a path) is inside, unblocked
     and free over its window, and no cell the path touches at an edge or corner is
@@ -90,14 +90,14 @@ def visits_free(
 
 
 def _segment_free(
-    grid: Grid, busy: BusyTable, p: FloatArray, q: FloatArray, t0: float, dur: float
+    grid: VoxelGrid, busy: BusyTable, p: FloatArray, q: FloatArray, t0: float, dur: float
 ) -> bool:
     cells, ta, tb = segment_pieces(p, q)
     return visits_free(grid, busy, cells, t0 + ta * dur, t0 + tb * dur)
 
 
 def smooth(
-    grid: Grid, busy: BusyTable, points: FloatArray, times: FloatArray, limits: VehicleLimits
+    grid: VoxelGrid, busy: BusyTable, points: FloatArray, times: FloatArray, limits: VehicleLimits
 ) -> tuple[FloatArray, FloatArray]:
     """Greedy any-angle shortcuts (see the module docstring); returns a new polyline, or
     the given one when a wait it would need is not free."""
@@ -186,7 +186,7 @@ def densify(points: FloatArray, times: FloatArray, step: float
 
 
 def polyline_free(
-    grid: Grid, busy: BusyTable, points: FloatArray, times: FloatArray
+    grid: VoxelGrid, busy: BusyTable, points: FloatArray, times: FloatArray
 ) -> bool:
     """True iff the whole timed polyline stays in free voxels."""
     cells, enters, leaves = polyline_visits(points, times)

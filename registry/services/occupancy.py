@@ -82,7 +82,7 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Occupancy:
+class RegionOccupancy:
     """The occupied cells of a region in a window, and distinct items per kind in all."""
 
     zoom: int
@@ -190,7 +190,7 @@ def _operators(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[
 
 
 @dataclass(frozen=True)
-class Grid:
+class RegionOccupancyArrays:
     """The occupied cells as arrays: ids, per-kind counts ``(n, 3)``, and (VIEWERS only)
     each cell's indexes into ``owners``, the distinct items met."""
 
@@ -215,7 +215,7 @@ def occupancy_grid(
     max_boxes: int = 200_000,
     max_voxels: int = 200_000,
     region_field: str = "bbox",
-) -> Grid:
+) -> RegionOccupancyArrays:
     """Occupied cells of ``region`` during ``[time_start, time_end)`` as arrays (no per-cell
     objects: the API writes them straight to JSON)."""
     if time_end <= time_start:
@@ -249,7 +249,7 @@ def occupancy_grid(
         ops = _operators(session, [i for k, i in refs if k == 0])
         owners = [Owner(KINDS[k], i, *ops.get(i, (None, None))) for k, i in refs]
     totals = np.bincount(kind_of, minlength=len(KINDS)).tolist()
-    return Grid(
+    return RegionOccupancyArrays(
         zoom=region.zoom,
         aggregate=None if agg is None else f"{agg[0]}:{agg[1]}",
         region_voxels=len(region),
@@ -261,7 +261,7 @@ def occupancy_grid(
     )
 
 
-def occupancy(**kwargs: Any) -> Occupancy:
+def occupancy(**kwargs: Any) -> RegionOccupancy:
     """Occupied cells of a region in a window as ``Cell`` objects (see ``occupancy_grid``)."""
     g = occupancy_grid(**kwargs)
     items = g.items if g.items is not None else [np.zeros(0, np.int64)] * len(g.ids)
@@ -273,4 +273,4 @@ def occupancy(**kwargs: Any) -> Occupancy:
         )
         for cid, counts, its in zip(g.ids, g.counts.tolist(), items, strict=True)
     ]
-    return Occupancy(g.zoom, g.aggregate, g.region_voxels, out, g.totals)
+    return RegionOccupancy(g.zoom, g.aggregate, g.region_voxels, out, g.totals)

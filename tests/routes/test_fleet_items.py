@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -91,3 +92,41 @@ def test_fleet_limits_and_whole_request_errors(
                     json={"requests": [one]})
     assert r.status_code == 403, r.text
     assert client.post("/v1/fleets/routes", json={"requests": [one]}).status_code == 401
+
+
+def test_a_fleet_out_of_budget_says_budget_exceeded_per_item(
+    client: httpx.Client, make_key: Callable[..., Key], footways: Roads,
+    db_sessions: sessionmaker[Session],
+) -> None:
+    """``plan_fleet_routes`` honours its budget: with no time left every item is
+    unplanned with ``budget_exceeded``; with no expansion allowed per search too; with the
+    default budget the same items are served."""
+    from datetime import datetime
+
+    from planning.caches import PlanningCaches
+    from planning.fleet_routes import plan_fleet_routes
+    from planning.routes import Budget
+    from registry.models import Principal
+
+    key = make_key("fleet")
+    robots = [vehicle(client, key.headers, kind="robot") for _ in range(2)]
+    t, src = datetime.fromisoformat(at(400)), footways.source
+    requests = [
+        {"vehicle_id": uuid.UUID(robots[0]), "origin": footways.at(5, 0),
+         "destination": footways.at(195, 0), "departure_time": t, "source": src},
+        {"vehicle_id": uuid.UUID(robots[1]), "origin": footways.at(210, 300),
+         "destination": footways.at(295, 300), "departure_time": t, "source": src},
+    ]
+    caches = PlanningCaches.create(grid_cache_mb=0)
+
+    def reasons(budget: Budget | None) -> list[str | None]:
+        with session_scope(db_sessions) as s:
+            actor = s.get(Principal, key.principal_id)
+            assert actor is not None
+            out = plan_fleet_routes(session=s, caches=caches, actor=actor,
+                                    requests=requests, budget=budget)
+            return [o.reason for o in out]
+
+    assert reasons(Budget(seconds=0.0)) == ["budget_exceeded", "budget_exceeded"]
+    assert reasons(Budget(expansions=0)) == ["budget_exceeded", "budget_exceeded"]
+    assert reasons(None) == [None, None]

@@ -71,3 +71,17 @@ def test_the_network_cache_stays_bounded_under_concurrent_misses() -> None:
     assert errors == []
     assert sorted(seen) == list(range(8))
     assert len(cache) <= 4
+
+
+def test_a_cached_network_keeps_its_heuristic_tables_beside_it() -> None:
+    from routing import GroundNetwork
+    from routing.synthetic import grid_network
+
+    cache = NetworkCache(max_entries=2)
+    net = cache.get("a", 1, lambda: GroundNetwork(grid_network(139.76, 35.68, 3, 40.0)))
+    tables = cache.heuristics(net)
+    assert cache.heuristics(net) is tables and tables.net is net  # shared by requests
+    other = GroundNetwork(grid_network(139.76, 35.68, 3, 40.0))
+    assert cache.heuristics(other) is not tables  # not cached: its own, not kept
+    cache.get("a", 2, lambda: other)  # re-imported: the old tables go with the old net
+    assert cache.heuristics(other) is cache.heuristics(other) is not tables

@@ -8,8 +8,7 @@ from collections.abc import Iterable
 import networkx as nx
 import numpy as np
 
-from routing.grid import Grid
-from routing.motion import moves
+from routing.grid import VoxelGrid
 from routing.occupancy import MemoryOccupancy
 from routing.route import Route
 from routing.vehicle import VehicleLimits
@@ -45,19 +44,46 @@ def world(blocked: Iterable[tuple[int, int, int]] = ()) -> MemoryOccupancy:
     return occ
 
 
-def explicit_graph(grid: Grid, limits: VehicleLimits) -> nx.DiGraph:
-    """Brute force: every free voxel of the grid and every allowed move, explicitly (a
-    move is allowed when every cell of its ``2 x 2 (x 2)`` box is free)."""
-    table = dict(moves(grid, limits))
+def explicit_graph(grid: VoxelGrid, limits: VehicleLimits,
+                   blocks: Iterable[tuple[int, int, int]] = ()) -> nx.DiGraph:
+    """Brute force, independent of the planner's tables: every free voxel of the
+    planning box and every move to one of its 26 neighbours, its time from the geometry.
+
+    Only the box's extent is taken from ``grid``; its interior voxels are free except
+    ``blocks`` (``(f, dx, dy)`` offsets from ``(X0, Y0)``). A move is allowed when every
+    voxel of its ``2 x 2 (x 2)`` box is free; it takes the longer of the horizontal
+    distance at the top speed and the vertical one at the climb or descent rate, one
+    tile width (Web Mercator at the box's middle row) for the whole box."""
+    n = 2 ** Z
+    lat = math.atan(math.sinh(math.pi * (1.0 - 2.0 * (grid.y0 + grid.ny / 2.0) / n)))
+    tile_m = 2.0 * math.pi * 6378137.0 * math.cos(lat) / n
+    height_m = 2.0 ** (25 - Z)
+    walls = {(f, X0 + dx, Y0 + dy) for f, dx, dy in blocks}
+    xs = range(grid.x0 + 1, grid.x0 + grid.nx - 1)
+    ys = range(grid.y0 + 1, grid.y0 + grid.ny - 1)
+    fs = range(grid.f0 + 1, grid.f0 + grid.nf - 1)
+
+    def free(f: int, x: int, y: int) -> bool:
+        return f in fs and x in xs and y in ys and (f, x, y) not in walls
+
     g = nx.DiGraph()
-    for key in range(len(grid.blocked)):
-        if grid.blocked[key]:
-            continue
-        for off, df, dx, dy in grid.offsets():
-            box = [((a * grid.ny + c) * grid.nx + b) for a in sorted({0, df})
-                   for b in sorted({0, dx}) for c in sorted({0, dy})]  # incl. 0 and off
-            if not any(grid.blocked[key + o] for o in box):  # no edge or corner of a block
-                g.add_edge(key, key + off, weight=table[off])
+    for f in fs:
+        for x in xs:
+            for y in ys:
+                if not free(f, x, y):
+                    continue
+                for df in (-1, 0, 1):
+                    for dx in (-1, 0, 1):
+                        for dy in (-1, 0, 1):
+                            if not (df or dx or dy):
+                                continue
+                            if not all(free(f + a, x + b, y + c) for a in {0, df}
+                                       for b in {0, dx} for c in {0, dy}):
+                                continue
+                            rate = limits.climb_rate_mps if df > 0 else limits.descent_rate_mps
+                            secs = max(math.hypot(dx, dy) * tile_m / limits.max_speed_mps,
+                                       abs(df) * height_m / rate)
+                            g.add_edge((f, x, y), (f + df, x + dx, y + dy), weight=secs)
     return g
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import networkx as nx
 import pytest
@@ -30,13 +31,13 @@ def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
     return DronePlanner(occ, limits, zoom=Z, **opts)  # type: ignore[arg-type]
 
 
-def brute_force(p: DronePlanner, a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    """Dijkstra on the explicit static voxel graph of the planner's box."""
-    grid = p._grid[1]  # type: ignore[index]
-    g = explicit_graph(grid, p.limits)
-    ka = grid.key(a[0], X0 + a[1], Y0 + a[2])
-    kb = grid.key(b[0], X0 + b[1], Y0 + b[2])
-    return float(nx.dijkstra_path_length(g, ka, kb))
+def brute_force(p: DronePlanner, a: tuple[int, int, int], b: tuple[int, int, int],
+                blocks: Iterable[tuple[int, int, int]] = ()) -> float:
+    """Dijkstra on an explicit voxel graph of the planner's box, built from the blocks
+    and the geometry alone (not from the planner's move table or grid)."""
+    g = explicit_graph(p._grid[1], p.limits, blocks)  # type: ignore[index]
+    return float(nx.dijkstra_path_length(g, (a[0], X0 + a[1], Y0 + a[2]),
+                                         (b[0], X0 + b[1], Y0 + b[2])))
 
 
 @pytest.fixture(params=[0, 2], ids=["fine", "multires"])
@@ -63,7 +64,7 @@ def test_wall_forces_a_detour_of_optimal_cost() -> None:
     p = planner(occ)
     r = p.plan(centre(2, 0, 0), centre(2, 12, 0), T0)
     check_route(r, occ, LIMITS)
-    assert r.grid_duration_s == pytest.approx(brute_force(p, (2, 0, 0), (2, 12, 0)))
+    assert r.grid_duration_s == pytest.approx(brute_force(p, (2, 0, 0), (2, 12, 0), wall))
     assert not {v.voxel for v in r.visits} & {Voxel(Z, f, X0 + x, Y0 + y) for f, x, y in wall}
 
 
@@ -91,10 +92,10 @@ def test_random_obstacles_match_dijkstra(blocks: list[tuple[int, int, int]], fa:
     except NoRoute as exc:
         assert exc.reason == "no_path"
         with pytest.raises(nx.NetworkXNoPath):
-            brute_force(p, a, b)
+            brute_force(p, a, b, blocks)
         return
     assert validate_route(r, occ, LIMITS) == []
-    assert r.grid_duration_s == pytest.approx(brute_force(p, a, b))
+    assert r.grid_duration_s == pytest.approx(brute_force(p, a, b, blocks), rel=1e-9)
 
 
 def test_weighted_search_stays_within_its_bound() -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.errors import NoRoute
-from routing.fleet import FleetRequest, plan_fleet
+from routing.fleet import GroundRequest, plan_fleet
 from routing.ground import GroundNetwork
 from routing.ground_search import GroundPlanner
 from routing.occupancy import MemoryOccupancy
@@ -121,7 +121,7 @@ def test_fleet_of_50_has_no_conflicts() -> None:
     rng = random.Random(6)
     nodes = list(g.nodes)
     picks = rng.sample(nodes, 50), rng.sample(nodes, 50)
-    reqs = [FleetRequest(f"r{i}", node(g, o), node(g, d), T0 + rng.uniform(0, 60),
+    reqs = [GroundRequest(f"r{i}", node(g, o), node(g, d), T0 + rng.uniform(0, 60),
                          priority=rng.choice([0, 0, 50]))
             for i, (o, d) in enumerate(zip(*picks, strict=True))]
     occ = MemoryOccupancy()
@@ -140,8 +140,8 @@ def test_repair_replans_a_lower_priority_robot_parked_in_the_way() -> None:
     g.add_node(5, lng=g.nodes[2]["lng"], lat=LAT + 20.0 / M_PER_DEG_LAT)  # a side street
     g.add_edge(5, 2, length_m=20.0, speed_mps=2.0)
     g.add_edge(2, 5, length_m=20.0, speed_mps=2.0)
-    a = FleetRequest("a", node(g, 0), node(g, 4), T0 + 30.0, priority=90)
-    b = FleetRequest("b", node(g, 5), node(g, 2), T0, priority=0)
+    a = GroundRequest("a", node(g, 0), node(g, 4), T0 + 30.0, priority=90)
+    b = GroundRequest("b", node(g, 5), node(g, 2), T0, priority=0)
     assert plan_fleet(GroundNetwork(g), [a, b], ROBOT).repaired == []  # parks-aware at once
     res = plan_fleet(GroundNetwork(g), [a, b], ROBOT, park_first=False)
     assert res.repaired == ["b"]
@@ -182,20 +182,34 @@ def test_free_flow_routes_match_dijkstra(removed: set[int], a: int, b: int) -> N
         assert best is None and exc.reason == "no_path"
         return
     assert best is not None
-    assert r.duration_s <= best + 1e-6
+    assert r.duration_s == pytest.approx(best, rel=1e-9, abs=1e-6)  # free flow: Dijkstra's
+
+
+class Counting(GroundNetwork):
+    """A network that records each heuristic table it computes (seeds, stop)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[Any, Any]] = []
+
+    def times_to(self, seeds: dict, stop: object = None,
+                 slack: float = 1.5) -> tuple[dict, float]:
+        self.calls.append((tuple(sorted(seeds, key=repr)), stop))
+        return super().times_to(seeds, stop, slack)
 
 
 def test_fleet_with_shared_goals_reuses_heuristic_and_stays_conflict_free() -> None:
-    """Robots bound for one depot share the goal's heuristic table (the network caches
-    it); the routes are the same as with a fresh network and still conflict-free."""
+    """Robots bound for one depot share the goal's heuristic table (the fleet's planner
+    keeps it); the routes are the same as with a fresh network and still conflict-free."""
     g = grid_network(LNG, LAT, 8, 40.0)
     rng = random.Random(7)
     depot = node(g, (4, 4))
-    reqs = [FleetRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
+    reqs = [GroundRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
             for i, o in enumerate(rng.sample([n for n in g.nodes if n != (4, 4)], 6))]
-    net = GroundNetwork(g)
+    net = Counting(g)
     res = plan_fleet(net, reqs, ROBOT)
-    assert len(net._times_cache) == 1  # one goal, one table
+    assert len({seeds for seeds, _ in net.calls}) == 1  # one goal
+    assert len(net.calls) < len(reqs)  # its table reused by later robots
     assert pairwise_conflicts(res.routes) == []
     for r in reqs:  # each alone on a fresh network: same free-flow optimum or later
         alone = GroundPlanner(GroundNetwork(g), ROBOT).plan(r.origin, r.destination,
@@ -209,18 +223,89 @@ def test_fleet_with_shared_goals_reuses_heuristic_and_stays_conflict_free() -> N
     assert again.arrival == pytest.approx(fresh.arrival) and first is not None
 
 
-def test_the_fleet_planner_restores_the_garbage_collector() -> None:
+def test_the_fleet_planner_leaves_the_garbage_collector_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planning never switches the process-wide collector (other threads share it)."""
     import gc
 
+    def refuse() -> None:
+        raise AssertionError("the planner switched the garbage collector")
+
+    for name in ("disable", "enable", "freeze"):
+        monkeypatch.setattr(gc, name, refuse)
     g = grid_network(LNG, LAT, 4, 50.0)
-    net = GroundNetwork(g)
-    req = [FleetRequest("r", node(g, (0, 0)), node(g, (2, 1)), T0)]
-    assert gc.isenabled()
-    assert "r" in plan_fleet(net, req, ROBOT).routes
-    assert gc.isenabled()
-    gc.disable()
+    req = [GroundRequest("r", node(g, (0, 0)), node(g, (2, 1)), T0)]
+    assert "r" in plan_fleet(GroundNetwork(g), req, ROBOT).routes
+
+
+def test_one_planner_runs_many_plans_at_once_as_it_runs_them_in_turn() -> None:
+    """Plans on one planner (one network, one table, one heuristic memo) in eight threads
+    give exactly the routes planned one after another on fresh planners. Parked and
+    unparked plans are mixed, and for many of them parking changes the route, so state
+    leaking from one plan into another changes a result."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = grid_network(LNG, LAT, 8, 30.0)
+    nodes = sorted(g.nodes)
+    rng = random.Random(3)
+    occ = MemoryOccupancy()  # busy ground voxels made by a fleet
+    plan_fleet(GroundNetwork(g), [
+        GroundRequest(f"b{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
+                     T0 + rng.uniform(0, 60)) for i in range(40)], ROBOT, occupancy=occ,
+        park_first=False)
+    goals = [node(g, n) for n in rng.sample(nodes, 4)]  # shared goals: shared tables
+    trips = [(node(g, rng.choice(nodes)),
+              rng.choice(goals) if rng.random() < 0.5 else node(g, rng.choice(nodes)),
+              T0 + rng.uniform(0, 90)) for _ in range(40)]
+    queries = [(*trip, park) for trip in trips for park in (False, True)] * 3
+    rng.shuffle(queries)
+
+    def run(p: GroundPlanner, q: tuple[Any, Any, float, bool]) -> tuple[Any, ...]:
+        try:
+            r = p.plan(q[0], q[1], q[2], park=q[3])
+        except NoRoute as exc:
+            return ("none", exc.reason)
+        return (r.arrival, [(v.voxel, v.enter, v.leave) for v in r.visits], r.waypoints)
+
+    alone = {q: run(GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT), q)
+             for q in set(queries)}
+    assert sum(alone[(*t, False)] != alone[(*t, True)] for t in trips) >= 8
+    assert sum(a[0] != "none" for a in alone.values()) > 50
+    shared = GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT)
+    was = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)  # switch threads often (planner state on the object
+    # made 0-14 of these 240 plans differ in runs of the old planner)
     try:
-        plan_fleet(net, req, ROBOT)
-        assert not gc.isenabled()
+        with ThreadPoolExecutor(8) as pool:
+            together = list(pool.map(lambda q: run(shared, q), queries))
     finally:
-        gc.enable()
+        sys.setswitchinterval(was)
+    assert together == [alone[q] for q in queries]
+    assert 0 < len(shared.heuristics) < len(trips)
+
+
+def test_fleets_on_one_network_in_threads_match_fleets_in_turn() -> None:
+    """A cached network is shared by concurrent requests: fleets planned on it at once
+    equal the same fleets planned in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = grid_network(LNG, LAT, 7, 30.0)
+    nodes = sorted(g.nodes)
+    fleets = []
+    for seed in range(4):
+        rng = random.Random(seed)
+        fleets.append([GroundRequest(f"r{i}", node(g, rng.choice(nodes)),
+                                    node(g, rng.choice(nodes)), T0 + rng.uniform(0, 60))
+                       for i in range(12)])
+
+    def run(net: GroundNetwork, reqs: list[GroundRequest]) -> dict[str, Any]:
+        res = plan_fleet(net, reqs, ROBOT)
+        return {"routes": {k: (r.arrival, r.waypoints) for k, r in res.routes.items()},
+                "unserved": res.unserved, "repaired": res.repaired}
+
+    alone = [run(GroundNetwork(g), f) for f in fleets]
+    net = GroundNetwork(g)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda f: run(net, f), fleets))
+    assert together == alone

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from routing.edge_index import EdgeIndex
 from routing.errors import NoRoute
-from routing.fleet import FleetRequest, plan_fleet
+from routing.fleet import GroundRequest, plan_fleet
 from routing.ground import GroundNetwork
 from routing.ground_search import GroundPlanner, ground_windows
 from routing.intervals import IntervalTable
@@ -87,7 +87,7 @@ def test_parked_routes_are_earliest_whatever_the_heuristic(seed: int) -> None:
     rng = random.Random(seed)
     g = grid_network(LNG, LAT, 8, 30.0)
     nodes = sorted(g.nodes)
-    reqs = [FleetRequest(f"r{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
+    reqs = [GroundRequest(f"r{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
                          T0 + rng.uniform(0, 60)) for i in range(40)]
     occ = MemoryOccupancy()  # busy voxels from a fleet (two may park in one voxel)
     plan_fleet(GroundNetwork(g), reqs, ROBOT, occupancy=occ, park_first=False)
@@ -100,3 +100,48 @@ def test_parked_routes_are_earliest_whatever_the_heuristic(seed: int) -> None:
         except NoRoute as exc:
             arrivals.append(exc.reason)
     assert arrivals[0] == pytest.approx(arrivals[1], abs=1e-6), arrivals
+
+
+def test_removing_and_putting_back_intervals_keeps_the_indexes_in_step() -> None:
+    """``IntervalTable.remove_many``/``put_many`` tell the edge index and the planner's
+    safe-interval memo, as fleet planning relies on (it once edited ``busy`` directly)."""
+    g = grid_network(LNG, LAT, 5, 30.0)
+    net = GroundNetwork(g)
+    rng = random.Random(5)
+    keys = sorted(net.by_voxel)
+    table = IntervalTable(1.0)
+    planner = GroundPlanner(net, ROBOT, table=table)
+    rows = [(rng.choice(keys), T0 + rng.uniform(0, 200), 0.0) for _ in range(300)]
+    table.add_many((k, s, s + rng.uniform(1, 20)) for k, s, _ in rows)
+    o, d = node(g, (0, 0)), node(g, (4, 4))
+    before = planner.plan(o, d, T0)  # fills the planner's memo of safe intervals
+    gone = [(k, *iv) for k, lst in table.busy.items() for iv in lst if rng.random() < 0.5]
+    table.remove_many(gone)
+    fresh = EdgeIndex(net, table)
+    assert planner.index.starts == fresh.starts and planner.index.ends == fresh.ends
+    after = planner.plan(o, d, T0)
+    alone = GroundPlanner(net, ROBOT, table=_copy(table)).plan(o, d, T0)
+    assert after.arrival == alone.arrival and after.waypoints == alone.waypoints
+    table.put_many(gone)  # back as they were
+    again = EdgeIndex(net, table)
+    assert planner.index.starts == again.starts and planner.index.ends == again.ends
+    assert planner.plan(o, d, T0).waypoints == before.waypoints
+
+
+def _copy(table: IntervalTable) -> IntervalTable:
+    out = IntervalTable(table.buffer_s)
+    out.put_many((k, s, e) for k, lst in table.busy.items() for s, e in lst)
+    return out
+
+
+def test_a_fleet_out_of_time_says_budget_exceeded_for_the_rest() -> None:
+    g = grid_network(LNG, LAT, 5, 30.0)
+    nodes = sorted(g.nodes)
+    reqs = [GroundRequest(f"r{i}", node(g, nodes[i]), node(g, nodes[-1 - i]), T0 + i)
+            for i in range(4)]
+    none = plan_fleet(GroundNetwork(g), reqs, ROBOT, time_budget_s=0.0)
+    assert none.routes == {} and none.unserved == dict.fromkeys(
+        (r.id for r in reqs), "budget_exceeded")
+    tiny = plan_fleet(GroundNetwork(g), reqs, ROBOT, max_expansions=2)
+    assert set(tiny.unserved.values()) == {"budget_exceeded"}
+    assert len(plan_fleet(GroundNetwork(g), reqs, ROBOT).routes) == 4

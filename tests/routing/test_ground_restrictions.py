@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from routing.errors import NoRoute
-from routing.fleet import FleetRequest, plan_fleet
+from routing.fleet import GroundRequest, plan_fleet
 from routing.ground import GroundNetwork
 from routing.ground_search import GroundPlanner
 from routing.occupancy import MemoryOccupancy, TileBox
@@ -106,7 +106,7 @@ def test_a_fleet_keeps_out_of_a_restriction() -> None:
     occ.add_static(banned, restriction=True)
     ends = [((0, 0), (2, 2)), ((2, 2), (0, 0)), ((0, 2), (2, 0)), ((2, 0), (0, 2)),
             ((0, 1), (2, 1)), ((1, 0), (1, 2))]
-    reqs = [FleetRequest(f"r{i}", node(G, a), node(G, b), T0 + 5.0 * i)
+    reqs = [GroundRequest(f"r{i}", node(G, a), node(G, b), T0 + 5.0 * i)
             for i, (a, b) in enumerate(ends)]
     res = plan_fleet(GroundNetwork(G), reqs, ROBOT, occupancy=occ)
     assert len(res.routes) == 6, res.unserved
