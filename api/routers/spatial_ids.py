@@ -23,10 +23,8 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     try:
         v = spatialid.validate(Voxel(z, f, x, y))
     except spatialid.SpatialIdError as exc:
-        name = str(exc).split("=", 1)[0]
-        raise InvalidInput(
-            str(exc), field=f"path.{name}" if name in ("z", "f", "x", "y") else None
-        ) from None
+        field = f"path.{exc.field}" if exc.field else None
+        raise InvalidInput(str(exc), field=field) from None
     west, south, bottom, east, north, top = (float(b) for b in spatialid.voxel_bounds(v))
     lng, lat, alt = (float(c) for c in spatialid.voxel_center(v))
     ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
