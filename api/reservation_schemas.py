@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from geoalchemy2.shape import to_shape
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import mapping
 
-from api.schemas import DATUM_DOC, Datum, Input, Page
+from api.schemas import DATUM_DOC, Datum, Input, Instant, Page
 
 State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
 Band = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
@@ -35,8 +35,8 @@ class VolumeIn(Input):
     altitude_upper: float | None = Field(default=None, ge=-(2**25), le=2**25)
     altitude_datum: Datum = "W84"
     zoom: int | None = Field(default=None, ge=0, le=30)
-    time_start: AwareDatetime | None = Field(default=None, description="RFC 3339 with a zone")
-    time_end: AwareDatetime | None = None
+    time_start: Instant | None = Field(default=None, description="RFC 3339 with a zone")
+    time_end: Instant | None = None
 
 
 class ReservationCreate(Input):
@@ -107,8 +107,8 @@ class RestrictionCreate(Input):
     altitude_lower: float = Band
     altitude_upper: float = Band
     altitude_datum: Datum = "W84"
-    time_start: AwareDatetime | None = None
-    time_end: AwareDatetime | None = None
+    time_start: Instant | None = None
+    time_end: Instant | None = None
     reason: str = Field(min_length=1, max_length=500)
     zoom: int | None = Field(default=None, ge=1, le=25, description="default: finest that fits")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from api.schemas import Input
+from api.schemas import Input, Instant
+from planning.fleet_routes import FleetReason
 from planning.routes import Planned
 from routing.route import rfc3339
 
@@ -26,7 +27,7 @@ class RouteRequest(Input):
     vehicle_id: uuid.UUID
     origin: Point
     destination: Point
-    departure_time: AwareDatetime
+    departure_time: Instant
     zoom: int | None = Field(default=None, ge=15, le=25, description="drones only (default 23)")
     reserve: bool = False
     safety_buffer_s: float | None = Field(default=None, ge=0, le=300)
@@ -103,7 +104,9 @@ class FleetItem(BaseModel):
     ok: bool
     route: RouteOut | None = None
     reservation: ReservationRef | None = None
-    reason: str | None = None
+    reason: FleetReason | None = Field(
+        default=None, description="why there is no route (`contested`: lost its reservation)"
+    )
     detail: str | None = None
 
 

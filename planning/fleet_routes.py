@@ -14,7 +14,7 @@ import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,11 @@ from routing import (
     plan_fleet,
     validate_route,
 )
+from routing.errors import Reason
+
+FleetReason = Literal[Reason, "invalid_route", "contested"]
+"""Why a fleet item has no route: a routing reason, a route failing its check, or a lost
+reservation race."""
 
 
 @dataclass
@@ -49,7 +54,7 @@ class Outcome:
 
     vehicle_id: uuid.UUID
     planned: Planned | None = None
-    reason: str | None = None
+    reason: FleetReason | None = None
     detail: str | None = None
 
 

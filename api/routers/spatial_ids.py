@@ -13,11 +13,11 @@ from api.schemas import CoverRequest, CoverResponse, problem_responses
 from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel
 
-router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"], responses=problem_responses(422))
+router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"])
 DATUM = "W84"
 
 
-@router.get("/{z}/{f}/{x}/{y}")
+@router.get("/{z}/{f}/{x}/{y}", responses=problem_responses(422))
 def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     """A spatial ID as a GeoJSON Feature: footprint polygon, bounds, centre, altitudes."""
     try:
@@ -61,7 +61,7 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
 @router.post(
     "/cover",
     response_model=CoverResponse,
-    responses=problem_responses(413),
+    responses=problem_responses(400, 413, 422),
 )
 def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
     """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band."""
