@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from api.schemas import DATUM_DOC, Datum, Input, Instant
+from api.schemas import DATUM_DOC, AnyGeometry, Datum, Input, Instant
 
 AGGREGATE_DOC = "`h3:<res>` (H3 cells, 0..15) or `zoom:<z>` (coarser voxels, z <= zoom)"
 Zoom = Field(default=20, ge=0, le=25, description="zoom of the answered voxels (0..25)")
@@ -16,7 +16,7 @@ Zoom = Field(default=20, ge=0, le=25, description="zoom of the answered voxels (
 class OccupancyQuery(Input):
     """A region (a GeoJSON polygon with an altitude band, or spatial IDs) and a window."""
 
-    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
+    geometry: AnyGeometry | None = Field(default=None, description="GeoJSON geometry")
     spatial_ids: list[str] | None = Field(
         default=None, min_length=1, max_length=100_000, description="z/f/x/y, any zoom"
     )

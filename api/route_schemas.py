@@ -13,7 +13,7 @@ from planning.routes import Planned
 from routing.route import rfc3339
 
 
-class Point(Input):
+class Waypoint(Input):
     """A point: degrees (WGS84) and metres (the spatial ID datum; ground is 0)."""
 
     lng: float = Field(ge=-180, le=180)
@@ -25,8 +25,8 @@ class RouteRequest(Input):
     """Plan a route, and reserve it with ``reserve: true``."""
 
     vehicle_id: uuid.UUID
-    origin: Point
-    destination: Point
+    origin: Waypoint
+    destination: Waypoint
     departure_time: Instant
     zoom: int | None = Field(default=None, ge=15, le=25, description="drones only (default 23)")
     reserve: bool = False

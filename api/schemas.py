@@ -8,12 +8,14 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from geojson_pydantic import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 from pydantic import (
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationInfo,
     field_validator,
 )
@@ -45,6 +47,25 @@ def _rfc3339(value: Any) -> Any:
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 """An input instant: RFC 3339 text with seconds and a time zone (format ``date-time``)."""
+
+
+def geojson(geometry: BaseModel) -> dict[str, Any]:
+    """A GeoJSON model as the plain dict the services take (no null ``bbox``)."""
+    out: dict[str, Any] = geometry.model_dump(mode="json", exclude_none=True)
+    return out
+
+
+_AS_DICT = PlainSerializer(geojson, return_type=dict[str, Any])
+AnyGeometry = Annotated[
+    Point | MultiPoint | LineString | MultiLineString | Polygon | MultiPolygon,
+    Field(discriminator="type"),
+    _AS_DICT,
+]
+"""A GeoJSON geometry (RFC 7946) other than a GeometryCollection (dumped as a plain dict)."""
+Area = Annotated[Polygon | MultiPolygon, Field(discriminator="type"), _AS_DICT]
+"""A GeoJSON Polygon or MultiPolygon (dumped as a plain dict)."""
+Footprint = Annotated[MultiPolygon, _AS_DICT]
+"""A GeoJSON MultiPolygon (dumped as a plain dict)."""
 
 
 class Input(BaseModel):
@@ -188,7 +209,7 @@ class PositionOut(BaseModel):
 class CoverRequest(Input):
     """A GeoJSON geometry and an altitude band to cover with spatial IDs."""
 
-    geometry: dict[str, Any] = Field(description="GeoJSON geometry (RFC 7946)")
+    geometry: AnyGeometry = Field(description="GeoJSON geometry (RFC 7946)")
     zoom: int = Field(ge=0, le=30)
     altitude_lower: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
     altitude_upper: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)

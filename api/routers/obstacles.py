@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
-from api.schemas import problem_responses
+from api.schemas import geojson, problem_responses
 from registry.services import obstacles
 
 router = APIRouter(
@@ -31,7 +31,7 @@ def create_obstacle(
     item, hit = obstacles.create_obstacle(
         session=session,
         actor=me,
-        geometry=body.geometry,
+        geometry=geojson(body.geometry),
         height_m=body.height_m,
         min_height_m=body.min_height_m,
         source=body.source,

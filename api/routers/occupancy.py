@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.bbox import BBoxDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
-from api.schemas import DATUM_DOC, Instant, problem_responses
+from api.schemas import DATUM_DOC, Instant, geojson, problem_responses
 from registry.errors import InvalidInput
 from registry.models import Principal
 from registry.services import occupancy
@@ -147,7 +147,7 @@ def query_occupancy(
     band: tuple[float | None, float | None] = (None, None)
     if body.geometry is not None:
         region = occupancy.geometry_region(
-            body.geometry, body.alt_lower, body.alt_upper, body.zoom, max_voxels=cap
+            geojson(body.geometry), body.alt_lower, body.alt_upper, body.zoom, max_voxels=cap
         )
         field, band = "geometry", (body.alt_lower, body.alt_upper)
     else:

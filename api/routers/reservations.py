@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from geoalchemy2.shape import to_shape
+from geojson_pydantic import MultiPolygon
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,11 @@ def reservation_out(
         needs_replan=res.needs_replan,
         time_start=res.time_start,
         time_end=res.time_end,
-        footprint=dict(mapping(to_shape(res.geometry))) if res.geometry is not None else None,
+        footprint=(
+            None
+            if res.geometry is None
+            else MultiPolygon.model_validate(mapping(to_shape(res.geometry)))
+        ),
         volumes=[VolumeOut.model_validate(v) for v in vols],
         created_at=res.created_at,
         updated_at=res.updated_at,

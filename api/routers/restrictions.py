@@ -13,7 +13,7 @@ from api.reservation_schemas import (
     RestrictionPage,
     RestrictionPatch,
 )
-from api.schemas import problem_responses
+from api.schemas import geojson, problem_responses
 from registry.services import restrictions
 
 router = APIRouter(
@@ -36,7 +36,7 @@ def create_restriction(
     item, hit = restrictions.create_restriction(
         session=session,
         actor=me,
-        geometry=body.geometry,
+        geometry=geojson(body.geometry),
         altitude_lower=body.altitude_lower,
         altitude_upper=body.altitude_upper,
         reason=body.reason,

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 import spatialid
 from api.deps import SettingsDep
 from api.errors import PayloadTooLarge
-from api.schemas import CoverRequest, CoverResponse, problem_responses
+from api.schemas import CoverRequest, CoverResponse, geojson, problem_responses
 from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel
 
@@ -68,7 +68,7 @@ def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
     cap = settings.cover_max_voxels
     try:
         voxels = spatialid.geometry_to_voxels(
-            body.geometry,
+            geojson(body.geometry),
             body.zoom,
             alt_lower=body.altitude_lower,
             alt_upper=body.altitude_upper,
