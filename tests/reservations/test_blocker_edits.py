@@ -127,7 +127,8 @@ def test_restriction_list_filters_active_and_mine(
     assert lifted in {i["id"] for i in inactive} and not any(i["active"] for i in inactive)
     page = client.get("/v1/restrictions", headers=town.headers,
                       params={"mine": True, "limit": 1}).json()
-    assert [i["id"] for i in page["items"]] == [kept] and page["next"] == 1
+    assert [i["id"] for i in page["items"]] == [kept]
+    assert page["next"].startswith("/v1/restrictions?")  # the one page shape: a next link
     r = client.get("/v1/restrictions", headers=town.headers, params={"active": "sometimes"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.active"
 
@@ -151,7 +152,8 @@ def test_obstacle_list_filters_by_source_and_keeps_only_active(
     assert listed(source=f"none-{uuid.uuid4().hex[:8]}") == []
     got = client.get("/v1/obstacles", headers=operator_key.headers,
                      params={"source": source, "limit": 1}).json()
-    assert [i["source_ref"] for i in got["items"]] == ["ref-0"] and got["next"] == 1
+    assert [i["source_ref"] for i in got["items"]] == ["ref-0"]
+    assert got["next"].startswith("/v1/obstacles?")  # the one page shape: a next link
     assert client.delete(f"/v1/obstacles/{made[0]['id']}", headers=admin_key.headers
                          ).status_code == 200
     assert listed(source=source) == [made[1]["id"]]  # removed obstacles leave the list
