@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from api import errors
 from api.limits import BodyLimit
@@ -32,6 +33,12 @@ DESCRIPTION = """3D spatial IDs (空間ID), a registry of drones, robots and car
 reservations. Authenticate with `Authorization: Bearer <token>` (create one with
 `kukan keys create`). Altitudes are metres above the WGS84 ellipsoid (datum `W84`).
 Errors are `application/problem+json` (RFC 9457)."""
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation's ``operationId``: its function's name (``create_reservation``), which
+    names the call in generated clients."""
+    return route.name
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # api.routers.docs serves /docs and /redoc with vendored assets
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.planning_caches = PlanningCaches.create(

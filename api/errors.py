@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -101,7 +102,11 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
     async def http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        allowed = allowed_methods(request) if exc.status_code == 405 else []
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+        return problem(exc.status_code, detail, headers=headers)
 
     async def too_large(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, PayloadTooLarge)
@@ -144,6 +149,27 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(PoolTimeoutError, unavailable)
     app.add_exception_handler(DBAPIError, dbapi)
     app.add_exception_handler(Exception, unhandled)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every documented method at the request's path, from the app's OpenAPI paths.
+
+    Starlette's ``Allow`` names only the first route whose path matches; a path served by
+    several routes (``GET`` and ``POST /v1/vehicles``) needs them all.
+    """
+    app = request.app
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = []
+        for template, ops in app.openapi()["paths"].items():
+            parts = re.split(r"(\{[^}/]+\})", template)
+            pattern = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+            table.append((re.compile(pattern), sorted(m.upper() for m in ops)))
+        app.state.allowed_methods = table
+    path = request.url.path
+    return sorted({m for pattern, methods in table if pattern.fullmatch(path) for m in methods})
 
 
 def sqlstate(exc: BaseException) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from api.schemas import DATUM_DOC, Datum, Input
+from api.schemas import DATUM_DOC, AnyGeometry, Datum, Input, Instant
 
 AGGREGATE_DOC = "`h3:<res>` (H3 cells, 0..15) or `zoom:<z>` (coarser voxels, z <= zoom)"
 Zoom = Field(default=20, ge=0, le=25, description="zoom of the answered voxels (0..25)")
@@ -16,15 +16,15 @@ Zoom = Field(default=20, ge=0, le=25, description="zoom of the answered voxels (
 class OccupancyQuery(Input):
     """A region (a GeoJSON polygon with an altitude band, or spatial IDs) and a window."""
 
-    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
+    geometry: AnyGeometry | None = Field(default=None, description="GeoJSON geometry")
     spatial_ids: list[str] | None = Field(
         default=None, min_length=1, max_length=100_000, description="z/f/x/y, any zoom"
     )
     alt_lower: float = Field(default=0.0, ge=-(2**25), le=2**25, description=DATUM_DOC)
     alt_upper: float = Field(default=150.0, ge=-(2**25), le=2**25, description=DATUM_DOC)
     altitude_datum: Datum = "W84"
-    time_start: AwareDatetime | None = Field(default=None, description="default: now")
-    time_end: AwareDatetime | None = Field(default=None, description="default: start + 1 h")
+    time_start: Instant | None = Field(default=None, description="default: now")
+    time_end: Instant | None = Field(default=None, description="default: start + 1 h")
     zoom: int = Zoom
     aggregate: str | None = Field(default=None, description=AGGREGATE_DOC)
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from geoalchemy2.shape import to_shape
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import mapping
 
-from api.schemas import DATUM_DOC, Datum, Input, Page
+from api.schemas import DATUM_DOC, AnyGeometry, Area, Datum, Footprint, Input, Instant, Page
 
 State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
 Band = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
@@ -30,13 +30,13 @@ class VolumeIn(Input):
     spatial_ids: list[str] | None = Field(
         default=None, max_length=100_000, description="z/f/x/y or z/f/x/y_i/t"
     )
-    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry")
+    geometry: AnyGeometry | None = Field(default=None, description="GeoJSON geometry")
     altitude_lower: float | None = Field(default=None, ge=-(2**25), le=2**25)
     altitude_upper: float | None = Field(default=None, ge=-(2**25), le=2**25)
     altitude_datum: Datum = "W84"
     zoom: int | None = Field(default=None, ge=0, le=30)
-    time_start: AwareDatetime | None = Field(default=None, description="RFC 3339 with a zone")
-    time_end: AwareDatetime | None = None
+    time_start: Instant | None = Field(default=None, description="RFC 3339 with a zone")
+    time_end: Instant | None = None
 
 
 class ReservationCreate(Input):
@@ -63,7 +63,7 @@ class VolumeOut(BaseModel):
     time_end: datetime
     zoom: int | None
     spatial_ids: list[str] | None
-    geometry: dict[str, Any] | None
+    geometry: AnyGeometry | None
     altitude_lower: float | None = Field(validation_alias="altitude_lower_m")
     altitude_upper: float | None = Field(validation_alias="altitude_upper_m")
     altitude_datum: Datum = "W84"
@@ -89,7 +89,7 @@ class ReservationOut(BaseModel):
     needs_replan: bool
     time_start: datetime
     time_end: datetime
-    footprint: dict[str, Any] | None = Field(description="GeoJSON MultiPolygon")
+    footprint: Footprint | None = Field(description="GeoJSON MultiPolygon")
     volumes: list[VolumeOut]
     created_at: datetime
     updated_at: datetime
@@ -103,12 +103,12 @@ class ReservationPage(Page[ReservationOut]):
 class RestrictionCreate(Input):
     """A no-fly area; omit both times for a permanent restriction."""
 
-    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+    geometry: Area = Field(description="GeoJSON Polygon or MultiPolygon")
     altitude_lower: float = Band
     altitude_upper: float = Band
     altitude_datum: Datum = "W84"
-    time_start: AwareDatetime | None = None
-    time_end: AwareDatetime | None = None
+    time_start: Instant | None = None
+    time_end: Instant | None = None
     reason: str = Field(min_length=1, max_length=500)
     zoom: int | None = Field(default=None, ge=1, le=25, description="default: finest that fits")
 
@@ -127,7 +127,7 @@ class RestrictionOut(BaseModel):
 
     id: uuid.UUID
     principal_id: uuid.UUID
-    geometry: dict[str, Any]
+    geometry: Area
     altitude_lower: float = Field(validation_alias="altitude_lower_m")
     altitude_upper: float = Field(validation_alias="altitude_upper_m")
     altitude_datum: Datum = "W84"
@@ -150,7 +150,7 @@ class RestrictionOut(BaseModel):
 class ObstacleCreate(Input):
     """A static obstacle: a footprint extruded from min_height_m to height_m."""
 
-    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+    geometry: Area = Field(description="GeoJSON Polygon or MultiPolygon")
     height_m: float = Field(gt=-(2**25), le=2**25, description=DATUM_DOC)
     min_height_m: float = Field(default=0.0, ge=-(2**25), le=2**25)
     kind: str = Field(default="building", min_length=1, max_length=32)
@@ -170,7 +170,7 @@ class ObstacleOut(BaseModel):
     source_ref: str
     kind: str
     name: str | None
-    geometry: dict[str, Any]
+    geometry: Area
     min_height_m: float
     height_m: float
     zoom: int

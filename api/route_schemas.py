@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer, WithJsonSchema
 
-from api.schemas import Input
+from api.schemas import Input, Instant
+from planning.fleet_routes import FleetReason
 from planning.routes import Planned
 from routing.route import rfc3339_text, utc_ms
 
@@ -20,7 +21,7 @@ RouteTime = Annotated[
 milliseconds (``2031-05-01T10:00:00.000Z``)."""
 
 
-class Point(Input):
+class Waypoint(Input):
     """A point: degrees (WGS84) and metres (the spatial ID datum; ground is 0)."""
 
     lng: float = Field(ge=-180, le=180)
@@ -32,9 +33,9 @@ class RouteRequest(Input):
     """Plan a route, and reserve it with ``reserve: true``."""
 
     vehicle_id: uuid.UUID
-    origin: Point
-    destination: Point
-    departure_time: AwareDatetime
+    origin: Waypoint
+    destination: Waypoint
+    departure_time: Instant
     zoom: int | None = Field(default=None, ge=15, le=25, description="drones only (default 23)")
     reserve: bool = False
     safety_buffer_s: float | None = Field(default=None, ge=0, le=300)
@@ -111,7 +112,9 @@ class FleetItem(BaseModel):
     ok: bool
     route: RouteOut | None = None
     reservation: ReservationRef | None = None
-    reason: str | None = None
+    reason: FleetReason | None = Field(
+        default=None, description="why there is no route (`contested`: lost its reservation)"
+    )
     detail: str | None = None
 
 

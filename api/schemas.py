@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from http import HTTPStatus
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from geojson_pydantic import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
+
+from routing.errors import Reason
 
 Kind = Literal["drone", "robot", "car"]
 Status = Literal["active", "maintenance", "retired"]
@@ -17,6 +31,41 @@ Rate = Field(default=None, ge=0, le=1000, description="metres per second")
 Dimension = Field(default=None, gt=0, le=1000, description="metres")
 Altitude = Field(default=None, ge=-(2**25), le=2**25, description=DATUM_DOC)
 T = TypeVar("T")
+RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    """Refuse what pydantic would read as a time but RFC 3339 does not (``0.5``, ``2030-01-01``)."""
+    if isinstance(value, str) and not RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with a time zone")
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 date-time text, not a number")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+"""An input instant: RFC 3339 text with seconds and a time zone (format ``date-time``)."""
+
+
+def geojson(geometry: BaseModel) -> dict[str, Any]:
+    """A GeoJSON model as the plain dict the services take (no null ``bbox``)."""
+    out: dict[str, Any] = geometry.model_dump(mode="json", exclude_none=True)
+    return out
+
+
+_AS_DICT = PlainSerializer(geojson, return_type=dict[str, Any])
+AnyGeometry = Annotated[
+    Point | MultiPoint | LineString | MultiLineString | Polygon | MultiPolygon,
+    Field(discriminator="type"),
+    _AS_DICT,
+]
+"""A GeoJSON geometry (RFC 7946) other than a GeometryCollection (dumped as a plain dict)."""
+Area = Annotated[Polygon | MultiPolygon, Field(discriminator="type"), _AS_DICT]
+"""A GeoJSON Polygon or MultiPolygon (dumped as a plain dict)."""
+Footprint = Annotated[MultiPolygon, _AS_DICT]
+"""A GeoJSON MultiPolygon (dumped as a plain dict)."""
 
 
 class Input(BaseModel):
@@ -129,7 +178,7 @@ class VehiclePage(Page[VehicleOut]):
 class PositionIn(Input):
     """A position report."""
 
-    time: AwareDatetime = Field(description="RFC 3339 with a time zone")
+    time: Instant = Field(description="RFC 3339 with a time zone")
     lng: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     alt_m: float = Field(ge=-10_000, le=100_000, description=DATUM_DOC)
@@ -160,7 +209,7 @@ class PositionOut(BaseModel):
 class CoverRequest(Input):
     """A GeoJSON geometry and an altitude band to cover with spatial IDs."""
 
-    geometry: dict[str, Any] = Field(description="GeoJSON geometry (RFC 7946)")
+    geometry: AnyGeometry = Field(description="GeoJSON geometry (RFC 7946)")
     zoom: int = Field(ge=0, le=30)
     altitude_lower: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
     altitude_upper: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
@@ -192,17 +241,58 @@ class FieldError(BaseModel):
     reason: str
 
 
+RouteFailure = Literal[Reason, "invalid_route"]
+"""Why a route request has no route (``invalid_route``: the planner's route failed its check)."""
+
+
+class ConflictOut(BaseModel):
+    """One contested part of a refused request: its spatial IDs and window, and what holds it.
+
+    Another operator's reservation is never named; a restriction or an obstacle is.
+    """
+
+    kind: Literal["reservation", "restriction", "obstacle"]
+    spatial_ids: list[str]
+    time_start: datetime
+    time_end: datetime
+    restriction_id: uuid.UUID | None = Field(default=None, description="kind restriction")
+    reason: str | None = Field(default=None, description="the restriction's reason")
+    obstacle_id: uuid.UUID | None = Field(default=None, description="kind obstacle")
+    name: str | None = Field(default=None, description="the obstacle's name")
+    obstacle_kind: str | None = Field(default=None, description="e.g. building")
+
+
 class Problem(BaseModel):
-    """An RFC 9457 problem detail (media type application/problem+json)."""
+    """An RFC 9457 problem detail (media type application/problem+json).
+
+    Besides the standard members it carries, when they apply: ``errors`` (the invalid
+    fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
+    request has no route, 422) and the caps of a 413 (``cap``, ``count_at_least``,
+    ``max_body_bytes``).
+    """
 
     type: str = "about:blank"
     title: str
-    status: int
+    status: int = Field(ge=100, le=599)
     detail: str
-    errors: list[FieldError] | None = None
+    errors: list[FieldError] | None = Field(default=None, description="the invalid fields")
+    conflicts: list[ConflictOut] | None = Field(
+        default=None, description="409 on space and time: the contested parts"
+    )
+    reason: RouteFailure | None = Field(
+        default=None, description="422 of a route request: why there is no route"
+    )
+    cap: int | None = Field(default=None, description="413 of a cover: the cap of spatial IDs")
+    count_at_least: int | None = Field(
+        default=None, description="413 of a cover: a lower bound of the cover's size"
+    )
+    max_body_bytes: int | None = Field(default=None, description="413: the body size cap")
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` documenting problem+json bodies for ``statuses``."""
     content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return {s: {"model": Problem, "content": content} for s in statuses}
+    return {
+        s: {"model": Problem, "content": content, "description": HTTPStatus(s).phrase}
+        for s in statuses
+    }

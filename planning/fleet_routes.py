@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,11 @@ from routing import (
     plan_fleet,
     validate_route,
 )
+from routing.errors import Reason
+
+FleetReason = Literal[Reason, "invalid_route", "contested"]
+"""Why a fleet item has no route: a routing reason, a route failing its check, or a lost
+reservation race."""
 
 
 @dataclass
@@ -50,7 +55,7 @@ class Outcome:
 
     vehicle_id: uuid.UUID
     planned: Planned | None = None
-    reason: str | None = None
+    reason: FleetReason | None = None
     detail: str | None = None
 
 

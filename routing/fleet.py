@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from routing.errors import NoRoute
+from routing.errors import NoRoute, Reason
 from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner, ground_windows
 from routing.intervals import IntervalTable
@@ -53,7 +53,7 @@ class FleetResult:
     """Routes by request id, unserved ids with reasons, and the ids re-planned by repair."""
 
     routes: dict[str, Route] = field(default_factory=dict)
-    unserved: dict[str, str] = field(default_factory=dict)
+    unserved: dict[str, Reason] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)
 
 

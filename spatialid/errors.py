@@ -2,7 +2,15 @@
 
 
 class SpatialIdError(ValueError):
-    """A spatial ID, coordinate or geometry is invalid; the message names the bad value."""
+    """A spatial ID, coordinate or geometry is invalid; the message names the bad value.
+
+    ``field`` names the offending argument when one is to blame (``"z"``, ``"f"``, ``"x"``
+    or ``"y"`` for a voxel index), else None.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TooManyVoxels(SpatialIdError):

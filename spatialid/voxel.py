@@ -38,9 +38,9 @@ class Voxel(NamedTuple):
 def check_zoom(z: int, *, name: str = "z") -> int:
     """Return ``z`` if it is a supported zoom, else raise ``SpatialIdError``."""
     if isinstance(z, bool) or not isinstance(z, int):
-        raise SpatialIdError(f"{name} must be an integer, got {z!r}")
+        raise SpatialIdError(f"{name} must be an integer, got {z!r}", field=name)
     if not MIN_ZOOM <= z <= MAX_ZOOM:
-        raise SpatialIdError(f"{name}={z} is out of range [{MIN_ZOOM}, {MAX_ZOOM}]")
+        raise SpatialIdError(f"{name}={z} is out of range [{MIN_ZOOM}, {MAX_ZOOM}]", field=name)
     return z
 
 
@@ -68,11 +68,11 @@ def validate(v: Voxel) -> Voxel:
     n = 1 << z
     for name, value in (("f", f), ("x", x), ("y", y)):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SpatialIdError(f"{name} must be an integer, got {value!r}")
+            raise SpatialIdError(f"{name} must be an integer, got {value!r}", field=name)
     if not 0 <= x < n:
-        raise SpatialIdError(f"x={x} is out of range [0, {n}) at zoom {z}")
+        raise SpatialIdError(f"x={x} is out of range [0, {n}) at zoom {z}", field="x")
     if not 0 <= y < n:
-        raise SpatialIdError(f"y={y} is out of range [0, {n}) at zoom {z}")
+        raise SpatialIdError(f"y={y} is out of range [0, {n}) at zoom {z}", field="y")
     if not -n <= f < n:
-        raise SpatialIdError(f"f={f} is out of range [{-n}, {n}) at zoom {z}")
+        raise SpatialIdError(f"f={f} is out of range [{-n}, {n}) at zoom {z}", field="f")
     return Voxel(z, f, x, y)

@@ -8,17 +8,22 @@ from fastapi import APIRouter
 
 from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
-from api.schemas import problem_responses
+from api.schemas import geojson, problem_responses
 from registry.services import obstacles
 
 router = APIRouter(
     prefix="/v1/obstacles",
     tags=["obstacles"],
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 503),
 )
 
 
-@router.post("", status_code=201, response_model=ObstacleOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ObstacleOut,
+    responses=problem_responses(400, 403, 409, 413, 422),
+)
 def create_obstacle(
     body: ObstacleCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
 ) -> ObstacleOut:
@@ -26,7 +31,7 @@ def create_obstacle(
     item, hit = obstacles.create_obstacle(
         session=session,
         actor=me,
-        geometry=body.geometry,
+        geometry=geojson(body.geometry),
         height_m=body.height_m,
         min_height_m=body.min_height_m,
         source=body.source,
@@ -41,7 +46,7 @@ def create_obstacle(
     return out
 
 
-@router.get("", response_model=ObstaclePage)
+@router.get("", response_model=ObstaclePage, responses=problem_responses(422))
 def list_obstacles(
     session: SessionDep,
     me: PrincipalDep,
@@ -56,13 +61,17 @@ def list_obstacles(
     return ObstaclePage(items=items, next=paging.next_link(page.after))
 
 
-@router.get("/{obstacle_id}", response_model=ObstacleOut)
+@router.get("/{obstacle_id}", response_model=ObstacleOut, responses=problem_responses(404, 422))
 def get_obstacle(obstacle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One obstacle."""
     return obstacles.get_obstacle(session=session, obstacle_id=obstacle_id)
 
 
-@router.delete("/{obstacle_id}", response_model=ObstacleOut)
+@router.delete(
+    "/{obstacle_id}",
+    response_model=ObstacleOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
 def delete_obstacle(obstacle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Remove an obstacle (it stays readable with active=false)."""
     return obstacles.delete_obstacle(session=session, actor=me, obstacle_id=obstacle_id)

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from api.bbox import BBoxDep
 from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
 from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
-from api.schemas import DATUM_DOC, problem_responses
+from api.schemas import DATUM_DOC, Instant, geojson, problem_responses
 from registry.errors import InvalidInput
 from registry.models import Principal
 from registry.services import occupancy
@@ -22,7 +21,7 @@ from spatialid import VoxelSet
 router = APIRouter(
     prefix="/v1/occupancy",
     tags=["occupancy"],
-    responses=problem_responses(401, 413, 422, 503),
+    responses=problem_responses(401, 503),
 )
 
 
@@ -105,7 +104,12 @@ def _answer(
     return Response(body.encode(), media_type="application/json")
 
 
-@router.get("", response_model=OccupancyOut, response_model_exclude_none=False)
+@router.get(
+    "",
+    response_model=OccupancyOut,
+    response_model_exclude_none=False,
+    responses=problem_responses(413, 422),
+)
 async def get_occupancy(
     request: Request,
     token: TokenDep,
@@ -113,8 +117,8 @@ async def get_occupancy(
     bbox: BBoxDep,
     alt_lower: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 0.0,
     alt_upper: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 150.0,
-    time_start: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
-    time_end: Annotated[AwareDatetime | None, Query(description="default: +1 h")] = None,
+    time_start: Annotated[Instant | None, Query(description="default: now")] = None,
+    time_end: Annotated[Instant | None, Query(description="default: +1 h")] = None,
     zoom: Annotated[int, Query(ge=0, le=25)] = 20,
     aggregate: Annotated[str | None, Query(description=AGGREGATE_DOC)] = None,
 ) -> Response:
@@ -134,7 +138,7 @@ async def get_occupancy(
     return await in_transaction(request, token, work)
 
 
-@router.post("/query", response_model=OccupancyOut)
+@router.post("/query", response_model=OccupancyOut, responses=problem_responses(400, 413, 422))
 def query_occupancy(
     body: OccupancyQuery, session: SessionDep, me: PrincipalDep, settings: SettingsDep
 ) -> Response:
@@ -143,7 +147,7 @@ def query_occupancy(
     band: tuple[float | None, float | None] = (None, None)
     if body.geometry is not None:
         region = occupancy.geometry_region(
-            body.geometry, body.alt_lower, body.alt_upper, body.zoom, max_voxels=cap
+            geojson(body.geometry), body.alt_lower, body.alt_upper, body.zoom, max_voxels=cap
         )
         field, band = "geometry", (body.alt_lower, body.alt_upper)
     else:

@@ -14,17 +14,22 @@ from registry.services import operators
 router = APIRouter(
     prefix="/v1/operators",
     tags=["operators"],
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 503),
 )
 
 
-@router.post("", status_code=201, response_model=OperatorOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=OperatorOut,
+    responses=problem_responses(400, 403, 409, 413, 422),
+)
 def create_operator(body: OperatorCreate, session: SessionDep, me: PrincipalDep) -> object:
     """Create an operator (admin only)."""
     return operators.create_operator(session=session, actor=me, name=body.name)
 
 
-@router.get("", response_model=OperatorPage)
+@router.get("", response_model=OperatorPage, responses=problem_responses(422))
 def list_operators(session: SessionDep, me: PrincipalDep, paging: PageDep) -> OperatorPage:
     """List operators by name: all for admins, one's own for everyone else."""
     page = operators.list_operators(
@@ -34,7 +39,7 @@ def list_operators(session: SessionDep, me: PrincipalDep, paging: PageDep) -> Op
     return OperatorPage(items=items, next=paging.next_link(page.after))
 
 
-@router.get("/me", response_model=OperatorOut)
+@router.get("/me", response_model=OperatorOut, responses=problem_responses(404))
 def my_operator(session: SessionDep, me: PrincipalDep) -> object:
     """The caller's own operator (404 for principals without one)."""
     if me.operator_id is None:
@@ -42,7 +47,7 @@ def my_operator(session: SessionDep, me: PrincipalDep) -> object:
     return operators.get_operator(session=session, actor=me, operator_id=me.operator_id)
 
 
-@router.get("/{operator_id}", response_model=OperatorOut)
+@router.get("/{operator_id}", response_model=OperatorOut, responses=problem_responses(404, 422))
 def get_operator(operator_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One operator (admins: any; others: only their own)."""
     return operators.get_operator(session=session, actor=me, operator_id=operator_id)

@@ -11,11 +11,16 @@ from api.schemas import PositionIn, PositionOut, problem_responses
 from registry.services import positions
 
 router = APIRouter(
-    prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 404, 409, 422, 503)
+    prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 503)
 )
 
 
-@router.post("/{vehicle_id}/positions", status_code=201, response_model=PositionOut)
+@router.post(
+    "/{vehicle_id}/positions",
+    status_code=201,
+    response_model=PositionOut,
+    responses=problem_responses(400, 403, 404, 409, 413, 422),
+)
 def report_position(
     vehicle_id: uuid.UUID, body: PositionIn, session: SessionDep, me: PrincipalDep
 ) -> object:
@@ -33,7 +38,11 @@ def report_position(
     )
 
 
-@router.get("/{vehicle_id}/position", response_model=PositionOut)
+@router.get(
+    "/{vehicle_id}/position",
+    response_model=PositionOut,
+    responses=problem_responses(404, 422),
+)
 def latest_position(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """The latest report of one's vehicle, with its spatial ID."""
     return positions.latest_position(session=session, actor=me, vehicle_id=vehicle_id)

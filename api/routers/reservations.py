@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from geoalchemy2.shape import to_shape
-from pydantic import AwareDatetime
+from geojson_pydantic import MultiPolygon
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
@@ -23,14 +23,14 @@ from api.reservation_schemas import (
     State,
     VolumeOut,
 )
-from api.schemas import problem_responses
+from api.schemas import Instant, problem_responses
 from registry.models import Principal, Reservation
 from registry.services import reservations
 
 router = APIRouter(
     prefix="/v1/reservations",
     tags=["reservations"],
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 503),
 )
 
 
@@ -57,7 +57,11 @@ def reservation_out(
         needs_replan=res.needs_replan,
         time_start=res.time_start,
         time_end=res.time_end,
-        footprint=dict(mapping(to_shape(res.geometry))) if res.geometry is not None else None,
+        footprint=(
+            None
+            if res.geometry is None
+            else MultiPolygon.model_validate(mapping(to_shape(res.geometry)))
+        ),
         volumes=[VolumeOut.model_validate(v) for v in vols],
         created_at=res.created_at,
         updated_at=res.updated_at,
@@ -65,7 +69,12 @@ def reservation_out(
     )
 
 
-@router.post("", status_code=201, response_model=ReservationOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReservationOut,
+    responses=problem_responses(400, 403, 404, 409, 413, 422),
+)
 async def create_reservation(
     body: ReservationCreate,
     request: Request,
@@ -101,15 +110,15 @@ async def create_reservation(
     return await in_transaction(request, token, work)
 
 
-@router.get("", response_model=ReservationPage)
+@router.get("", response_model=ReservationPage, responses=problem_responses(422))
 def list_reservations(
     session: SessionDep,
     me: PrincipalDep,
     paging: PageDep,
     bbox: OptionalBBoxDep,
     state: State | None = None,
-    time_start: AwareDatetime | None = None,
-    time_end: AwareDatetime | None = None,
+    time_start: Instant | None = None,
+    time_end: Instant | None = None,
 ) -> ReservationPage:
     """One's reservations, oldest first, filtered by state, time window and bbox."""
     page = reservations.list_reservations(
@@ -131,7 +140,11 @@ def list_reservations(
     )
 
 
-@router.get("/{reservation_id}", response_model=ReservationOut)
+@router.get(
+    "/{reservation_id}",
+    response_model=ReservationOut,
+    responses=problem_responses(404, 422),
+)
 def get_reservation(
     reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
 ) -> ReservationOut:
@@ -140,7 +153,11 @@ def get_reservation(
     return reservation_out(session, res)
 
 
-@router.patch("/{reservation_id}", response_model=ReservationOut)
+@router.patch(
+    "/{reservation_id}",
+    response_model=ReservationOut,
+    responses=problem_responses(400, 403, 404, 409, 413, 422),
+)
 def patch_reservation(
     reservation_id: uuid.UUID, body: ReservationPatch, session: SessionDep, me: PrincipalDep
 ) -> ReservationOut:
@@ -155,7 +172,11 @@ def patch_reservation(
     return reservation_out(session, res)
 
 
-@router.delete("/{reservation_id}", response_model=ReservationOut)
+@router.delete(
+    "/{reservation_id}",
+    response_model=ReservationOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
 def cancel_reservation(
     reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
 ) -> ReservationOut:

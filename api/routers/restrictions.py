@@ -13,17 +13,22 @@ from api.reservation_schemas import (
     RestrictionPage,
     RestrictionPatch,
 )
-from api.schemas import problem_responses
+from api.schemas import geojson, problem_responses
 from registry.services import restrictions
 
 router = APIRouter(
     prefix="/v1/restrictions",
     tags=["restrictions"],
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 503),
 )
 
 
-@router.post("", status_code=201, response_model=RestrictionOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=RestrictionOut,
+    responses=problem_responses(400, 403, 409, 413, 422),
+)
 def create_restriction(
     body: RestrictionCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
 ) -> RestrictionOut:
@@ -31,7 +36,7 @@ def create_restriction(
     item, hit = restrictions.create_restriction(
         session=session,
         actor=me,
-        geometry=body.geometry,
+        geometry=geojson(body.geometry),
         altitude_lower=body.altitude_lower,
         altitude_upper=body.altitude_upper,
         reason=body.reason,
@@ -45,7 +50,7 @@ def create_restriction(
     return out
 
 
-@router.get("", response_model=RestrictionPage)
+@router.get("", response_model=RestrictionPage, responses=problem_responses(422))
 def list_restrictions(
     session: SessionDep,
     me: PrincipalDep,
@@ -65,13 +70,21 @@ def list_restrictions(
     return RestrictionPage(items=items, next=paging.next_link(page.after))
 
 
-@router.get("/{restriction_id}", response_model=RestrictionOut)
+@router.get(
+    "/{restriction_id}",
+    response_model=RestrictionOut,
+    responses=problem_responses(404, 422),
+)
 def get_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One restriction."""
     return restrictions.get_restriction(session=session, restriction_id=restriction_id)
 
 
-@router.patch("/{restriction_id}", response_model=RestrictionOut)
+@router.patch(
+    "/{restriction_id}",
+    response_model=RestrictionOut,
+    responses=problem_responses(400, 403, 404, 409, 413, 422),
+)
 def patch_restriction(
     restriction_id: uuid.UUID, body: RestrictionPatch, session: SessionDep, me: PrincipalDep
 ) -> RestrictionOut:
@@ -88,7 +101,11 @@ def patch_restriction(
     return out
 
 
-@router.delete("/{restriction_id}", response_model=RestrictionOut)
+@router.delete(
+    "/{restriction_id}",
+    response_model=RestrictionOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
 def delete_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Lift a restriction (it stays readable with active=false)."""
     return restrictions.delete_restriction(session=session, actor=me, restriction_id=restriction_id)

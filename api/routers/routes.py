@@ -20,9 +20,8 @@ from api.settings import Settings
 from planning import fleet_routes, routes
 from registry.models import Principal
 
-router = APIRouter(
-    tags=["routes"], responses=problem_responses(401, 403, 404, 409, 422, 503)
-)
+router = APIRouter(tags=["routes"], responses=problem_responses(401, 503))
+PLAN_ERRORS = problem_responses(400, 403, 404, 409, 413, 422)
 
 
 def budget(settings: Settings) -> routes.Budget:
@@ -30,7 +29,11 @@ def budget(settings: Settings) -> routes.Budget:
     return routes.Budget(seconds=settings.route_budget_s, expansions=settings.route_max_expansions)
 
 
-@router.post("/v1/routes", response_model=RouteResponse, responses={201: {"model": RouteResponse}})
+@router.post(
+    "/v1/routes",
+    response_model=RouteResponse,
+    responses={201: {"model": RouteResponse, "description": "planned and reserved"}, **PLAN_ERRORS},
+)
 async def plan_route(
     body: RouteRequest, request: Request, response: Response, token: TokenDep,
     settings: SettingsDep, caches: PlanningCachesDep,
@@ -65,7 +68,7 @@ async def plan_route(
     return out
 
 
-@router.post("/v1/fleets/routes", response_model=FleetResponse)
+@router.post("/v1/fleets/routes", response_model=FleetResponse, responses=PLAN_ERRORS)
 async def plan_fleet(
     body: FleetRequest, request: Request, token: TokenDep, settings: SettingsDep,
     caches: PlanningCachesDep,

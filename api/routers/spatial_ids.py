@@ -9,24 +9,22 @@ from fastapi import APIRouter
 import spatialid
 from api.deps import SettingsDep
 from api.errors import PayloadTooLarge
-from api.schemas import CoverRequest, CoverResponse, problem_responses
+from api.schemas import CoverRequest, CoverResponse, geojson, problem_responses
 from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel
 
-router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"], responses=problem_responses(422))
+router = APIRouter(prefix="/v1/spatial-ids", tags=["spatial ids"])
 DATUM = "W84"
 
 
-@router.get("/{z}/{f}/{x}/{y}")
+@router.get("/{z}/{f}/{x}/{y}", responses=problem_responses(422))
 def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     """A spatial ID as a GeoJSON Feature: footprint polygon, bounds, centre, altitudes."""
     try:
         v = spatialid.validate(Voxel(z, f, x, y))
     except spatialid.SpatialIdError as exc:
-        name = str(exc).split("=", 1)[0]
-        raise InvalidInput(
-            str(exc), field=f"path.{name}" if name in ("z", "f", "x", "y") else None
-        ) from None
+        field = f"path.{exc.field}" if exc.field else None
+        raise InvalidInput(str(exc), field=field) from None
     west, south, bottom, east, north, top = (float(b) for b in spatialid.voxel_bounds(v))
     lng, lat, alt = (float(c) for c in spatialid.voxel_center(v))
     ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
@@ -63,14 +61,14 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
 @router.post(
     "/cover",
     response_model=CoverResponse,
-    responses=problem_responses(413),
+    responses=problem_responses(400, 413, 422),
 )
 def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
     """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band."""
     cap = settings.cover_max_voxels
     try:
         voxels = spatialid.geometry_to_voxels(
-            body.geometry,
+            geojson(body.geometry),
             body.zoom,
             alt_lower=body.altitude_lower,
             alt_upper=body.altitude_upper,

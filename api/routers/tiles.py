@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import problem_responses
+from api.schemas import Instant, problem_responses
 from registry.services import tiles
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -32,7 +31,7 @@ def get_tile(
     y: Annotated[int, Path(ge=0)],
     session: SessionDep,
     me: PrincipalDep,
-    time: Annotated[AwareDatetime | None, Query(description="instant shown; default now")] = None,
+    time: Annotated[Instant | None, Query(description="instant shown; default now")] = None,
 ) -> Response:
     """One MVT layer (named like `layer`) of what is live at `time` in tile z/x/y.
 

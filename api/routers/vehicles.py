@@ -21,11 +21,16 @@ from registry.services import vehicles
 router = APIRouter(
     prefix="/v1/vehicles",
     tags=["vehicles"],
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(401, 503),
 )
 
 
-@router.post("", status_code=201, response_model=VehicleOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=VehicleOut,
+    responses=problem_responses(400, 403, 404, 409, 413, 422),
+)
 def create_vehicle(body: VehicleCreate, session: SessionDep, me: PrincipalDep) -> object:
     """Register a vehicle; operator and fleet principals register for their own operator."""
     attrs = body.model_dump(exclude={"name", "kind", "max_speed_mps", "operator_id"})
@@ -40,7 +45,7 @@ def create_vehicle(body: VehicleCreate, session: SessionDep, me: PrincipalDep) -
     )
 
 
-@router.get("", response_model=VehiclePage)
+@router.get("", response_model=VehiclePage, responses=problem_responses(422))
 def list_vehicles(
     session: SessionDep,
     me: PrincipalDep,
@@ -63,13 +68,17 @@ def list_vehicles(
     return VehiclePage(items=items, next=paging.next_link(page.after))
 
 
-@router.get("/{vehicle_id}", response_model=VehicleOut)
+@router.get("/{vehicle_id}", response_model=VehicleOut, responses=problem_responses(404, 422))
 def get_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One vehicle."""
     return vehicles.get_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
 
 
-@router.patch("/{vehicle_id}", response_model=VehicleOut)
+@router.patch(
+    "/{vehicle_id}",
+    response_model=VehicleOut,
+    responses=problem_responses(400, 403, 404, 409, 413, 422),
+)
 def update_vehicle(
     vehicle_id: uuid.UUID, body: VehicleUpdate, session: SessionDep, me: PrincipalDep
 ) -> object:
@@ -80,13 +89,21 @@ def update_vehicle(
     )
 
 
-@router.post("/{vehicle_id}/retire", response_model=VehicleOut)
+@router.post(
+    "/{vehicle_id}/retire",
+    response_model=VehicleOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
 def retire_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Retire a vehicle (status ``retired``; it stays readable)."""
     return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
 
 
-@router.delete("/{vehicle_id}", response_model=VehicleOut)
+@router.delete(
+    "/{vehicle_id}",
+    response_model=VehicleOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
 def delete_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Same as retire: vehicles are never erased, so their history stays."""
     return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)

@@ -1,68 +1,125 @@
-"""Property-based fuzzing of every operation in /openapi.json (schemathesis) as admin and operator.
+"""Property-based fuzzing of the whole /openapi.json with schemathesis and all its checks.
 
-Every response must be below 500 and conform to the documented status codes, content type
-and schema. Schemathesis drives hypothesis directly (its pytest plugin does not load on
-pytest 9), one bounded run per operation.
+The schemathesis CLI runs every phase (examples, coverage, fuzzing, stateful) with every
+check against a server on a database of its own, as admin and as operator. It must end
+with no failure outside the reviewed baseline (``schemathesis-baseline.json``, each entry
+with the reason the API answers so). Operations that still reject most generated data
+(the ``validation_mismatch`` warning: rules the schema does not state yet, mostly
+cross-field ones) are listed in ``MISMATCH_KNOWN``; the list may only shrink. Under CI the
+seed is fixed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis import checks
+from sqlalchemy.engine import make_url
 
-from tests.conftest import Key
+from api.app import create_app
+from api.settings import Settings
+from registry import migrate
+from registry.db import make_engine, make_sessionmaker, session_scope
+from registry.services import operators, principals
+from tests.pgtools import drop_database, recreate_database, serve, with_database
 
-EXAMPLES = 25  # per operation and role: ~35 operations x 2 roles x 25 stays under a minute
-CHECKS = [
-    checks.not_a_server_error,
-    checks.response_schema_conformance,
-    checks.content_type_conformance,
-    checks.status_code_conformance,
-]
+EXAMPLES = 10  # per operation and phase: two roles x all phases stay around a minute
+SEED = "20261202"
+BASELINE = Path(__file__).with_name("schemathesis-baseline.json")
+MISMATCH_KNOWN = {
+    "GET /v1/map/roads.geojson",
+    "GET /v1/occupancy",
+    "GET /v1/reservations",
+    "GET /v1/spatial-ids/{z}/{f}/{x}/{y}",
+    "GET /v1/tiles/{layer}/{z}/{x}/{y}.mvt",
+    "GET /v1/map/obstacles/{z}/{x}/{y}.mvt",
+    "PATCH /v1/vehicles/{vehicle_id}",
+    "POST /v1/fleets/routes",
+    "POST /v1/obstacles",
+    "POST /v1/occupancy/query",
+    "POST /v1/reservations",
+    "POST /v1/restrictions",
+    "POST /v1/routes",
+    "POST /v1/spatial-ids/cover",
+    "POST /v1/vehicles",
+    "POST /v1/vehicles/{vehicle_id}/positions",
+}
+"""Operations schemathesis finds rejecting most schema-valid data (open work, see above)."""
+CONFIG = """\
+[warnings]
+display = ["validation_mismatch"]
+"""
+OPERATION = re.compile(r"^\s*- ((?:GET|POST|PATCH|PUT|DELETE) \S+)")
 
 
-def fuzz(schema: Any, base: str, headers: dict[str, str]) -> list[str]:
-    """Run every operation with bounded examples; return the failures as text."""
-    failures: list[str] = []
-    statuses: dict[int, int] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case: Any) -> None:
-            response = case.call(base_url=base, headers=headers, timeout=10)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-            case.validate_response(response, checks=CHECKS, headers=headers)
-
-        try:
-            run()
-        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failures
-            failures.append(f"{operation.label}: {exc}"[:3000])
-    print("statuses", dict(sorted(statuses.items())))
-    assert sum(statuses.values()) >= len(schema.raw_schema["paths"]) * 2, "too few requests"
-    return failures
+def mismatched(report: str) -> set[str]:
+    """The operations listed under the ``Schema validation mismatch`` warning."""
+    found: set[str] = set()
+    inside = False
+    for line in report.splitlines():
+        if "mostly rejected generated data" in line and "operation" in line:
+            inside = True
+        elif inside and (m := OPERATION.match(line)):
+            found.add(m.group(1))
+        elif inside and line.strip().startswith("💡"):
+            inside = False
+    return found
 
 
 @pytest.fixture(scope="module")
-def api_schema(live_server: str) -> Any:
-    """The live server's OpenAPI document, loaded by schemathesis."""
-    return schemathesis.openapi.from_url(f"{live_server}/openapi.json")
+def fuzz_target(base_database_url: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A server on a throwaway ``<db>_fuzz`` database, and a token per role."""
+    url = with_database(base_database_url, f"{make_url(base_database_url).database}_fuzz")
+    recreate_database(url)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    tokens: dict[str, str] = {}
+    with session_scope(make_sessionmaker(engine)) as session:
+        op = operators.create_operator(session=session, actor=None, name="fuzz").id
+        for role in ("admin", "operator"):
+            _, tokens[role] = principals.create_principal(
+                session=session,
+                actor=None,
+                name=f"fuzz-{role}-{uuid.uuid4().hex[:8]}",
+                role=role,
+                operator_id=op if role == "operator" else None,
+            )
+    engine.dispose()
+    settings = Settings(
+        database_url=url, cover_max_voxels=5_000, page_size_max=100, route_budget_s=10
+    )
+    try:
+        with serve(create_app(settings)) as base:
+            yield base, tokens
+    finally:
+        drop_database(url)
 
 
 @pytest.mark.parametrize("role", ["admin", "operator"])
-def test_fuzz_every_operation(
-    role: str, api_schema: Any, keys: dict[str, Key], live_server: str
+def test_fuzz_every_operation_with_all_checks(
+    role: str, fuzz_target: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    failures = fuzz(api_schema, live_server, keys[role].headers)
-    assert not failures, "\n\n".join(failures)
+    base, tokens = fuzz_target
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
+    tool = Path(sys.executable).parent / "schemathesis"
+    cmd = [
+        str(tool), "--config-file", str(config), "run", f"{base}/openapi.json",
+        "--checks", "all", "--max-examples", str(EXAMPLES), "--workers", "1",
+        "--request-timeout", "30", "--baseline", str(BASELINE),
+        "-H", f"Authorization: Bearer {tokens[role]}",
+    ]  # fmt: skip
+    if os.environ.get("CI"):
+        cmd += ["--seed", SEED]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    report = out.stdout + out.stderr
+    assert "Selected: " in report and "Tested: " in report, report[-3000:]
+    assert out.returncode == 0, report[-12000:]  # no failure outside the baseline
+    new = mismatched(report) - MISMATCH_KNOWN
+    assert not new, (new, report[-6000:])

@@ -69,7 +69,8 @@ def test_post_bad_bodies(client: httpx.Client, operator_key: Key) -> None:
     r = client.post(post, headers=operator_key.headers, json={"spatial_ids": ["20/1/2"]})
     assert problem_fields(r) == {"spatial_ids[0]"}
     bad = {"geometry": {"type": "Polygon", "coordinates": "nope"}}
-    assert problem_fields(client.post(post, headers=operator_key.headers, json=bad)) == {"geometry"}
+    fields = problem_fields(client.post(post, headers=operator_key.headers, json=bad))
+    assert fields == {"body.geometry.Polygon.coordinates"}  # refused by the GeoJSON schema
 
 
 def test_requires_token(client: httpx.Client) -> None:

@@ -94,7 +94,8 @@ def test_restriction_roles_and_validation(
     assert client.post("/v1/restrictions", headers=town.headers, json=bad).status_code == 422
     line = {**body, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}
     r = client.post("/v1/restrictions", headers=town.headers, json=line)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "geometry"
+    assert r.status_code == 422  # the schema allows only a Polygon or a MultiPolygon
+    assert r.json()["errors"][0]["field"] == "body.geometry"
     half = {**body, "time_start": window()[0]}
     assert client.post("/v1/restrictions", headers=town.headers, json=half).status_code == 422
     big = {**body, "geometry": square(139.0, 35.0, 0.2)}  # auto zoom keeps it in budget

@@ -15,6 +15,7 @@ from spatialid import (
     parse,
     parse_voxel,
     to_extended,
+    validate,
 )
 from spatialid.hierarchy import parent
 
@@ -102,3 +103,26 @@ def test_parse_voxel_refuses_other_forms() -> None:
 def test_extended_expansion_limit() -> None:
     with pytest.raises(SpatialIdError, match="VoxelSet"):
         extended_to_voxels(ExtendedId(0, 0, 0, 30, 0))
+
+
+@pytest.mark.parametrize(
+    ("voxel", "field"),
+    [
+        (Voxel(31, 0, 0, 0), "z"),
+        (Voxel(-1, 0, 0, 0), "z"),
+        (Voxel(2, 4, 0, 0), "f"),
+        (Voxel(2, 0, 4, 0), "x"),
+        (Voxel(2, 0, 0, -1), "y"),
+        (Voxel(2, 0, "1", 0), "x"),  # type: ignore[arg-type]
+    ],
+)
+def test_validate_names_the_bad_index(voxel: Voxel, field: str) -> None:
+    with pytest.raises(SpatialIdError) as info:
+        validate(voxel)
+    assert info.value.field == field
+
+
+def test_errors_without_a_single_culprit_name_no_field() -> None:
+    with pytest.raises(SpatialIdError) as info:
+        parse("1/0/0/0/0/0")
+    assert info.value.field is None
