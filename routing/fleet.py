@@ -32,7 +32,7 @@ from routing.route import Route
 from routing.vehicle import VehicleLimits
 
 INF = math.inf
-BUDGET_EXCEEDED = "budget_exceeded"
+BUDGET_EXCEEDED: Reason = "budget_exceeded"
 """The reason of a robot left unplanned when the fleet's time budget ran out (that of
 ``routing.SearchBudgetExceeded``)."""
 
