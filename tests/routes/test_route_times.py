@@ -49,11 +49,13 @@ def test_the_route_body_sends_the_same_text_as_the_route() -> None:
     assert body["departure"] == plain["departure_time"] == "2027-01-15T08:00:00.123Z"
     assert body["arrival"] == plain["arrival_time"]
     vols = route_volumes(r)
-    assert all(isinstance(v["time_start"], datetime) for v in vols)
+    assert vols and all(isinstance(v.time_start, datetime) and isinstance(v.time_end, datetime)
+                        and v.spatial_ids for v in vols)
     windows = {(w["id"], w["time_start"], w["time_end"]) for w in body["spatial_ids"]}
     assert {
-        (v["spatial_ids"][0], rfc3339_text(v["time_start"]), rfc3339_text(v["time_end"]))
+        (v.spatial_ids[0], rfc3339_text(v.time_start), rfc3339_text(v.time_end))
         for v in vols
+        if v.spatial_ids and v.time_start and v.time_end
     } <= windows
 
 
