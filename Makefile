@@ -10,14 +10,14 @@ PORT ?= 8000
 # (`scripts/devdb.sh where`: <checkout>/.data, or as root /var/lib/postgresql/kukan/<checkout key>).
 DB_URL = $(if $(KUKAN_DATABASE_URL),$(KUKAN_DATABASE_URL),$(shell scripts/devdb.sh url))
 
-.PHONY: run test lint venv db db-stop db-where browser floors bench bench-reservations bench-routing bench-import clean soak
+.PHONY: run test lint venv db db-stop db-where browser geoid floors bench bench-reservations bench-routing bench-import clean soak
 
-run: venv db
+run: venv db geoid
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan db upgrade
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan demo load --if-empty
 	KUKAN_DATABASE_URL="$(DB_URL)" $(VENV)/bin/kukan serve --host $(HOST) --port $(PORT)
 
-test: venv db browser
+test: venv db browser geoid
 	KUKAN_DATABASE_URL="$(DB_URL)" $(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory lint
 
@@ -44,6 +44,15 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "the browser tests need Chromium: install it (Debian: sudo apt-get install chromium)"; exit 1; fi; }
+
+# The EGM96 geoid grid for heights above sea level (altitude_datum MSL): Debian's proj-data.
+geoid:
+	@[ -f /usr/share/proj/egm96_15.gtx ] || [ -n "$$KUKAN_GEOID_GRID" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's proj-data (the EGM96 geoid grid)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq proj-data >/dev/null; \
+	  else echo "heights above sea level need a geoid grid: install proj-data (Debian: sudo apt-get install proj-data) or set KUKAN_GEOID_GRID"; exit 1; fi; }
 
 db:
 	@if [ -z "$(KUKAN_DATABASE_URL)" ]; then scripts/devdb.sh start; fi

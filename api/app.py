@@ -28,6 +28,7 @@ from api.routers import map as webmap
 from api.settings import Settings
 from planning.caches import PlanningCaches
 from registry.db import make_engine, make_sessionmaker
+from registry.services.datums import altitude_converter
 
 DESCRIPTION = """3D spatial IDs (空間ID), a registry of drones, robots and cars, and 4D
 reservations. Authenticate with `Authorization: Bearer <token>` (create one with
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database engine opens in the lifespan and closes after it.
 
     The app owns its state: ``app.state.settings``, the engine and session factory (from
-    the lifespan) and the planning caches (``app.state.planning_caches``).
+    the lifespan), the planning caches (``app.state.planning_caches``) and the altitude
+    datum converter (``app.state.altitudes``).
     """
     settings = settings or Settings()
 
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.state.altitudes = altitude_converter(settings.geoid_grid)
     app.state.planning_caches = PlanningCaches.create(
         grid_cache_mb=settings.route_grid_cache_mb
     )

@@ -1,4 +1,5 @@
-"""``kukan import osm|buildings|plateau``: load a city's buildings and roads (idempotent)."""
+"""``kukan import osm|buildings|plateau|terrain``: load a city's buildings, roads and ground
+(idempotent: re-importing a source replaces it)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,34 @@ def cmd_plateau(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def cmd_terrain(args: argparse.Namespace, settings: Settings) -> None:
+    """Import a GeoTIFF DEM as terrain (for altitudes above the ground, datum AGL)."""
+    from registry.db import session_scope
+    from registry.errors import InvalidInput
+    from registry.services.terrain import MAX_DEM_BYTES, import_dem
+
+    path = Path(args.file)
+    if path.stat().st_size > MAX_DEM_BYTES:
+        raise SystemExit(f"{path}: larger than {MAX_DEM_BYTES} bytes; cut it into pieces")
+    t0 = time.perf_counter()
+    try:
+        with session_scope(factory(settings)) as session:
+            out = import_dem(
+                session=session,
+                data=path.read_bytes(),
+                source=args.source or f"dem:{path.name.split('.')[0]}",
+                datum=args.datum,
+            )
+    except InvalidInput as exc:
+        raise SystemExit(f"{path}: {exc}") from None
+    w, s, e, n = out.bounds
+    print(
+        f"terrain {out.source!r}: {out.tiles} tiles over lng {w:.5f}..{e:.5f}, "
+        f"lat {s:.5f}..{n:.5f}; heights {out.lowest_m:g}..{out.highest_m:g} m "
+        f"({out.datum}) in {time.perf_counter() - t0:.1f} s"
+    )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", help="name of this data set; re-importing it replaces it")
     parser.add_argument(
@@ -148,7 +177,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(subs: argparse._SubParsersAction) -> None:
-    """Register ``kukan import osm|buildings|plateau``."""
+    """Register ``kukan import osm|buildings|plateau|terrain``."""
     imp = sub(subs, "import", "import city data", "kukan import osm data/helsinki.osm.pbf")
     imp_subs = imp.add_subparsers(dest="action", required=True, metavar="KIND")
     osm = sub(
@@ -183,3 +212,18 @@ def add_parsers(subs: argparse._SubParsersAction) -> None:
     pla.add_argument("file", help="a CityGML .gml file (bldg:Building, EPSG:6697)")
     _common(pla)
     pla.set_defaults(func=cmd_plateau)
+    dem = sub(
+        imp_subs,
+        "terrain",
+        "ground heights from a GeoTIFF DEM (any CRS PostGIS knows; first band, metres)",
+        "kukan import terrain dem_tokyo.tif --datum MSL",
+    )
+    dem.add_argument("file", help="a GeoTIFF digital elevation model")
+    dem.add_argument("--source", help="name of this DEM; re-importing it replaces it")
+    dem.add_argument(
+        "--datum",
+        choices=["MSL", "W84"],
+        default="MSL",
+        help="what the heights measure: MSL above sea level (national DEMs), W84 the ellipsoid",
+    )
+    dem.set_defaults(func=cmd_terrain)

@@ -22,6 +22,7 @@ from planning.caches import PlanningCaches
 from registry.db import session_scope
 from registry.errors import Unauthenticated
 from registry.models import Principal
+from registry.services.datums import Converter
 from registry.services.principals import authenticate
 
 T = TypeVar("T")
@@ -51,9 +52,16 @@ async def get_planning_caches(request: Request) -> PlanningCaches:
     return caches
 
 
+async def get_altitudes(request: Request) -> Converter:
+    """The app's altitude datum converter (``MSL``/``AGL`` heights to ``W84``)."""
+    converter: Converter = request.app.state.altitudes
+    return converter
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PlanningCachesDep = Annotated[PlanningCaches, Depends(get_planning_caches)]
+AltitudesDep = Annotated[Converter, Depends(get_altitudes)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from api.schemas import DATUM_DOC, AnyGeometry, Datum, Input, Instant
+from api.schemas import INPUT_DATUM_DOC, AnyGeometry, Datum, Input, InputDatum, Instant
 
 AGGREGATE_DOC = "`h3:<res>` (H3 cells, 0..15) or `zoom:<z>` (coarser voxels, z <= zoom)"
 Zoom = Field(default=20, ge=0, le=25, description="zoom of the answered voxels (0..25)")
@@ -20,9 +20,9 @@ class OccupancyQuery(Input):
     spatial_ids: list[str] | None = Field(
         default=None, min_length=1, max_length=100_000, description="z/f/x/y, any zoom"
     )
-    alt_lower: float = Field(default=0.0, ge=-(2**25), le=2**25, description=DATUM_DOC)
-    alt_upper: float = Field(default=150.0, ge=-(2**25), le=2**25, description=DATUM_DOC)
-    altitude_datum: Datum = "W84"
+    alt_lower: float = Field(default=0.0, ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    alt_upper: float = Field(default=150.0, ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    altitude_datum: InputDatum = "W84"
     time_start: Instant | None = Field(default=None, description="default: now")
     time_end: Instant | None = Field(default=None, description="default: start + 1 h")
     zoom: int = Zoom

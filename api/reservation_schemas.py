@@ -10,10 +10,20 @@ from geoalchemy2.shape import to_shape
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import mapping
 
-from api.schemas import DATUM_DOC, AnyGeometry, Area, Datum, Footprint, Input, Instant, Page
+from api.schemas import (
+    INPUT_DATUM_DOC,
+    AnyGeometry,
+    Area,
+    Datum,
+    Footprint,
+    Input,
+    InputDatum,
+    Instant,
+    Page,
+)
 
 State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
-Band = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
+Band = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
 
 
 def geometry_json(value: Any) -> dict[str, Any] | None:
@@ -31,9 +41,13 @@ class VolumeIn(Input):
         default=None, max_length=100_000, description="z/f/x/y or z/f/x/y_i/t"
     )
     geometry: AnyGeometry | None = Field(default=None, description="GeoJSON geometry")
-    altitude_lower: float | None = Field(default=None, ge=-(2**25), le=2**25)
-    altitude_upper: float | None = Field(default=None, ge=-(2**25), le=2**25)
-    altitude_datum: Datum = "W84"
+    altitude_lower: float | None = Field(
+        default=None, ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC
+    )
+    altitude_upper: float | None = Field(
+        default=None, ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC
+    )
+    altitude_datum: InputDatum = "W84"
     zoom: int | None = Field(default=None, ge=0, le=30)
     time_start: Instant | None = Field(default=None, description="RFC 3339 with a zone")
     time_end: Instant | None = None
@@ -106,7 +120,7 @@ class RestrictionCreate(Input):
     geometry: Area = Field(description="GeoJSON Polygon or MultiPolygon")
     altitude_lower: float = Band
     altitude_upper: float = Band
-    altitude_datum: Datum = "W84"
+    altitude_datum: InputDatum = "W84"
     time_start: Instant | None = None
     time_end: Instant | None = None
     reason: str = Field(min_length=1, max_length=500)
@@ -151,8 +165,11 @@ class ObstacleCreate(Input):
     """A static obstacle: a footprint extruded from min_height_m to height_m."""
 
     geometry: Area = Field(description="GeoJSON Polygon or MultiPolygon")
-    height_m: float = Field(gt=-(2**25), le=2**25, description=DATUM_DOC)
-    min_height_m: float = Field(default=0.0, ge=-(2**25), le=2**25)
+    height_m: float = Field(gt=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    min_height_m: float = Field(default=0.0, ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    altitude_datum: InputDatum = Field(
+        default="W84", description="what both heights are measured from (AGL: the ground)"
+    )
     kind: str = Field(default="building", min_length=1, max_length=32)
     name: str | None = Field(default=None, max_length=200)
     source: str = Field(default="api", min_length=1, max_length=100)
@@ -173,6 +190,7 @@ class ObstacleOut(BaseModel):
     geometry: Area
     min_height_m: float
     height_m: float
+    altitude_datum: Datum = "W84"
     zoom: int
     active: bool
     created_at: datetime

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer, WithJsonSchema
 
-from api.schemas import Input, Instant
+from api.schemas import INPUT_DATUM_DOC, Datum, Input, InputDatum, Instant
 from planning.fleet_routes import FleetReason
 from planning.routes import Planned
 from routing.route import rfc3339_text, utc_ms
@@ -22,11 +22,12 @@ milliseconds (``2031-05-01T10:00:00.000Z``)."""
 
 
 class Waypoint(Input):
-    """A point: degrees (WGS84) and metres (the spatial ID datum; ground is 0)."""
+    """A point: degrees (WGS84) and an altitude (ground vehicles ignore it)."""
 
     lng: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-85.05, le=85.05)
-    alt: float = Field(default=0.0, ge=-1000, le=10_000)
+    alt: float = Field(default=0.0, ge=-1000, le=10_000, description=INPUT_DATUM_DOC)
+    altitude_datum: InputDatum = "W84"
 
 
 class RouteRequest(Input):
@@ -76,6 +77,7 @@ class RouteOut(BaseModel):
 
     spatial_ids: list[StId]
     geometry: LineStringZ
+    altitude_datum: Datum = Field(default="W84", description="of the geometry's altitudes")
     times: list[RouteTime]
     length_m: float
     departure: RouteTime

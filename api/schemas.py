@@ -17,15 +17,27 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationInfo,
+    computed_field,
     field_validator,
 )
 
+from registry.models import DEFAULT_ALTITUDE_BANDS
 from routing.errors import Reason
 
 Kind = Literal["drone", "robot", "car"]
 Status = Literal["active", "maintenance", "retired"]
 Datum = Literal["W84"]
+"""The datum of every altitude Kukan returns: metres above the WGS84 ellipsoid."""
 DATUM_DOC = "metres above the WGS84 ellipsoid (datum W84)"
+InputDatum = Annotated[
+    Literal["W84", "MSL", "AGL"],
+    Field(
+        description="what the request's altitudes are measured from: W84 the WGS84 "
+        "ellipsoid (the spatial ID datum), MSL mean sea level (geoid grid), AGL the ground "
+        "(imported terrain); Kukan stores and answers W84"
+    ),
+]
+INPUT_DATUM_DOC = "metres in `altitude_datum` (default W84, the WGS84 ellipsoid)"
 Speed = Field(gt=0, le=1000, description="metres per second")
 Rate = Field(default=None, ge=0, le=1000, description="metres per second")
 Dimension = Field(default=None, gt=0, le=1000, description="metres")
@@ -146,6 +158,15 @@ class VehicleUpdate(VehicleFields):
     status: Literal["active", "maintenance"] | None = None
 
 
+class AltitudeBand(BaseModel):
+    """An altitude band in metres above the WGS84 ellipsoid."""
+
+    lower: float
+    upper: float
+    datum: Datum = "W84"
+    default: bool = Field(description="the vehicle kind's default band (the vehicle sets none)")
+
+
 class VehicleOut(BaseModel):
     """A vehicle as stored."""
 
@@ -170,6 +191,20 @@ class VehicleOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def altitude_band(self) -> AltitudeBand:
+        """The band the planner keeps the vehicle in: its own bounds, else its kind's
+        defaults (robots and cars: always the ground band)."""
+        lower, upper = DEFAULT_ALTITUDE_BANDS[self.kind]
+        own = self.kind == "drone"
+        if own and self.altitude_lower_m is not None:
+            lower = self.altitude_lower_m
+        if own and self.altitude_upper_m is not None:
+            upper = self.altitude_upper_m
+        unset = self.altitude_lower_m is None and self.altitude_upper_m is None
+        return AltitudeBand(lower=lower, upper=upper, default=not own or unset)
+
 
 class VehiclePage(Page[VehicleOut]):
     """A page of vehicles, oldest first."""
@@ -181,8 +216,8 @@ class PositionIn(Input):
     time: Instant = Field(description="RFC 3339 with a time zone")
     lng: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    alt_m: float = Field(ge=-10_000, le=100_000, description=DATUM_DOC)
-    altitude_datum: Datum = "W84"
+    alt_m: float = Field(ge=-10_000, le=100_000, description=INPUT_DATUM_DOC)
+    altitude_datum: InputDatum = "W84"
     speed_mps: float | None = Field(default=None, ge=0, le=1000)
     heading_deg: float | None = Field(default=None, ge=0, lt=360)
 
@@ -211,9 +246,9 @@ class CoverRequest(Input):
 
     geometry: AnyGeometry = Field(description="GeoJSON geometry (RFC 7946)")
     zoom: int = Field(ge=0, le=30)
-    altitude_lower: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
-    altitude_upper: float = Field(ge=-(2**25), le=2**25, description=DATUM_DOC)
-    altitude_datum: Datum = "W84"
+    altitude_lower: float = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    altitude_upper: float = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    altitude_datum: InputDatum = "W84"
     compact: bool = False
 
     @field_validator("altitude_upper")

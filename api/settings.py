@@ -68,4 +68,7 @@ class Settings(BaseSettings):
     route_max_expansions: int = Field(default=500_000, ge=1)
     route_grid_cache_mb: float = Field(default=256.0, ge=0)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
+    geoid_grid: Path | None = None
+    """PROJ vertical grid for heights above sea level (``MSL``); default: EGM96
+    (``egm96_15.gtx`` from Debian's proj-data) when installed."""
     demo_keys_file: Path = REPO_ROOT / ".data" / "demo-keys.json"

@@ -33,7 +33,13 @@ from planning.caches import PlanningCaches
 from planning.network_cache import NetworkCache
 from planning.postgis_occupancy import PostgisOccupancy
 from registry.errors import Conflict, Forbidden, InvalidInput
-from registry.models import OPERATING_ROLES, ROAD_ZOOM, Principal, Vehicle
+from registry.models import (
+    DEFAULT_ALTITUDE_BANDS,
+    OPERATING_ROLES,
+    ROAD_ZOOM,
+    Principal,
+    Vehicle,
+)
 from registry.services.reservations import Created, VolumeRequest, create_reservation
 from registry.services.roads import load_graph
 from registry.services.vehicles import get_vehicle
@@ -115,8 +121,9 @@ class Planned:
     source: str | None = None
 
 
-def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None,
-              clearance_m: float | None = None) -> VehicleLimits:
+def limits_of(
+    vehicle: Vehicle, safety_buffer_s: float | None = None, clearance_m: float | None = None
+) -> VehicleLimits:
     """The routing limits of a vehicle (defaults for the rates and band it leaves unset);
     ``clearance_m`` applies to drones only. A drone whose band is empty once the defaults
     fill it in (e.g. only ``altitude_lower_m`` = 200) has no route: ``outside_altitude_band``."""
@@ -124,13 +131,16 @@ def limits_of(vehicle: Vehicle, safety_buffer_s: float | None = None,
     opts = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
     if clearance_m is not None and not ground:
         opts["clearance_m"] = clearance_m
-    lower, upper = (0.0, 4.0) if ground else (
-        0.0 if vehicle.altitude_lower_m is None else vehicle.altitude_lower_m,
-        150.0 if vehicle.altitude_upper_m is None else vehicle.altitude_upper_m,
-    )
+    lower, upper = DEFAULT_ALTITUDE_BANDS[vehicle.kind]
+    if not ground:
+        lower = lower if vehicle.altitude_lower_m is None else vehicle.altitude_lower_m
+        upper = upper if vehicle.altitude_upper_m is None else vehicle.altitude_upper_m
     if not lower < upper:
-        raise NoRoute("outside_altitude_band", f"the vehicle's altitude band [{lower}, {upper}] "
-                      "is empty (an unset bound defaults to 0 or 150 m)")
+        raise NoRoute(
+            "outside_altitude_band",
+            f"the vehicle's altitude band [{lower}, {upper}] "
+            "is empty (an unset bound defaults to 0 or 150 m)",
+        )
     return VehicleLimits(
         max_speed_mps=vehicle.max_speed_mps,
         climb_rate_mps=vehicle.climb_rate_mps or 3.0,
@@ -213,7 +223,10 @@ def _plan_once(
     occ = occupancy_for(session, departure, limits, zoom)
     if vehicle.kind == "drone":
         drone = DronePlanner(
-            occ, limits, zoom=zoom, max_expansions=budget.expansions,
+            occ,
+            limits,
+            zoom=zoom,
+            max_expansions=budget.expansions,
             time_budget_s=budget.seconds,
             grid_cache=caches.grids if caches.grids.max_bytes > 0 else None,
         )
@@ -221,7 +234,10 @@ def _plan_once(
     else:
         assert source is not None
         net = network_for(
-            session=session, source=source, kind=vehicle.kind, limits=limits,
+            session=session,
+            source=source,
+            kind=vehicle.kind,
+            limits=limits,
             networks=caches.networks,
         )
         ground = GroundPlanner.from_occupancy(
@@ -244,13 +260,21 @@ def route_volumes(route: Route) -> list[VolumeRequest]:
     out = []
     for sid, pairs in windows.items():
         for t0, t1 in merge_intervals(pairs):
-            out.append(VolumeRequest(spatial_ids=[sid], time_start=utc_ms(t0),
-                                     time_end=utc_ms(t1, up=True)))
+            out.append(
+                VolumeRequest(
+                    spatial_ids=[sid], time_start=utc_ms(t0), time_end=utc_ms(t1, up=True)
+                )
+            )
     return out
 
 
 def reserve_route(
-    *, session: Session, actor: Principal, route: Route, vehicle_id: uuid.UUID, priority: int,
+    *,
+    session: Session,
+    actor: Principal,
+    route: Route,
+    vehicle_id: uuid.UUID,
+    priority: int,
 ) -> Created:
     """Reserve every visit of ``route`` in a savepoint (rolled back on ``Contested``).
 
@@ -260,7 +284,10 @@ def reserve_route(
     """
     with session.begin_nested():
         return create_reservation(
-            session=session, actor=actor, volumes=route_volumes(route), priority=priority,
+            session=session,
+            actor=actor,
+            volumes=route_volumes(route),
+            priority=priority,
             vehicle_id=vehicle_id,
         )
 
@@ -307,7 +334,10 @@ def plan_route(
         assert actor is not None
         try:
             created = reserve_route(
-                session=session, actor=actor, route=route, vehicle_id=vehicle.id,
+                session=session,
+                actor=actor,
+                route=route,
+                vehicle_id=vehicle.id,
                 priority=priority,
             )
         except Contested as exc:

@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
+from api.altitudes import w84_band
+from api.deps import AltitudesDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
 from api.schemas import geojson, problem_responses
 from registry.services import obstacles
@@ -25,15 +26,26 @@ router = APIRouter(
     responses=problem_responses(400, 403, 409, 413, 422),
 )
 def create_obstacle(
-    body: ObstacleCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
+    body: ObstacleCreate,
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    altitudes: AltitudesDep,
 ) -> ObstacleOut:
-    """Add an obstacle; the response lists active reservations now inside it."""
+    """Add an obstacle; the response lists active reservations now inside it.
+
+    Heights in `MSL` or `AGL` (e.g. a building's height above the ground) are stored as the
+    `W84` band holding the obstacle over its whole footprint."""
+    geometry = geojson(body.geometry)
+    low, high = w84_band(
+        session, altitudes, geometry, body.min_height_m, body.height_m, body.altitude_datum
+    )
     item, hit = obstacles.create_obstacle(
         session=session,
         actor=me,
-        geometry=geojson(body.geometry),
-        height_m=body.height_m,
-        min_height_m=body.min_height_m,
+        geometry=geometry,
+        height_m=high,
+        min_height_m=low,
         source=body.source,
         source_ref=body.source_ref,
         kind=body.kind,

@@ -9,10 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from api.altitudes import w84_band
 from api.bbox import BBoxDep
-from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
+from api.deps import (
+    AltitudesDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TokenDep,
+    in_transaction,
+)
 from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
-from api.schemas import DATUM_DOC, Instant, geojson, problem_responses
+from api.schemas import INPUT_DATUM_DOC, InputDatum, Instant, geojson, problem_responses
 from registry.errors import InvalidInput
 from registry.models import Principal
 from registry.services import occupancy
@@ -115,8 +123,12 @@ async def get_occupancy(
     token: TokenDep,
     settings: SettingsDep,
     bbox: BBoxDep,
-    alt_lower: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 0.0,
-    alt_upper: Annotated[float, Query(ge=-(2**25), le=2**25, description=DATUM_DOC)] = 150.0,
+    altitudes: AltitudesDep,
+    alt_lower: Annotated[float, Query(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)] = 0.0,
+    alt_upper: Annotated[
+        float, Query(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
+    ] = 150.0,
+    altitude_datum: Annotated[InputDatum, Query()] = "W84",
     time_start: Annotated[Instant | None, Query(description="default: now")] = None,
     time_end: Annotated[Instant | None, Query(description="default: +1 h")] = None,
     zoom: Annotated[int, Query(ge=0, le=25)] = 20,
@@ -131,8 +143,11 @@ async def get_occupancy(
     window = _window(time_start, time_end)
 
     def work(session: Session, me: Principal) -> Response:
-        region = occupancy.bbox_region(bbox, alt_lower, alt_upper, zoom, max_voxels=cap)
-        band = (alt_lower, alt_upper)
+        area = {"type": "Polygon", "coordinates": [[
+            (bbox.west, bbox.south), (bbox.east, bbox.south), (bbox.east, bbox.north),
+            (bbox.west, bbox.north), (bbox.west, bbox.south)]]}
+        band = w84_band(session, altitudes, area, alt_lower, alt_upper, altitude_datum)
+        region = occupancy.bbox_region(bbox, band[0], band[1], zoom, max_voxels=cap)
         return _answer(session, me, region, window, aggregate, band, max_voxels=cap, field="bbox")
 
     return await in_transaction(request, token, work)
@@ -140,16 +155,27 @@ async def get_occupancy(
 
 @router.post("/query", response_model=OccupancyOut, responses=problem_responses(400, 413, 422))
 def query_occupancy(
-    body: OccupancyQuery, session: SessionDep, me: PrincipalDep, settings: SettingsDep
+    body: OccupancyQuery,
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    altitudes: AltitudesDep,
 ) -> Response:
     """Occupancy of a GeoJSON polygon and altitude band, or of a list of spatial IDs."""
     cap = settings.occupancy_max_voxels
     band: tuple[float | None, float | None] = (None, None)
     if body.geometry is not None:
-        region = occupancy.geometry_region(
-            geojson(body.geometry), body.alt_lower, body.alt_upper, body.zoom, max_voxels=cap
+        area = geojson(body.geometry)
+        lower, upper = w84_band(
+            session, altitudes, area, body.alt_lower, body.alt_upper, body.altitude_datum
         )
-        field, band = "geometry", (body.alt_lower, body.alt_upper)
+        region = occupancy.geometry_region(area, lower, upper, body.zoom, max_voxels=cap)
+        field, band = "geometry", (lower, upper)
+    elif body.altitude_datum != "W84":
+        raise InvalidInput(
+            "altitude_datum applies to a geometry's band; spatial IDs carry W84 altitudes",
+            field="altitude_datum",
+        )
     else:
         assert body.spatial_ids is not None
         region = occupancy.ids_region(body.spatial_ids, body.zoom, max_voxels=cap)

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import AltitudesDep, PrincipalDep, SessionDep
 from api.schemas import PositionIn, PositionOut, problem_responses
 from registry.services import positions
 
@@ -22,9 +22,16 @@ router = APIRouter(
     responses=problem_responses(400, 403, 404, 409, 413, 422),
 )
 def report_position(
-    vehicle_id: uuid.UUID, body: PositionIn, session: SessionDep, me: PrincipalDep
+    vehicle_id: uuid.UUID,
+    body: PositionIn,
+    session: SessionDep,
+    me: PrincipalDep,
+    altitudes: AltitudesDep,
 ) -> object:
-    """Record a position report of one's vehicle."""
+    """Record a position report of one's vehicle (stored, and answered, in W84)."""
+    alt_m = body.alt_m
+    if body.altitude_datum != "W84":
+        alt_m = altitudes.height(session, body.lng, body.lat, alt_m, body.altitude_datum)
     return positions.report_position(
         session=session,
         actor=me,
@@ -32,7 +39,7 @@ def report_position(
         time=body.time,
         lng=body.lng,
         lat=body.lat,
-        alt_m=body.alt_m,
+        alt_m=alt_m,
         speed_mps=body.speed_mps,
         heading_deg=body.heading_deg,
     )

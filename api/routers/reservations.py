@@ -12,8 +12,17 @@ from geojson_pydantic import MultiPolygon
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
+from api.altitudes import volume_request
 from api.bbox import OptionalBBoxDep
-from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, TokenDep, in_transaction
+from api.deps import (
+    AltitudesDep,
+    PageDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TokenDep,
+    in_transaction,
+)
 from api.reservation_schemas import (
     Preempted,
     ReservationCreate,
@@ -80,6 +89,7 @@ async def create_reservation(
     request: Request,
     token: TokenDep,
     settings: SettingsDep,
+    altitudes: AltitudesDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReservationOut:
     """Reserve the volumes atomically; 409 with `conflicts` when space and time are taken.
@@ -87,11 +97,8 @@ async def create_reservation(
     A higher priority preempts lower-priority overlapping reservations in the same
     transaction. The same `Idempotency-Key` and body returns the first result again.
     """
-    volumes = [
-        reservations.VolumeRequest(**v.model_dump(exclude={"altitude_datum"})) for v in body.volumes
-    ]
-
     def work(session: Session, me: Principal) -> ReservationOut:
+        volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
         made = reservations.create_reservation(
             session=session,
             actor=me,

@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep
+from api.altitudes import w84_band
+from api.deps import AltitudesDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import (
     RestrictionCreate,
     RestrictionOut,
@@ -30,15 +31,26 @@ router = APIRouter(
     responses=problem_responses(400, 403, 409, 413, 422),
 )
 def create_restriction(
-    body: RestrictionCreate, session: SessionDep, me: PrincipalDep, settings: SettingsDep
+    body: RestrictionCreate,
+    session: SessionDep,
+    me: PrincipalDep,
+    settings: SettingsDep,
+    altitudes: AltitudesDep,
 ) -> RestrictionOut:
-    """Declare a restriction; the response lists active reservations now inside it."""
+    """Declare a restriction; the response lists active reservations now inside it.
+
+    A band in `MSL` or `AGL` is stored as the `W84` band holding it over the whole area."""
+    geometry = geojson(body.geometry)
+    lower, upper = w84_band(
+        session, altitudes, geometry, body.altitude_lower, body.altitude_upper,
+        body.altitude_datum,
+    )
     item, hit = restrictions.create_restriction(
         session=session,
         actor=me,
-        geometry=geojson(body.geometry),
-        altitude_lower=body.altitude_lower,
-        altitude_upper=body.altitude_upper,
+        geometry=geometry,
+        altitude_lower=lower,
+        altitude_upper=upper,
         reason=body.reason,
         time_start=body.time_start,
         time_end=body.time_end,

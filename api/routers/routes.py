@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from api.deps import PlanningCachesDep, SettingsDep, TokenDep, in_transaction
+from api.deps import AltitudesDep, PlanningCachesDep, SettingsDep, TokenDep, in_transaction
 from api.route_schemas import (
     FleetItem,
     FleetRequest,
     FleetResponse,
     RouteRequest,
     RouteResponse,
+    Waypoint,
     reservation_ref,
     route_out,
 )
@@ -36,7 +37,7 @@ def budget(settings: Settings) -> routes.Budget:
 )
 async def plan_route(
     body: RouteRequest, request: Request, response: Response, token: TokenDep,
-    settings: SettingsDep, caches: PlanningCachesDep,
+    settings: SettingsDep, caches: PlanningCachesDep, altitudes: AltitudesDep,
 ) -> RouteResponse:
     """Plan a route avoiding obstacles, restrictions and reservations; 201 when reserved.
 
@@ -49,11 +50,17 @@ async def plan_route(
     budget ran out).
     """
 
+    def point(session: Session, p: Waypoint, name: str) -> tuple[float, float, float]:
+        if p.altitude_datum == "W84":
+            return p.lng, p.lat, p.alt
+        field = f"{name}.altitude_datum"
+        return p.lng, p.lat, altitudes.height(session, p.lng, p.lat, p.alt, p.altitude_datum, field)
+
     def work(session: Session, me: Principal) -> RouteResponse:
         planned = routes.plan_route(
             session=session, caches=caches, actor=me, vehicle_id=body.vehicle_id,
-            origin=(body.origin.lng, body.origin.lat, body.origin.alt),
-            destination=(body.destination.lng, body.destination.lat, body.destination.alt),
+            origin=point(session, body.origin, "origin"),
+            destination=point(session, body.destination, "destination"),
             departure_time=body.departure_time, zoom=body.zoom, reserve=body.reserve,
             priority=body.priority, safety_buffer_s=body.safety_buffer_s,
             clearance_m=body.clearance_m, source=body.source, budget=budget(settings),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 import spatialid
-from api.deps import SettingsDep
+from api.altitudes import w84_band
+from api.deps import AltitudesDep, SettingsDep
 from api.errors import PayloadTooLarge
 from api.schemas import CoverRequest, CoverResponse, geojson, problem_responses
+from registry.db import session_scope
 from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel
 
@@ -63,15 +65,23 @@ def spatial_id(z: int, f: int, x: int, y: int) -> dict[str, Any]:
     response_model=CoverResponse,
     responses=problem_responses(400, 413, 422),
 )
-def cover(body: CoverRequest, settings: SettingsDep) -> CoverResponse:
-    """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band."""
+def cover(
+    body: CoverRequest, request: Request, settings: SettingsDep, altitudes: AltitudesDep
+) -> CoverResponse:
+    """The spatial IDs at ``zoom`` covering a GeoJSON geometry and an altitude band (a band
+    in `MSL` or `AGL` is covered as the `W84` band holding it over the whole geometry)."""
     cap = settings.cover_max_voxels
+    area = geojson(body.geometry)
+    lower, upper = body.altitude_lower, body.altitude_upper
+    if body.altitude_datum != "W84":
+        with session_scope(request.app.state.sessionmaker) as session:  # AGL reads terrain
+            lower, upper = w84_band(session, altitudes, area, lower, upper, body.altitude_datum)
     try:
         voxels = spatialid.geometry_to_voxels(
-            geojson(body.geometry),
+            area,
             body.zoom,
-            alt_lower=body.altitude_lower,
-            alt_upper=body.altitude_upper,
+            alt_lower=lower,
+            alt_upper=upper,
             max_voxels=cap,
         )
     except spatialid.TooManyVoxels as exc:

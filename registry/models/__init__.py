@@ -28,7 +28,9 @@ from registry.models.reservations import (
     ReservationVolume,
 )
 from registry.models.roads import ROAD_ZOOM, RoadEdge, RoadNode
+from registry.models.terrain import TERRAIN_DATUMS, TerrainTile
 from registry.models.vehicles import (
+    DEFAULT_ALTITUDE_BANDS,
     POSITION_VOXEL_ZOOM,
     VEHICLE_KINDS,
     VEHICLE_STATUSES,
@@ -38,6 +40,7 @@ from registry.models.vehicles import (
 
 __all__ = [
     "ALTITUDE_DATUM",
+    "DEFAULT_ALTITUDE_BANDS",
     "LEAF_ZOOM",
     "LIVE_STATES",
     "OPERATING_ROLES",
@@ -48,6 +51,7 @@ __all__ = [
     "ROAD_ZOOM",
     "ROLES",
     "STATES",
+    "TERRAIN_DATUMS",
     "VEHICLE_KINDS",
     "VEHICLE_STATUSES",
     "ApiKey",
@@ -64,5 +68,6 @@ __all__ = [
     "RoadEdge",
     "RoadNode",
     "Role",
+    "TerrainTile",
     "Vehicle",
 ]

@@ -27,6 +27,9 @@ POSITION_VOXEL_ZOOM = 25
 """Zoom of the spatial ID stored with each position report (about 1 m voxels)."""
 
 VEHICLE_KINDS = ("drone", "robot", "car")
+DEFAULT_ALTITUDE_BANDS = {"drone": (0.0, 150.0), "robot": (0.0, 4.0), "car": (0.0, 4.0)}
+"""The altitude band (metres, W84) of each kind where a vehicle sets none; robots and cars
+always keep to theirs (the ground band)."""
 VEHICLE_STATUSES = ("active", "maintenance", "retired")
 
 

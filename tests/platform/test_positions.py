@@ -80,7 +80,7 @@ def test_position_validation(client: httpx.Client, operator_key: Key) -> None:
         "body.speed_mps": {"speed_mps": -1},
         "body.heading_deg": {"heading_deg": 360},
         "body.time": {"time": "2026-01-01T00:00:00"},
-        "body.altitude_datum": {"altitude_datum": "MSL"},
+        "body.altitude_datum": {"altitude_datum": "EGM96"},
         "body.extra": {"extra": 1},
     }
     for field, bad in cases.items():

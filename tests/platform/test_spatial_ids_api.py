@@ -96,7 +96,7 @@ def test_cover_over_the_cap_is_413(client: httpx.Client, settings: object) -> No
         ({"geometry": {"type": "Blob", "coordinates": []}}, "body.geometry"),
         ({"geometry": "not geojson"}, "body.geometry"),
         ({"colour": "red"}, "body.colour"),
-        ({"altitude_datum": "MSL"}, "body.altitude_datum"),
+        ({"altitude_datum": "EGM96"}, "body.altitude_datum"),
     ],
 )
 def test_cover_bad_input_is_422(client: httpx.Client, body: dict[str, object], field: str) -> None:
