@@ -5,7 +5,9 @@ first origin). Robots and cars are planned per kind, robots first, with one shar
 in-memory table seeded with the database's busy ground voxels, so they avoid each other
 and everyone already reserved; a kind's requests share the slowest vehicle's limits (a
 conservative simplification). With ``reserve`` each route is reserved in its own
-savepoint; one that loses a race is reported (``contested``), the others stay reserved.
+savepoint; one that loses a race to a reservation made meanwhile is planned and booked
+again on its own against the database as it is then, and reported ``contested`` only if
+that fails too; the others stay reserved.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from planning.routes import (
     nearest_source,
     network_for,
     occupancy_for,
+    plan_route,
     reserve_route,
 )
 from registry.errors import InvalidInput
@@ -122,13 +125,20 @@ def plan_fleet_routes(
             seeded = True
         reqs = [
             GroundRequest(
-                str(i), _xy(requests[i]["origin"]), _xy(requests[i]["destination"]),
-                departures[i], int(requests[i].get("priority") or 0),
+                str(i),
+                _xy(requests[i]["origin"]),
+                _xy(requests[i]["destination"]),
+                departures[i],
+                int(requests[i].get("priority") or 0),
             )
             for i in idx
         ]
         result = plan_fleet(
-            net, reqs, limits, occupancy=memory, max_expansions=budget.expansions,
+            net,
+            reqs,
+            limits,
+            occupancy=memory,
+            max_expansions=budget.expansions,
             time_budget_s=deadline - time.perf_counter(),
             heuristics=caches.networks.heuristics(net),
         )
@@ -137,20 +147,90 @@ def plan_fleet_routes(
         for rid, route in result.routes.items():
             i = int(rid)
             problems = validate_route(route, MovingOnly(occ), limits)
-            if problems:
-                outcomes[i].reason, outcomes[i].detail = "invalid_route", "; ".join(problems[:3])
+            if problems:  # the database changed since the seed: plan this one again alone
+                _plan_alone(
+                    session,
+                    caches,
+                    actor,
+                    requests[i],
+                    outcomes[i],
+                    source,
+                    budget,
+                    deadline,
+                    "invalid_route",
+                    "; ".join(problems[:3]),
+                    reserve=False,
+                )
                 continue
             outcomes[i].planned = Planned(route, "ground", ROAD_ZOOM, source=source)
     for i, o in enumerate(outcomes):
-        if o.planned is None or not requests[i].get("reserve"):
+        if o.planned is None or o.planned.created is not None or not requests[i].get("reserve"):
             continue
         try:
             created = reserve_route(
-                session=session, actor=actor, route=o.planned.route,
-                vehicle_id=o.vehicle_id, priority=int(requests[i].get("priority") or 0),
+                session=session,
+                actor=actor,
+                route=o.planned.route,
+                vehicle_id=o.vehicle_id,
+                priority=int(requests[i].get("priority") or 0),
             )
         except Contested as exc:
-            o.planned, o.reason, o.detail = None, "contested", str(exc)
+            why = f"lost its booking to a concurrent reservation ({exc})"
+            _plan_alone(
+                session,
+                caches,
+                actor,
+                requests[i],
+                o,
+                source,
+                budget,
+                deadline,
+                "contested",
+                why,
+                reserve=True,
+            )
             continue
         o.planned = replace(o.planned, created=created)
     return outcomes
+
+
+def _plan_alone(
+    session: Session,
+    caches: PlanningCaches,
+    actor: Principal,
+    request: Mapping[str, Any],
+    o: Outcome,
+    source: str,
+    budget: Budget,
+    deadline: float,
+    reason: FleetReason,
+    why: str,
+    *,
+    reserve: bool,
+) -> None:
+    """An item whose route meets a reservation made after the fleet was planned (found by
+    the check before booking, or by the booking itself): plan it (and with ``reserve`` book
+    it) again on its own against the database as it is now, which holds the fleet's routes
+    booked so far; ``reason`` only if that fails too."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        o.planned, o.reason, o.detail = None, reason, why
+        return
+    try:
+        o.planned = plan_route(
+            session=session,
+            caches=caches,
+            actor=actor,
+            vehicle_id=o.vehicle_id,
+            origin=(*_xy(request["origin"]), 0.0),
+            destination=(*_xy(request["destination"]), 0.0),
+            departure_time=request["departure_time"],
+            reserve=reserve,
+            priority=int(request.get("priority") or 0),
+            safety_buffer_s=request.get("safety_buffer_s"),
+            source=source,
+            budget=replace(budget, seconds=left),
+        )
+        o.reason = o.detail = None
+    except (Contested, NoRoute) as exc:
+        o.planned, o.reason, o.detail = None, reason, f"{why}; planned again alone: {exc}"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from routing.occupancy import BusyArrays
+from routing.timegrid import widen
 
 INF = math.inf
 
@@ -19,7 +20,8 @@ def ground_key(x: int, y: int) -> int:
 
 
 class IntervalTable:
-    """Busy intervals per key, widened by ``buffer_s`` on both sides when added.
+    """Busy intervals per key, widened by ``buffer_s`` on both sides when added, then out
+    to the millisecond grid the store keeps (:mod:`routing.timegrid`).
 
     ``listeners`` are told of every batch added: a list of ``(key, start, end)`` (widened);
     ``removal_listeners`` of every batch removed: the keys whose intervals were removed.
@@ -58,7 +60,7 @@ class IntervalTable:
         busy = self.busy
         added = []
         for key, start, end in rows:
-            iv = (start, end)
+            iv = widen(start, end)
             lst = busy.get(key)
             if lst is None:
                 busy[key] = [iv]
@@ -73,9 +75,10 @@ class IntervalTable:
         :meth:`put_many` takes them; absent ones are ignored), one batch."""
         changed: dict[int, None] = {}
         for key, start, end in rows:
+            iv = widen(start, end)
             lst = self.busy.get(key)
-            if lst and (start, end) in lst:
-                lst.remove((start, end))
+            if lst and iv in lst:
+                lst.remove(iv)
                 changed[key] = None
         if changed:
             for listener in self.removal_listeners:

@@ -19,6 +19,7 @@ from functools import partial
 from itertools import repeat
 from typing import Any, overload
 
+from routing.timegrid import ms_ceil, ms_floor
 from spatialid import Voxel
 
 EARTH_RADIUS_M = 6378137.0
@@ -30,9 +31,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def utc_ms(t: float, *, up: bool = False) -> datetime:
     """Unix seconds as a UTC datetime on a whole millisecond (rounded down, or ``up``).
 
-    Window ends round up so a published window always covers the planned one. Exact:
-    the datetime is built from the integer milliseconds, not from a float timestamp."""
-    ms = math.ceil(t * 1000.0) if up else math.floor(t * 1000.0)
+    Window ends round up so a published window always covers the planned one (to within
+    the grid's float slack, :mod:`routing.timegrid`). Exact: the datetime is built from the
+    integer milliseconds, not from a float timestamp."""
+    ms = ms_ceil(t) if up else ms_floor(t)
     return EPOCH + timedelta(milliseconds=ms)
 
 

@@ -37,8 +37,9 @@ def osm_xml(corner: tuple[float, float]) -> str:
             lng, lat = offset(*corner, e, n)
             nodes.append(f'<node id="{ref}" version="1" lat="{lat:.7f}" lon="{lng:.7f}"/>')
             refs.append(f'<nd ref="{ref}"/>')
-        ways.append(f'<way id="{100 + k}" version="1">{"".join(refs)}'
-                    '<tag k="highway" v="footway"/></way>')
+        ways.append(
+            f'<way id="{100 + k}" version="1">{"".join(refs)}<tag k="highway" v="footway"/></way>'
+        )
     return f'<?xml version="1.0"?><osm version="0.6">{"".join(nodes + ways)}</osm>'
 
 

@@ -36,11 +36,16 @@ def at(minutes: float) -> str:
     return t.isoformat()
 
 
-def vehicle(client: httpx.Client, headers: dict[str, str], kind: str = "drone",
-            **attrs: Any) -> str:
+def vehicle(
+    client: httpx.Client, headers: dict[str, str], kind: str = "drone", **attrs: Any
+) -> str:
     """Register a vehicle; its id."""
-    body = {"name": f"{kind}-{uuid.uuid4().hex[:6]}", "kind": kind,
-            "max_speed_mps": 15.0 if kind == "drone" else 2.0, **attrs}
+    body = {
+        "name": f"{kind}-{uuid.uuid4().hex[:6]}",
+        "kind": kind,
+        "max_speed_mps": 15.0 if kind == "drone" else 2.0,
+        **attrs,
+    }
     r = client.post("/v1/vehicles", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
@@ -62,37 +67,52 @@ def stored_hits(session: Session, ids: list[dict[str, str]], table: str, where: 
     """How many (route voxel, window) pairs meet an active stored box of ``table``."""
     boxes = [leaf_box(s["id"]) for s in ids]
     cols = list(zip(*boxes, strict=True))
-    return int(session.scalar(
-        text(f"""SELECT count(*) FROM unnest(CAST(:x0 AS int[]), CAST(:x1 AS int[]),
+    return int(
+        session.scalar(
+            text(f"""SELECT count(*) FROM unnest(CAST(:x0 AS int[]), CAST(:x1 AS int[]),
             CAST(:y0 AS int[]), CAST(:y1 AS int[]), CAST(:f0 AS int[]), CAST(:f1 AS int[]),
             CAST(:t0 AS timestamptz[]), CAST(:t1 AS timestamptz[]))
             AS m(x0, x1, y0, y1, f0, f1, t0, t1)
             WHERE EXISTS (SELECT 1 FROM {table} b WHERE b.active AND {where}
               AND b.x && int4range(m.x0, m.x1) AND b.y && int4range(m.y0, m.y1)
               AND b.f && int4range(m.f0, m.f1) AND b.during && tstzrange(m.t0, m.t1))"""),
-        {"x0": list(cols[0]), "x1": list(cols[1]), "y0": list(cols[2]), "y1": list(cols[3]),
-         "f0": list(cols[4]), "f1": list(cols[5]),
-         "t0": [s["time_start"] for s in ids], "t1": [s["time_end"] for s in ids]},
-    ))
+            {
+                "x0": list(cols[0]),
+                "x1": list(cols[1]),
+                "y0": list(cols[2]),
+                "y1": list(cols[3]),
+                "f0": list(cols[4]),
+                "f1": list(cols[5]),
+                "t0": [s["time_start"] for s in ids],
+                "t1": [s["time_end"] for s in ids],
+            },
+        )
+    )
 
 
 def overlapping_pairs(session: Session, reservation_ids: list[str]) -> int:
     """Pairs of active boxes of different reservations that overlap in space and time."""
-    return int(session.scalar(
-        text("""SELECT count(*) FROM reservation_boxes a JOIN reservation_boxes b
+    return int(
+        session.scalar(
+            text("""SELECT count(*) FROM reservation_boxes a JOIN reservation_boxes b
             ON a.reservation_id < b.reservation_id AND a.x && b.x AND a.y && b.y
             AND a.f && b.f AND a.during && b.during
             WHERE a.active AND b.active AND a.reservation_id = ANY(CAST(:ids AS uuid[]))
             AND b.reservation_id = ANY(CAST(:ids AS uuid[]))"""),
-        {"ids": reservation_ids},
-    ))
+            {"ids": reservation_ids},
+        )
+    )
 
 
 def route_windows_overlap(a: list[dict[str, str]], b: list[dict[str, str]]) -> int:
     """Independent check in Python: same voxel (or ancestor) with overlapping windows."""
+
     def parse(s: dict[str, str]) -> tuple[tuple[int, ...], datetime, datetime]:
-        return (leaf_box(s["id"]), datetime.fromisoformat(s["time_start"]),
-                datetime.fromisoformat(s["time_end"]))
+        return (
+            leaf_box(s["id"]),
+            datetime.fromisoformat(s["time_start"]),
+            datetime.fromisoformat(s["time_end"]),
+        )
 
     pa, pb = [parse(s) for s in a], [parse(s) for s in b]
     n = 0

@@ -16,22 +16,40 @@ from tests.routes.helpers import offset, place
 
 @pytest.fixture
 def route_args(
-    database_url: str, db_sessions: sessionmaker[Session],
-    make_operator: Callable[[], uuid.UUID], monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    db_sessions: sessionmaker[Session],
+    make_operator: Callable[[], uuid.UUID],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[list[str], tuple[float, float]]:
     """``kukan route`` arguments for a new drone 250 m east at 60 m, and the destination."""
     monkeypatch.setenv("KUKAN_DATABASE_URL", database_url)
     with session_scope(db_sessions) as s:
-        vid = vehicles.create_vehicle(session=s, actor=None, name="cli-drone", kind="drone",
-                                      max_speed_mps=12.0, operator_id=make_operator()).id
+        vid = vehicles.create_vehicle(
+            session=s,
+            actor=None,
+            name="cli-drone",
+            kind="drone",
+            max_speed_mps=12.0,
+            operator_id=make_operator(),
+        ).id
     a = place()
     b = offset(*a, 250.0, 0.0)
-    return ["route", "--vehicle", str(vid), "--from", f"{a[0]},{a[1]},60",
-            "--to", f"{b[0]},{b[1]},60", "--depart", "2031-05-01T10:00:00Z"], b
+    return [
+        "route",
+        "--vehicle",
+        str(vid),
+        "--from",
+        f"{a[0]},{a[1]},60",
+        "--to",
+        f"{b[0]},{b[1]},60",
+        "--depart",
+        "2031-05-01T10:00:00Z",
+    ], b
 
 
 def test_route_prints_a_summary_and_errors_in_one_line(
-    route_args: tuple[list[str], tuple[float, float]], capsys: pytest.CaptureFixture[str],
+    route_args: tuple[list[str], tuple[float, float]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     args, b = route_args
     assert main(args) == 0
@@ -46,7 +64,8 @@ def test_route_prints_a_summary_and_errors_in_one_line(
 
 
 def test_route_takes_a_clearance(
-    route_args: tuple[list[str], tuple[float, float]], capsys: pytest.CaptureFixture[str],
+    route_args: tuple[list[str], tuple[float, float]],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     args, _ = route_args
     assert main([*args, "--clearance", "5"]) == 0

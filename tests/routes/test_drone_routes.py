@@ -32,11 +32,17 @@ def square(lng: float, lat: float, half_m: float) -> dict[str, object]:
     return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
-def body(vid: str, a: tuple[float, float], b: tuple[float, float], minutes: float = 30,
-         **extra: object) -> dict[str, object]:
+def body(
+    vid: str, a: tuple[float, float], b: tuple[float, float], minutes: float = 30, **extra: object
+) -> dict[str, object]:
     """A route request from a to b at 60 m."""
-    return {"vehicle_id": vid, "origin": point(*a), "destination": point(*b),
-            "departure_time": at(minutes), **extra}
+    return {
+        "vehicle_id": vid,
+        "origin": point(*a),
+        "destination": point(*b),
+        "departure_time": at(minutes),
+        **extra,
+    }
 
 
 def test_plan_and_reserve_then_a_second_drone_avoids_the_first(
@@ -50,8 +56,11 @@ def test_plan_and_reserve_then_a_second_drone_avoids_the_first(
     crossing = body(v2, c, d, departure_time=depart)
     straight = client.post("/v1/routes", headers=operator_key.headers, json=crossing)
     assert straight.status_code == 200, straight.text
-    r = client.post("/v1/routes", headers=operator_key.headers,
-                    json=body(v1, a, b, reserve=True, departure_time=depart))
+    r = client.post(
+        "/v1/routes",
+        headers=operator_key.headers,
+        json=body(v1, a, b, reserve=True, departure_time=depart),
+    )
     assert r.status_code == 201, r.text
     first = r.json()
     route = first["route"]
@@ -63,8 +72,9 @@ def test_plan_and_reserve_then_a_second_drone_avoids_the_first(
     got = client.get(f"/v1/reservations/{rid}", headers=operator_key.headers)
     assert got.status_code == 200 and got.json()["state"] == "accepted"
     with session_scope(db_sessions) as s:
-        assert stored_hits(s, route["spatial_ids"], "reservation_boxes",
-                           f"b.reservation_id = '{rid}'") == len(route["spatial_ids"])
+        assert stored_hits(
+            s, route["spatial_ids"], "reservation_boxes", f"b.reservation_id = '{rid}'"
+        ) == len(route["spatial_ids"])
     # planned before the first was reserved, the crossing meets it: they interact
     assert route_windows_overlap(route["spatial_ids"], straight.json()["route"]["spatial_ids"])
 
@@ -86,20 +96,39 @@ def test_a_restriction_created_after_a_route_is_avoided_by_the_next(
     vid = vehicle(client, op.headers)
     r = client.post("/v1/routes", headers=op.headers, json=body(vid, a, b))
     assert r.status_code == 200, r.text
-    restr = client.post("/v1/restrictions", headers=city.headers, json={
-        "geometry": square(*mid, 25.0), "altitude_lower": 0, "altitude_upper": 400,
-        "reason": "crane", "time_start": at(0), "time_end": at(240),
-    })
+    restr = client.post(
+        "/v1/restrictions",
+        headers=city.headers,
+        json={
+            "geometry": square(*mid, 25.0),
+            "altitude_lower": 0,
+            "altitude_upper": 400,
+            "reason": "crane",
+            "time_start": at(0),
+            "time_end": at(240),
+        },
+    )
     assert restr.status_code == 201, restr.text
     rid = restr.json()["id"]
     with session_scope(db_sessions) as s:
-        assert stored_hits(s, r.json()["route"]["spatial_ids"], "blocker_boxes",
-                           f"b.restriction_id = '{rid}'") > 0
+        assert (
+            stored_hits(
+                s, r.json()["route"]["spatial_ids"], "blocker_boxes", f"b.restriction_id = '{rid}'"
+            )
+            > 0
+        )
     again = client.post("/v1/routes", headers=op.headers, json=body(vid, a, b))
     assert again.status_code == 200, again.text
     with session_scope(db_sessions) as s:
-        assert stored_hits(s, again.json()["route"]["spatial_ids"], "blocker_boxes",
-                           f"b.restriction_id = '{rid}'") == 0
+        assert (
+            stored_hits(
+                s,
+                again.json()["route"]["spatial_ids"],
+                "blocker_boxes",
+                f"b.restriction_id = '{rid}'",
+            )
+            == 0
+        )
 
 
 def test_unreachable_destinations_are_422_with_the_reason(
@@ -108,9 +137,15 @@ def test_unreachable_destinations_are_422_with_the_reason(
     op, admin = make_key("operator"), make_key("admin")
     a = place()
     b = offset(*a, 200.0, 0.0)
-    obstacle = client.post("/v1/obstacles", headers=admin.headers, json={
-        "geometry": square(*b, 15.0), "height_m": 200.0, "source": "routes-test",
-    })
+    obstacle = client.post(
+        "/v1/obstacles",
+        headers=admin.headers,
+        json={
+            "geometry": square(*b, 15.0),
+            "height_m": 200.0,
+            "source": "routes-test",
+        },
+    )
     assert obstacle.status_code == 201, obstacle.text
     vid = vehicle(client, op.headers, altitude_upper_m=120.0)
     r = client.post("/v1/routes", headers=op.headers, json=body(vid, a, b))
@@ -153,8 +188,9 @@ def test_a_tiny_search_budget_gives_a_clear_error(tiny_budget: str, operator_key
     with httpx.Client(base_url=tiny_budget, timeout=30) as c:
         vid = vehicle(c, operator_key.headers)
         a = place()
-        r = c.post("/v1/routes", headers=operator_key.headers,
-                   json=body(vid, a, offset(*a, 400.0, 0.0)))
+        r = c.post(
+            "/v1/routes", headers=operator_key.headers, json=body(vid, a, offset(*a, 400.0, 0.0))
+        )
     assert r.status_code == 422, r.text
     problem = r.json()
     assert problem["reason"] == "budget_exceeded"
@@ -187,9 +223,15 @@ def test_a_clearance_keeps_the_drone_that_far_from_obstacles(
     a = place()
     b = offset(*a, 300.0, 0.0)
     mid = offset(*a, 150.0, 8.0)
-    obstacle = client.post("/v1/obstacles", headers=admin.headers, json={
-        "geometry": square(*mid, 15.0), "height_m": 200.0, "source": "clearance-test",
-    })
+    obstacle = client.post(
+        "/v1/obstacles",
+        headers=admin.headers,
+        json={
+            "geometry": square(*mid, 15.0),
+            "height_m": 200.0,
+            "source": "clearance-test",
+        },
+    )
     assert obstacle.status_code == 201, obstacle.text
     vid = vehicle(client, op.headers, altitude_upper_m=120.0)
     gaps = {}

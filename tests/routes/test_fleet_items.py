@@ -15,22 +15,33 @@ from tests.routes.conftest import Roads
 from tests.routes.helpers import at, stored_hits, vehicle
 
 
-def _item(vid: str, o: dict[str, float], d: dict[str, float], t: str, src: str,
-          **extra: Any) -> dict[str, Any]:
-    return {"vehicle_id": vid, "origin": o, "destination": d, "departure_time": t,
-            "source": src, **extra}
+def _item(
+    vid: str, o: dict[str, float], d: dict[str, float], t: str, src: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "vehicle_id": vid,
+        "origin": o,
+        "destination": d,
+        "departure_time": t,
+        "source": src,
+        **extra,
+    }
 
 
 def test_each_item_is_served_or_says_why_not(
-    client: httpx.Client, make_key: Callable[..., Key], footways: Roads,
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    footways: Roads,
     db_sessions: sessionmaker[Session],
 ) -> None:
     key = make_key("fleet")
     robots = [vehicle(client, key.headers, kind="robot") for _ in range(3)]
     car = vehicle(client, key.headers, kind="car")
     t, src = at(150), footways.source
-    west, east = (footways.at(5, 0), footways.at(195, 0)), (footways.at(210, 300),
-                                                            footways.at(295, 300))
+    west, east = (
+        (footways.at(5, 0), footways.at(195, 0)),
+        (footways.at(210, 300), footways.at(295, 300)),
+    )
     requests = [
         _item(robots[0], *west, t, src, reserve=True),
         _item(robots[1], footways.at(100, 0), east[1], t, src, reserve=True),  # never meet
@@ -58,8 +69,7 @@ def test_each_item_is_served_or_says_why_not(
         ids = res[0]["route"]["spatial_ids"]
         assert stored_hits(s, ids, "reservation_boxes", f"b.reservation_id = '{rid}'") == len(ids)
         east_ids = res[3]["route"]["spatial_ids"]  # only planned: nothing stored
-        assert stored_hits(s, east_ids, "reservation_boxes",
-                           "true") == 0
+        assert stored_hits(s, east_ids, "reservation_boxes", "true") == 0
 
 
 def test_fleet_limits_and_whole_request_errors(
@@ -88,14 +98,17 @@ def test_fleet_limits_and_whole_request_errors(
     assert post([one, {**one, "vehicle_id": theirs}]).status_code == 404
     bad = {**one, "departure_time": "tomorrow"}
     assert fields(post([one, bad])) == ["body.requests.1.departure_time"]
-    r = client.post("/v1/fleets/routes", headers=make_key("municipality").headers,
-                    json={"requests": [one]})
+    r = client.post(
+        "/v1/fleets/routes", headers=make_key("municipality").headers, json={"requests": [one]}
+    )
     assert r.status_code == 403, r.text
     assert client.post("/v1/fleets/routes", json={"requests": [one]}).status_code == 401
 
 
 def test_a_fleet_out_of_budget_says_budget_exceeded_per_item(
-    client: httpx.Client, make_key: Callable[..., Key], footways: Roads,
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    footways: Roads,
     db_sessions: sessionmaker[Session],
 ) -> None:
     """``plan_fleet_routes`` honours its budget: with no time left every item is
@@ -112,10 +125,20 @@ def test_a_fleet_out_of_budget_says_budget_exceeded_per_item(
     robots = [vehicle(client, key.headers, kind="robot") for _ in range(2)]
     t, src = datetime.fromisoformat(at(400)), footways.source
     requests = [
-        {"vehicle_id": uuid.UUID(robots[0]), "origin": footways.at(5, 0),
-         "destination": footways.at(195, 0), "departure_time": t, "source": src},
-        {"vehicle_id": uuid.UUID(robots[1]), "origin": footways.at(210, 300),
-         "destination": footways.at(295, 300), "departure_time": t, "source": src},
+        {
+            "vehicle_id": uuid.UUID(robots[0]),
+            "origin": footways.at(5, 0),
+            "destination": footways.at(195, 0),
+            "departure_time": t,
+            "source": src,
+        },
+        {
+            "vehicle_id": uuid.UUID(robots[1]),
+            "origin": footways.at(210, 300),
+            "destination": footways.at(295, 300),
+            "departure_time": t,
+            "source": src,
+        },
     ]
     caches = PlanningCaches.create(grid_cache_mb=0)
 
@@ -123,8 +146,9 @@ def test_a_fleet_out_of_budget_says_budget_exceeded_per_item(
         with session_scope(db_sessions) as s:
             actor = s.get(Principal, key.principal_id)
             assert actor is not None
-            out = plan_fleet_routes(session=s, caches=caches, actor=actor,
-                                    requests=requests, budget=budget)
+            out = plan_fleet_routes(
+                session=s, caches=caches, actor=actor, requests=requests, budget=budget
+            )
             return [o.reason for o in out]
 
     assert reasons(Budget(seconds=0.0)) == ["budget_exceeded", "budget_exceeded"]

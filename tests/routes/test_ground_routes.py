@@ -23,9 +23,9 @@ from tests.routes.helpers import overlapping_pairs, route_windows_overlap, store
 def helsinki(db_sessions: sessionmaker[Session]) -> str:
     """A source with the Helsinki roads (an import of this run is reused, else one import)."""
     with session_scope(db_sessions) as s:
-        found = s.scalar(text(
-            "SELECT source FROM road_edges WHERE source LIKE 'osm-helsinki-%' LIMIT 1"
-        ))
+        found = s.scalar(
+            text("SELECT source FROM road_edges WHERE source LIKE 'osm-helsinki-%' LIMIT 1")
+        )
     return str(found) if found else import_osm(db_sessions, unique("osm-helsinki")).source
 
 
@@ -55,16 +55,27 @@ def depart(hours: float) -> str:
 
 
 def test_robot_route_on_the_road_graph(
-    client: httpx.Client, make_key: Callable[..., Key], helsinki: str,
-    nodes: list[tuple[float, float]], db_sessions: sessionmaker[Session],
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    helsinki: str,
+    nodes: list[tuple[float, float]],
+    db_sessions: sessionmaker[Session],
 ) -> None:
     key = make_key("fleet")
     vid = vehicle(client, key.headers, kind="robot")
     o, d = pair(nodes, random.Random(1))
-    r = client.post("/v1/routes", headers=key.headers, json={
-        "vehicle_id": vid, "origin": o, "destination": d, "departure_time": depart(3),
-        "reserve": True, "source": helsinki,
-    })
+    r = client.post(
+        "/v1/routes",
+        headers=key.headers,
+        json={
+            "vehicle_id": vid,
+            "origin": o,
+            "destination": d,
+            "departure_time": depart(3),
+            "reserve": True,
+            "source": helsinki,
+        },
+    )
     assert r.status_code == 201, r.text
     route = r.json()["route"]
     assert route["planner"] == "ground" and route["source"] == helsinki
@@ -80,8 +91,11 @@ def test_robot_route_on_the_road_graph(
 
 
 def test_fleet_of_robots_has_no_conflicts(
-    client: httpx.Client, make_key: Callable[..., Key], helsinki: str,
-    nodes: list[tuple[float, float]], db_sessions: sessionmaker[Session],
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    helsinki: str,
+    nodes: list[tuple[float, float]],
+    db_sessions: sessionmaker[Session],
 ) -> None:
     key: Key = make_key("fleet")
     rng = random.Random(2)
@@ -89,9 +103,16 @@ def test_fleet_of_robots_has_no_conflicts(
     requests = []
     for _ in range(6):
         o, d = pair(nodes, rng)
-        requests.append({"vehicle_id": vehicle(client, key.headers, kind="robot"), "origin": o,
-                         "destination": d, "departure_time": t, "reserve": True,
-                         "source": helsinki})
+        requests.append(
+            {
+                "vehicle_id": vehicle(client, key.headers, kind="robot"),
+                "origin": o,
+                "destination": d,
+                "departure_time": t,
+                "reserve": True,
+                "source": helsinki,
+            }
+        )
     first = requests[0]
     requests[1]["origin"], requests[1]["destination"] = first["destination"], first["origin"]
     r = client.post("/v1/fleets/routes", headers=key.headers, json={"requests": requests})
@@ -101,7 +122,7 @@ def test_fleet_of_robots_has_no_conflicts(
     served = [x for x in results if x["ok"]]
     assert len(served) >= 5, results
     for i, x in enumerate(served):
-        for y in served[i + 1:]:
+        for y in served[i + 1 :]:
             assert route_windows_overlap(x["route"]["spatial_ids"], y["route"]["spatial_ids"]) == 0
     with session_scope(db_sessions) as s:
         assert overlapping_pairs(s, [x["reservation"]["id"] for x in served]) == 0

@@ -16,7 +16,9 @@ from tests.routes.test_drone_routes import body, square
 
 
 def test_cached_grids_are_reused_and_a_permanent_restriction_invalidates_them(
-    client: httpx.Client, make_key: Callable[..., Key], db_sessions: sessionmaker[Session],
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    db_sessions: sessionmaker[Session],
     live_app: FastAPI,
 ) -> None:
     grids = live_app.state.planning_caches.grids
@@ -32,10 +34,16 @@ def test_cached_grids_are_reused_and_a_permanent_restriction_invalidates_them(
     assert same.status_code == 200, same.text
     assert grids.hits == hits + 1  # same area, same static blocks: the grid is reused
     # a permanent (no time bounds) restriction on the path: a static block
-    restr = client.post("/v1/restrictions", headers=city.headers, json={
-        "geometry": square(*mid, 25.0), "altitude_lower": 0, "altitude_upper": 400,
-        "reason": "new mast",
-    })
+    restr = client.post(
+        "/v1/restrictions",
+        headers=city.headers,
+        json={
+            "geometry": square(*mid, 25.0),
+            "altitude_lower": 0,
+            "altitude_upper": 400,
+            "reason": "new mast",
+        },
+    )
     assert restr.status_code == 201, restr.text
     rid = restr.json()["id"]
     where = f"b.restriction_id = '{rid}'"
@@ -50,8 +58,7 @@ def test_cached_grids_are_reused_and_a_permanent_restriction_invalidates_them(
     assert again.json()["route"]["length_m"] > first.json()["route"]["length_m"] + 1.0
     # lifting it restores the static blocks of before (same version: the first grid is
     # correctly reused) and the straight route is back
-    lifted = client.patch(f"/v1/restrictions/{rid}", headers=city.headers,
-                          json={"active": False})
+    lifted = client.patch(f"/v1/restrictions/{rid}", headers=city.headers, json={"active": False})
     assert lifted.status_code == 200, lifted.text
     back = client.post("/v1/routes", headers=op.headers, json=body(vid, a, b, minutes=75))
     assert back.status_code == 200, back.text

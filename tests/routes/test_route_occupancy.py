@@ -29,20 +29,36 @@ _REF = """SELECT lower(b.x * p.x), upper(b.x * p.x), lower(b.y * p.y), upper(b.y
     FROM {table} b, (SELECT int4range(:x0, :x1) AS x, int4range(:y0, :y1) AS y,
         int4range(:f0, :f1) AS f) p
     WHERE b.active AND b.x && p.x AND b.y && p.y AND b.f && p.f AND {where}"""
-_PERMANENT = "coalesce(NOT isfinite(lower(b.during)), true) " \
+_PERMANENT = (
+    "coalesce(NOT isfinite(lower(b.during)), true) "
     "AND coalesce(NOT isfinite(upper(b.during)), true)"
+)
 
 
-def _reference(session: Session, table: str, where: str, z: int, box: TileBox,
-               f: tuple[int, int], params: dict[str, Any] | None = None
-               ) -> list[tuple[int, int, int, float, float]]:
+def _reference(
+    session: Session,
+    table: str,
+    where: str,
+    z: int,
+    box: TileBox,
+    f: tuple[int, int],
+    params: dict[str, Any] | None = None,
+) -> list[tuple[int, int, int, float, float]]:
     """Voxels at ``z`` of the stored boxes meeting the box, one per (box, voxel), sorted."""
     k = LEAF_ZOOM - z
-    probe = {"x0": box.x0 << k, "x1": box.x1 << k, "y0": box.y0 << k, "y1": box.y1 << k,
-             "f0": f[0], "f1": f[1], **(params or {})}
+    probe = {
+        "x0": box.x0 << k,
+        "x1": box.x1 << k,
+        "y0": box.y0 << k,
+        "y1": box.y1 << k,
+        "f0": f[0],
+        "f1": f[1],
+        **(params or {}),
+    }
     out = []
     for x0, x1, y0, y1, f0, f1, t0, t1 in session.execute(
-            text(_REF.format(table=table, where=where)), probe):
+        text(_REF.format(table=table, where=where)), probe
+    ):
         for ff in range(f0 >> k, ((f1 - 1) >> k) + 1):
             for xx in range(x0 >> k, ((x1 - 1) >> k) + 1):
                 for yy in range(y0 >> k, ((y1 - 1) >> k) + 1):
@@ -51,8 +67,9 @@ def _reference(session: Session, table: str, where: str, z: int, box: TileBox,
 
 
 def _rows(r: Any) -> list[tuple[int, int, int, float, float]]:
-    return sorted(zip(r.f.tolist(), r.x.tolist(), r.y.tolist(), r.start.tolist(),
-                      r.end.tolist(), strict=True))
+    return sorted(
+        zip(r.f.tolist(), r.x.tolist(), r.y.tolist(), r.start.tolist(), r.end.tolist(), strict=True)
+    )
 
 
 def test_packed_rows_equal_the_row_by_row_reference(db_sessions: sessionmaker[Session]) -> None:
@@ -63,34 +80,60 @@ def test_packed_rows_equal_the_row_by_row_reference(db_sessions: sessionmaker[Se
     session = db_sessions()
     try:
         op = operators.create_operator(session=session, actor=None, name=unique("op"))
-        actor, _ = principals.create_principal(session=session, actor=None, name=unique("o"),
-                                               role="operator", operator_id=op.id)
-        town, _ = principals.create_principal(session=session, actor=None, name=unique("m"),
-                                              role="municipality")
+        actor, _ = principals.create_principal(
+            session=session, actor=None, name=unique("o"), role="operator", operator_id=op.id
+        )
+        town, _ = principals.create_principal(
+            session=session, actor=None, name=unique("m"), role="municipality"
+        )
         # an L of voxels three layers high and a lone voxel: boxes the probe cuts through
-        ids = [f"{Z}/{a.f + df}/{a.x + dx}/{a.y + dy}" for df in range(3) for dx in range(8)
-               for dy in range(2)]
+        ids = [
+            f"{Z}/{a.f + df}/{a.x + dx}/{a.y + dy}"
+            for df in range(3)
+            for dx in range(8)
+            for dy in range(2)
+        ]
         ids += [f"{Z}/{a.f + df}/{a.x + 7}/{a.y + dy}" for df in range(3) for dy in range(2, 6)]
         ids.append(f"{Z}/{a.f + 1}/{a.x + 3}/{a.y + 9}")
-        create_reservation(session=session, actor=actor, volumes=[
-            VolumeRequest(spatial_ids=ids, time_start=t0, time_end=t1)])
+        create_reservation(
+            session=session,
+            actor=actor,
+            volumes=[VolumeRequest(spatial_ids=ids, time_start=t0, time_end=t1)],
+        )
         temp = offset(lng, lat, 40.0, 0.0)
         restrictions.create_restriction(
-            session=session, actor=town, geometry=square(*temp, 12.0), altitude_lower=30.0,
-            altitude_upper=70.0, reason="crane", time_start=t0, time_end=t1)
+            session=session,
+            actor=town,
+            geometry=square(*temp, 12.0),
+            altitude_lower=30.0,
+            altitude_upper=70.0,
+            reason="crane",
+            time_start=t0,
+            time_end=t1,
+        )
         restrictions.create_restriction(
-            session=session, actor=town, geometry=square(*offset(lng, lat, -40.0, 0.0), 12.0),
-            altitude_lower=0.0, altitude_upper=90.0, reason="mast")
+            session=session,
+            actor=town,
+            geometry=square(*offset(lng, lat, -40.0, 0.0), 12.0),
+            altitude_lower=0.0,
+            altitude_upper=90.0,
+            reason="mast",
+        )
         session.flush()
         now = t0.timestamp() - 60.0
         occ = PostgisOccupancy(session, now=now, horizon=3600.0)
         banded = PostgisOccupancy(session, now=now, horizon=3600.0, alt_band=(44.0, 60.0))
         inf = (-(1 << LEAF_ZOOM), 1 << LEAF_ZOOM)
-        window = {"t0": datetime.fromtimestamp(now, UTC),
-                  "t1": datetime.fromtimestamp(now + 3600.0, UTC)}
-        busy = ("b.during && tstzrange(:t0, :t1)", f"b.during && tstzrange(:t0, :t1) "
-                f"AND NOT ({_PERMANENT})")
+        window = {
+            "t0": datetime.fromtimestamp(now, UTC),
+            "t1": datetime.fromtimestamp(now + 3600.0, UTC),
+        }
+        busy = (
+            "b.during && tstzrange(:t0, :t1)",
+            f"b.during && tstzrange(:t0, :t1) AND NOT ({_PERMANENT})",
+        )
         for z in (21, 23, 25):
+
             def at_z(v: int, z: int = z) -> int:
                 return v >> (Z - z) if z <= Z else v << (z - Z)
 
@@ -100,7 +143,8 @@ def test_packed_rows_equal_the_row_by_row_reference(db_sessions: sessionmaker[Se
             for view, band in ((occ, inf), (banded, (44, 60))):
                 want = sorted(
                     _reference(session, "reservation_boxes", busy[0], z, box, band, window)
-                    + _reference(session, "blocker_boxes", busy[1], z, box, band, window))
+                    + _reference(session, "blocker_boxes", busy[1], z, box, band, window)
+                )
                 got = _rows(view.busy_in(z, box, -math.inf, math.inf))
                 assert got == want and len(want) > 0, z
                 static = _reference(session, "blocker_boxes", _PERMANENT, z, wide, band)

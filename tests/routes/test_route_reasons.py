@@ -27,11 +27,20 @@ from tests.routes.conftest import Roads
 from tests.routes.helpers import at, offset, place, point, route_windows_overlap, vehicle
 
 
-def _plan(client: httpx.Client, key: Key | dict[str, str], vid: str, o: dict[str, float],
-          d: dict[str, float], **extra: Any) -> httpx.Response:
+def _plan(
+    client: httpx.Client,
+    key: Key | dict[str, str],
+    vid: str,
+    o: dict[str, float],
+    d: dict[str, float],
+    **extra: Any,
+) -> httpx.Response:
     headers = key.headers if isinstance(key, Key) else key
-    return client.post("/v1/routes", headers=headers, json={
-        "vehicle_id": vid, "origin": o, "destination": d, "departure_time": at(30), **extra})
+    return client.post(
+        "/v1/routes",
+        headers=headers,
+        json={"vehicle_id": vid, "origin": o, "destination": d, "departure_time": at(30), **extra},
+    )
 
 
 def _reason(r: httpx.Response) -> str:
@@ -79,7 +88,8 @@ def roadless(base_database_url: str) -> Iterator[tuple[str, str]]:
 
             op = operators.create_operator(session=s, actor=None, name="roadless")
             _, token = principals.create_principal(
-                session=s, actor=None, name="roadless-fleet", role="fleet", operator_id=op.id)
+                session=s, actor=None, name="roadless-fleet", role="fleet", operator_id=op.id
+            )
         engine.dispose()
         with serve(create_app(Settings(database_url=url))) as base:
             yield base, token
@@ -123,7 +133,9 @@ def test_a_drone_band_without_the_route_is_outside_altitude_band(
     "re-planning as it does for a race lost at the insert",
 )
 def test_a_reservation_committed_while_validating_is_a_lost_race(
-    client: httpx.Client, live_server: str, make_key: Callable[..., Key],
+    client: httpx.Client,
+    live_server: str,
+    make_key: Callable[..., Key],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The live server runs in this process: a hook around the validator makes another
@@ -137,9 +149,20 @@ def test_a_reservation_committed_while_validating_is_a_lost_race(
         if not taken:
             sid = route.spatio_temporal_ids()[len(route.visits) // 2]
             with httpx.Client(base_url=live_server, timeout=60) as rival:
-                r = rival.post("/v1/reservations", headers=other.headers, json={
-                    "vehicle_id": theirs, "volumes": [{"spatial_ids": [sid["id"]],
-                    "time_start": sid["time_start"], "time_end": sid["time_end"]}]})
+                r = rival.post(
+                    "/v1/reservations",
+                    headers=other.headers,
+                    json={
+                        "vehicle_id": theirs,
+                        "volumes": [
+                            {
+                                "spatial_ids": [sid["id"]],
+                                "time_start": sid["time_start"],
+                                "time_end": sid["time_end"],
+                            }
+                        ],
+                    },
+                )
             assert r.status_code == 201, r.text
             taken.append(sid)
         return real(route, occupancy, limits)
