@@ -62,6 +62,11 @@ class Converter:
         datum = _datum(datum, field)
         if datum is AltitudeDatum.W84:
             return 0.0, 0.0
+        if area.is_empty:
+            raise InvalidInput(
+                "a height in this datum needs a place to convert at, and the geometry is empty",
+                field=field,
+            )
         if datum is AltitudeDatum.MSL:
             return self._undulation(area, field)
         ground = ground_range(session, area)

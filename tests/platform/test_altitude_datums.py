@@ -227,6 +227,34 @@ def test_refusals_name_the_field(client: httpx.Client, operator_key: Key) -> Non
     _problem(r, 422, "altitude_datum")
 
 
+def test_empty_geometry_in_another_datum_is_refused(client: httpx.Client, admin_key: Key) -> None:
+    """Schemathesis found these two as 500s: nothing to convert at."""
+    empty = {"type": "Polygon", "coordinates": []}
+    start = datetime.now(UTC) + timedelta(hours=3)
+    r = client.post(
+        "/v1/obstacles",
+        headers=admin_key.headers,
+        json={"geometry": empty, "height_m": 10, "kind": "building", "altitude_datum": "MSL"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = client.post(
+        "/v1/restrictions",
+        headers=admin_key.headers,
+        json={
+            "geometry": empty,
+            "altitude_lower": 0,
+            "altitude_upper": 50,
+            "altitude_datum": "MSL",
+            "reason": "test",
+            "time_start": start.isoformat(),
+            "time_end": (start + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
 def _dem_bytes(sessions: sessionmaker[Session]) -> bytes:
     """A GeoTIFF written by PostGIS: heights 100 + 0.5 * column (m, MSL)."""
     rows = [[100.0 + 0.5 * c for c in range(DEM_CELLS)] for _ in range(DEM_CELLS)]
