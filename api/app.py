@@ -77,9 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.altitudes = altitude_converter(settings.geoid_grid)
-    app.state.planning_caches = PlanningCaches.create(
-        grid_cache_mb=settings.route_grid_cache_mb
-    )
+    app.state.planning_caches = PlanningCaches.create(grid_cache_mb=settings.route_grid_cache_mb)
     errors.install(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from geoalchemy2.shape import to_shape
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from shapely.geometry import mapping
 
 from api.schemas import (
@@ -131,7 +131,7 @@ class RestrictionPatch(Input):
     """Change the reason, or lift (active=false) / restore a restriction."""
 
     reason: str | None = Field(default=None, min_length=1, max_length=500)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class RestrictionOut(BaseModel):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+)
 
 from api.schemas import INPUT_DATUM_DOC, Datum, Input, InputDatum, Instant
 from planning.fleet_routes import FleetReason
@@ -38,10 +45,12 @@ class RouteRequest(Input):
     destination: Waypoint
     departure_time: Instant
     zoom: int | None = Field(default=None, ge=15, le=25, description="drones only (default 23)")
-    reserve: bool = False
+    reserve: StrictBool = False
     safety_buffer_s: float | None = Field(default=None, ge=0, le=300)
     clearance_m: float | None = Field(
-        default=None, ge=0, le=100,
+        default=None,
+        ge=0,
+        le=100,
         description="drones only: keep at least this far from obstacles and permanent "
         "restrictions, horizontally and vertically (default 0)",
     )
@@ -136,8 +145,10 @@ def route_out(p: Planned) -> RouteOut:
     meta = {k: v for k, v in r.meta.items() if isinstance(v, int | float | str | bool)}
     meta["expansions"] = r.expansions
     return RouteOut(
-        spatial_ids=[StId(id=str(v), time_start=utc_ms(t0), time_end=utc_ms(t1, up=True))
-                     for v, t0, t1 in r.windows()],
+        spatial_ids=[
+            StId(id=str(v), time_start=utc_ms(t0), time_end=utc_ms(t1, up=True))
+            for v, t0, t1 in r.windows()
+        ],
         geometry=LineStringZ(coordinates=feature["geometry"]["coordinates"]),
         times=times * 2 if len(times) == 1 else times,
         length_m=round(r.length_m, 3),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import typing
 import uuid
 from datetime import datetime
 from http import HTTPStatus
@@ -16,10 +18,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     ValidationInfo,
     computed_field,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 
 from registry.models import DEFAULT_ALTITUDE_BANDS
 from routing.errors import Reason
@@ -80,10 +84,37 @@ Footprint = Annotated[MultiPolygon, _AS_DICT]
 """A GeoJSON MultiPolygon (dumped as a plain dict)."""
 
 
+@functools.cache
+def _scalar_kinds(annotation: Any) -> frozenset[Any]:
+    """The plain types a field's annotation is made of (through unions and ``Annotated``)."""
+    if annotation in (bool, int, float, str, type(None)):
+        return frozenset({annotation})
+    args = [a for a in typing.get_args(annotation) if not isinstance(a, FieldInfo)]
+    if not args or typing.get_origin(annotation) in (Literal, list, tuple, dict, set):
+        return frozenset({object})  # any other type: datetimes, ids, enums, models, literals
+    out: frozenset[Any] = frozenset()
+    for arg in args:
+        out |= _scalar_kinds(arg)
+    return out
+
+
 class Input(BaseModel):
     """Base of request bodies: unknown fields are an error, and so is a NUL in text."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number field takes a JSON number: not true/false, not a string of digits."""
+        if not isinstance(value, (bool, str)) or info.field_name is None:
+            return value
+        kinds = _scalar_kinds(typing.cast(Any, cls.model_fields[info.field_name].annotation))
+        if isinstance(value, bool) and bool not in kinds and kinds & {int, float}:
+            raise ValueError("must be a number, not true or false")
+        if isinstance(value, str) and kinds & {int, float} and kinds <= {int, float, type(None)}:
+            raise ValueError("must be a number, not a string")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -143,16 +174,35 @@ class VehicleFields(Input):
 class VehicleCreate(VehicleFields):
     """A new vehicle; an operator or fleet principal's own operator is implied."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
     kind: Kind
     max_speed_mps: float = Speed
     operator_id: uuid.UUID | None = Field(default=None, description="required for admins")
 
 
+NOT_NULL_ON_UPDATE = ("name", "kind", "max_speed_mps", "status")
+"""Fields an update may leave out (unchanged) but not set to null."""
+
+
+def _not_null(schema: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """The schema of ``fields`` without the null branch their ``X | None`` type gives."""
+    for name in fields:
+        prop = schema["properties"][name]
+        branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+        if len(branches) == 1:
+            prop.update(branches[0])
+        elif branches:
+            prop["anyOf"] = branches
+        if prop.get("default", ...) is None:
+            del prop["default"]
+
+
 class VehicleUpdate(VehicleFields):
     """A partial update: only the fields present change."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    model_config = ConfigDict(json_schema_extra=lambda s: _not_null(s, NOT_NULL_ON_UPDATE))
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     kind: Kind | None = None
     max_speed_mps: float | None = Field(default=None, gt=0, le=1000)
     status: Literal["active", "maintenance"] | None = None
@@ -249,7 +299,7 @@ class CoverRequest(Input):
     altitude_lower: float = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
     altitude_upper: float = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
     altitude_datum: InputDatum = "W84"
-    compact: bool = False
+    compact: StrictBool = False
 
     @field_validator("altitude_upper")
     @classmethod

@@ -36,7 +36,10 @@ def _start(cmd: list[str], database_url: str, log: Path) -> tuple[subprocess.Pop
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -57,8 +60,11 @@ def server(
 ) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     """``kukan serve`` as shipped, and with the root logger at DEBUG: (base URL, its log)."""
     log = tmp_path_factory.mktemp("serve") / "server.log"
-    cmd = [sys.executable, "-m", "api.cli"] if request.param == "default" else [
-        sys.executable, "-c", DEBUG_ROOT]
+    cmd = (
+        [sys.executable, "-m", "api.cli"]
+        if request.param == "default"
+        else [sys.executable, "-c", DEBUG_ROOT]
+    )
     proc, base = _start(cmd, database_url, log)
     try:
         yield base, log, proc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import Key
 
@@ -76,3 +77,23 @@ def test_unhandled_error_is_500_without_internals(settings: object) -> None:
     body = _problem(r, 500)
     assert "secret" not in r.text
     assert body["detail"] == "internal server error"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/restrictions/00000000-0000-0000-0000-000000000001", {"active": 0}, "body.active"),
+        ("/v1/spatial-ids/cover", {"geometry": {"type": "Point", "coordinates": [139.7, 35.6]},
+          "zoom": 20, "altitude_lower": False, "altitude_upper": 10}, "body.altitude_lower"),
+        ("/v1/spatial-ids/cover", {"geometry": {"type": "Point", "coordinates": [139.7, 35.6]},
+          "zoom": "20", "altitude_lower": 0, "altitude_upper": 10}, "body.zoom"),
+    ],
+)  # fmt: skip
+def test_json_kinds_are_not_coerced(
+    client: httpx.Client, admin_key: Key, path: str, body: dict[str, object], field: str
+) -> None:
+    """A number is not true/false or a string, and a flag is not 0/1: 422 naming the field."""
+    send = client.patch if "restrictions" in path else client.post
+    r = send(path, headers=admin_key.headers, json=body)
+    assert r.status_code == 422, r.text
+    assert field in [e["field"] for e in r.json()["errors"]], r.text

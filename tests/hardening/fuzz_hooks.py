@@ -1,0 +1,219 @@
+"""Schemathesis hooks: the rules the API enforces that a JSON Schema cannot state.
+
+A JSON Schema says what each field may hold, not how fields relate: a bounding box's west
+below its east, a band's lower bound below its upper one, a window that ends after it starts
+and lies ahead, a geometry that is a valid ring somewhere the server has data, a vehicle id
+that exists and belongs to the caller, a voxel count within the request limit. Positive cases
+(the data schemathesis believes valid) are mapped onto those rules here, keeping the values
+it drew where they can stand; negative cases pass untouched, so every refusal is still
+exercised. ``KUKAN_FUZZ_*`` variables (set by the test) name the fuzz server's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import Any
+
+import schemathesis
+from schemathesis.generation.modes import GenerationMode
+
+import spatialid
+
+CORNER = tuple(float(v) for v in os.environ.get("KUKAN_FUZZ_CORNER", "139.70,35.60").split(","))
+"""lng, lat of the fuzz server's footways (south-west end); geometry lands near it."""
+VEHICLES = dict(
+    item.split("=", 1) for item in os.environ.get("KUKAN_FUZZ_VEHICLES", "").split(",") if item
+)
+"""Vehicle kind (``drone``, ``robot0``, ``robot1``…) to the id of a vehicle the caller owns."""
+METRE_LAT = 1 / 111_320
+GEOMETRY_KEYS = {"geometry"}
+PAIRS = (
+    ("altitude_lower", "altitude_upper"),
+    ("alt_lower", "alt_upper"),
+    ("min_height_m", "height_m"),
+    ("altitude_lower_m", "altitude_upper_m"),
+)
+
+
+def _rng(case: Any) -> Random:
+    """A generator seeded by the drawn data, so a seeded run maps the same way each time."""
+    drawn = json.dumps([case.body, case.query], default=str, sort_keys=True)
+    return Random(hashlib.sha256(drawn.encode()).digest())
+
+
+def _at(rng: Random, spread_m: float = 300.0) -> tuple[float, float]:
+    lng0, lat0 = CORNER
+    metre_lng = METRE_LAT / max(0.1, _cos_deg(lat0))
+    return (
+        lng0 + rng.uniform(0, spread_m) * metre_lng,
+        lat0 + rng.uniform(0, spread_m) * METRE_LAT,
+    )
+
+
+def _cos_deg(deg: float) -> float:
+    return math.cos(math.radians(deg))
+
+
+def _square(rng: Random) -> list[list[list[float]]]:
+    lng, lat = _at(rng)
+    d = rng.uniform(5, 40) * METRE_LAT
+    return [[[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]]
+
+
+def _geometry(kind: str, rng: Random) -> dict[str, Any]:
+    """A small valid geometry of the drawn ``kind`` near the corner."""
+    lng, lat = _at(rng)
+    d = rng.uniform(5, 40) * METRE_LAT
+    if kind == "Point":
+        return {"type": kind, "coordinates": [lng, lat]}
+    if kind == "MultiPoint":
+        return {"type": kind, "coordinates": [[lng, lat], [lng + d, lat + d]]}
+    if kind == "LineString":
+        return {"type": kind, "coordinates": [[lng, lat], [lng + d, lat + d]]}
+    if kind == "MultiLineString":
+        return {"type": kind, "coordinates": [[[lng, lat], [lng + d, lat + d]]]}
+    if kind == "MultiPolygon":
+        return {"type": kind, "coordinates": [_square(rng)]}
+    return {"type": "Polygon", "coordinates": _square(rng)}
+
+
+def _window(rng: Random) -> tuple[str, str]:
+    start = datetime.now(UTC) + timedelta(hours=1, seconds=rng.randrange(0, 86_400))
+    end = start + timedelta(seconds=rng.randrange(30, 900))
+    return start.isoformat(), end.isoformat()
+
+
+def _spatial_ids(count: int, rng: Random) -> list[str]:
+    out = []
+    for _ in range(max(1, min(count, 5))):
+        lng, lat = _at(rng)
+        out.append(str(spatialid.lnglat_to_voxel(lng, lat, rng.uniform(20, 120), 20)))
+    return out
+
+
+def _repair(obj: Any, rng: Random, path: str) -> Any:
+    """``obj`` with every field that has a cross-field rule brought within it."""
+    if isinstance(obj, list):
+        return [_repair(v, rng, path) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: _repair(v, rng, path) for k, v in obj.items()}
+    for key in GEOMETRY_KEYS & out.keys():
+        if isinstance(out[key], dict):
+            out[key] = _geometry(str(out[key].get("type")), rng)
+    for lo, hi in PAIRS:
+        if lo == "min_height_m" and not path.startswith("POST /v1/obstacles"):
+            continue  # a vehicle's height_m is its size, not a band's top
+        if out.get(lo) is not None or out.get(hi) is not None:
+            out[lo] = rng.uniform(0, 100)
+            out[hi] = out[lo] + rng.uniform(1, 40)
+    if "time_start" in out or "time_end" in out:
+        out["time_start"], out["time_end"] = _window(rng)
+    if "departure_time" in out:
+        out["departure_time"] = _window(rng)[0]
+    if out.get("altitude_datum") == "AGL":  # no terrain on the fuzz server
+        out["altitude_datum"] = "W84"
+    if "zoom" in out and out["zoom"] is not None:
+        # routes fly at fine zooms (a voxel must fit the vehicle's band); areas at coarser ones
+        out["zoom"] = rng.randrange(21, 24) if "/routes" in path else rng.randrange(17, 21)
+    if out.get("aggregate") is not None:
+        out["aggregate"] = None
+    if isinstance(out.get("spatial_ids"), list):
+        out["spatial_ids"] = _spatial_ids(len(out["spatial_ids"]), rng)
+        for key in ("geometry", "altitude_lower", "altitude_upper"):
+            if key in out:
+                out[key] = None
+        if out.get("altitude_datum") is not None:
+            out["altitude_datum"] = "W84"
+    if "volumes" in out and isinstance(out["volumes"], list):
+        out["volumes"] = out["volumes"][:3]
+    return out
+
+
+def _route(item: dict[str, Any], rng: Random, vehicle: str | None) -> dict[str, Any]:
+    """A route request between two points the vehicle can join."""
+    item = dict(item)
+    if vehicle is not None:
+        item["vehicle_id"] = VEHICLES[vehicle]
+    item["source"] = None
+    if vehicle is not None and vehicle.startswith("robot"):
+        item.pop("zoom", None)
+        item.pop("clearance_m", None)
+        lng0, lat0 = CORNER
+        metre_lng = METRE_LAT / max(0.1, _cos_deg(lat0))
+        for end, east in (("origin", rng.uniform(0, 60)), ("destination", rng.uniform(120, 200))):
+            item[end] = {"lng": lng0 + east * metre_lng, "lat": lat0, "alt": 0.0}
+    else:
+        for end in ("origin", "destination"):
+            lng, lat = _at(rng)
+            item[end] = {"lng": lng, "lat": lat, "alt": rng.uniform(30, 60)}
+        item["clearance_m"] = None
+    return item
+
+
+def _fix_body(label: str, body: Any, rng: Random) -> Any:
+    body = _repair(body, rng, label)
+    if label == "POST /v1/routes" and isinstance(body, dict):
+        return _route(body, rng, "drone" if "drone" in VEHICLES else None)
+    if label == "POST /v1/fleets/routes" and isinstance(body, dict):
+        items = body.get("requests") or [{}]
+        robots = sorted(k for k in VEHICLES if k.startswith("robot")) or [None]
+        body["requests"] = [
+            _route(item, rng, robots[k]) for k, item in enumerate(items[: len(robots)])
+        ]
+        return body
+    if label == "POST /v1/reservations" and isinstance(body, dict):
+        if body.get("vehicle_id") is not None and "drone" in VEHICLES:
+            body["vehicle_id"] = VEHICLES["drone"]
+        body["volumes"] = [_volume(v, rng) for v in body.get("volumes") or [{}]]
+    return body
+
+
+def _volume(volume: Any, rng: Random) -> dict[str, Any]:
+    """One of the two forms a reservation volume takes: spatial IDs, or a geometry with its
+    band and zoom; both within a window ahead."""
+    v = dict(volume) if isinstance(volume, dict) else {}
+    v["time_start"], v["time_end"] = _window(rng)
+    if v.get("spatial_ids"):
+        return {**v, "geometry": None, "altitude_lower": None, "altitude_upper": None}
+    lower = rng.uniform(0, 100)
+    return {
+        **v,
+        "spatial_ids": None,
+        "geometry": _geometry(str((v.get("geometry") or {}).get("type", "Polygon")), rng),
+        "altitude_lower": lower,
+        "altitude_upper": lower + rng.uniform(1, 40),
+        "zoom": rng.randrange(17, 21),
+    }
+
+
+def _fix_query(label: str, query: dict[str, Any], rng: Random) -> dict[str, Any]:
+    query = {k: v for k, v in _repair(query, rng, label).items() if v is not None}
+    if "bbox" in query:
+        lng, lat = _at(rng)
+        d = rng.uniform(20, 200) * METRE_LAT
+        query["bbox"] = f"{lng:.6f},{lat:.6f},{lng + d:.6f},{lat + d:.6f}"
+    return query
+
+
+@schemathesis.hook
+def map_case(ctx: Any, case: Any) -> Any:
+    """Positive cases brought within the API's cross-field rules; others untouched."""
+    meta = getattr(case, "_meta", None)
+    if meta is None or meta.generation.mode is not GenerationMode.POSITIVE:
+        return case
+    label = f"{case.method.upper()} {case.operation.path}"
+    rng = _rng(case)
+    if case.body is not None and not isinstance(case.body, (bytes, str)):
+        case.body = _fix_body(label, case.body, rng)
+    if case.query:
+        case.query = _fix_query(label, dict(case.query), rng)
+    path = case.path_parameters or {}
+    if case.method.upper() in ("GET", "PATCH") and "vehicle_id" in path and "spare" in VEHICLES:
+        case.path_parameters["vehicle_id"] = VEHICLES["spare"]
+    return case
