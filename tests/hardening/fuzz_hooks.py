@@ -46,11 +46,11 @@ def _rng(case: Any) -> Random:
     return Random(hashlib.sha256(drawn.encode()).digest())
 
 
-def _at(rng: Random, spread_m: float = 300.0) -> tuple[float, float]:
+def _at(rng: Random, spread_m: float = 300.0, east_m: float = 0.0) -> tuple[float, float]:
     lng0, lat0 = CORNER
     metre_lng = METRE_LAT / max(0.1, _cos_deg(lat0))
     return (
-        lng0 + rng.uniform(0, spread_m) * metre_lng,
+        lng0 + (east_m + rng.uniform(0, spread_m)) * metre_lng,
         lat0 + rng.uniform(0, spread_m) * METRE_LAT,
     )
 
@@ -59,15 +59,15 @@ def _cos_deg(deg: float) -> float:
     return math.cos(math.radians(deg))
 
 
-def _square(rng: Random) -> list[list[list[float]]]:
-    lng, lat = _at(rng)
+def _square(rng: Random, east_m: float = 0.0) -> list[list[list[float]]]:
+    lng, lat = _at(rng, east_m=east_m)
     d = rng.uniform(5, 40) * METRE_LAT
     return [[[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]]
 
 
-def _geometry(kind: str, rng: Random) -> dict[str, Any]:
-    """A small valid geometry of the drawn ``kind`` near the corner."""
-    lng, lat = _at(rng)
+def _geometry(kind: str, rng: Random, east_m: float = 0.0) -> dict[str, Any]:
+    """A small valid geometry of the drawn ``kind`` near the corner (``east_m`` east of it)."""
+    lng, lat = _at(rng, east_m=east_m)
     d = rng.uniform(5, 40) * METRE_LAT
     if kind == "Point":
         return {"type": kind, "coordinates": [lng, lat]}
@@ -78,8 +78,8 @@ def _geometry(kind: str, rng: Random) -> dict[str, Any]:
     if kind == "MultiLineString":
         return {"type": kind, "coordinates": [[[lng, lat], [lng + d, lat + d]]]}
     if kind == "MultiPolygon":
-        return {"type": kind, "coordinates": [_square(rng)]}
-    return {"type": "Polygon", "coordinates": _square(rng)}
+        return {"type": kind, "coordinates": [_square(rng, east_m)]}
+    return {"type": "Polygon", "coordinates": _square(rng, east_m)}
 
 
 def _window(rng: Random) -> tuple[str, str]:
@@ -96,6 +96,15 @@ def _spatial_ids(count: int, rng: Random) -> list[str]:
     return out
 
 
+BLOCKERS_EAST_M = 2_000.0
+"""Obstacles and restrictions go this far east of the corner, so that what the fuzzer
+declares does not fill the space where it then asks for routes and reservations."""
+
+
+def _blocker_offset(path: str) -> float:
+    return BLOCKERS_EAST_M if "/obstacles" in path or "/restrictions" in path else 0.0
+
+
 def _repair(obj: Any, rng: Random, path: str) -> Any:
     """``obj`` with every field that has a cross-field rule brought within it."""
     if isinstance(obj, list):
@@ -105,7 +114,7 @@ def _repair(obj: Any, rng: Random, path: str) -> Any:
     out = {k: _repair(v, rng, path) for k, v in obj.items()}
     for key in GEOMETRY_KEYS & out.keys():
         if isinstance(out[key], dict):
-            out[key] = _geometry(str(out[key].get("type")), rng)
+            out[key] = _geometry(str(out[key].get("type")), rng, _blocker_offset(path))
     for lo, hi in PAIRS:
         if lo == "min_height_m" and not path.startswith("POST /v1/obstacles"):
             continue  # a vehicle's height_m is its size, not a band's top
