@@ -78,10 +78,10 @@ def _one_request_per_vehicle(requests: Sequence[Mapping[str, Any]]) -> None:
                 (f"requests.{i}.vehicle_id", f"vehicle {r['vehicle_id']} is also in requests.{k}")
             )
     if errors:
+        shown = "; ".join(f"{f} ({why})" for f, why in errors[:5])
+        more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
         raise InvalidFields(
-            "a fleet request names each vehicle once: "
-            + "; ".join(f"{f} ({why})" for f, why in errors),
-            errors=errors,
+            f"a fleet request names each vehicle once: {shown}{more}", errors=errors
         )
 
 
