@@ -108,9 +108,20 @@ def test_two_bookings_race_one_wins(
     client: httpx.Client,
     operator_key: Key,
     db_sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two processes book one vehicle at overlapping times at different places, both
     past the pre-check: exactly one 201, the other 409 ``vehicle_busy`` naming it."""
+    from registry.services import lifecycle
+
+    refusals: list[str] = []
+    real = lifecycle.busy_error
+
+    def counted(**kw: Any) -> Any:
+        refusals.append(str(kw["vehicle_id"]))
+        return real(**kw)
+
+    monkeypatch.setattr(lifecycle, "busy_error", counted)  # the server runs in this process
     for _ in range(2):
         v = drone(client, operator_key)
         x, y = spot()
@@ -121,6 +132,7 @@ def test_two_bookings_race_one_wins(
         assert statuses == [201, 409], (ra.text[:300], rb.text[:300])
         win, lose = (ra, rb) if ra.status_code == 201 else (rb, ra)
         assert busy(lose)["reservation_id"] == win.json()["id"]
+        assert refusals.count(v) == 1  # refused by the exclusion, not by the pre-check
         with db_sessions() as s:
             live = s.execute(
                 text(
