@@ -97,7 +97,9 @@ def upgrade() -> None:
             name=op.f("uq_replan_causes_reservation_id_restriction_id"),
         ),
         sa.UniqueConstraint(
-            "reservation_id", "obstacle_id", name=op.f("uq_replan_causes_reservation_id_obstacle_id")
+            "reservation_id",
+            "obstacle_id",
+            name=op.f("uq_replan_causes_reservation_id_obstacle_id"),
         ),
     )
     op.create_index(
