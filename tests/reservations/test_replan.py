@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import Key
 from tests.reservations.helpers import created, ids, reserve, spot, square, tile_corner, volume
@@ -141,3 +142,34 @@ def test_municipality_lists_affected_reservations(
     assert client.delete(f"/v1/reservations/{ra['id']}", headers=a.headers).is_success
     r = client.get(path, headers=town.headers)
     assert [i["id"] for i in r.json()["items"]] == [rb["id"]]  # cancelled: no longer affected
+
+
+def test_reimported_buildings_judge_the_flag_again(
+    client: httpx.Client, operator_key: Key, db_sessions: sessionmaker[Session]
+) -> None:
+    """An import replaces a source's buildings: reservations only the old ones met clear."""
+    import uuid
+
+    import shapely
+
+    from registry.db import session_scope
+    from registry.importers.parsers.common import Building
+    from registry.importers.store import write_buildings
+
+    x, y = spot()
+    hit = created(reserve(client, operator_key, volume(ids(x, y + 1, 1, f=0), hours(2, 1))))
+    source = f"test-{uuid.uuid4().hex[:8]}"
+    over = shapely.geometry.shape(_area(x, y))
+    away = shapely.affinity.translate(over, xoff=0.01)
+
+    def load(footprint: Any) -> None:
+        shape = shapely.MultiPolygon([footprint])
+        with session_scope(db_sessions) as s:
+            write_buildings(session=s, source=source, buildings=[Building("b1", shape, 20.0)])
+
+    load(over)
+    got = _get(client, operator_key, hit["id"])
+    assert got["needs_replan"] is True and got["needs_replan_causes"][0]["kind"] == "obstacle"
+    load(away)  # the building moved away in the new data
+    got = _get(client, operator_key, hit["id"])
+    assert got["needs_replan"] is False and got["needs_replan_causes"] == []
