@@ -165,3 +165,50 @@ def test_fleet_naming_a_vehicle_twice_is_422(client: httpx.Client, operator_key:
     assert set(errors) == {"requests.2.vehicle_id", "requests.3.vehicle_id"}
     assert "also in requests.1" in errors["requests.2.vehicle_id"]
     assert "also in requests.0" in errors["requests.3.vehicle_id"]
+
+
+def test_retiring_waits_for_a_booking_in_flight_and_cancels_it(
+    live_server: str,
+    client: httpx.Client,
+    operator_key: Key,
+    db_sessions: sessionmaker[Session],
+) -> None:
+    """A booking in flight when the vehicle is retired: the retirement waits for it and
+    cancels what it booked, so no live reservation of a retired vehicle stays."""
+    import threading
+
+    from tests.reservations.test_preempt_race import _waiting
+
+    v = drone(client, operator_key)
+    x, y = spot()
+    body = {"vehicle_id": v, "volumes": [volume(ids(x, y, 1), _at(0, 10))]}
+    out: dict[str, httpx.Response] = {}
+
+    def call(name: str, method: str, path: str, **kw: Any) -> None:
+        with httpx.Client(base_url=live_server, timeout=60) as c:
+            out[name] = c.request(method, path, headers=operator_key.headers, **kw)
+
+    with db_sessions() as gate:
+        gate.execute(text("LOCK TABLE reservation_boxes IN SHARE MODE"))  # holds the insert
+        book = threading.Thread(target=call, args=("book", "POST", "/v1/reservations"),
+                                kwargs={"json": body})  # fmt: skip
+        book.start()
+        _waiting(gate, 1)  # the booking holds the vehicle (share) and waits at its insert
+        retire = threading.Thread(target=call, args=("retire", "POST", f"/v1/vehicles/{v}/retire"))
+        retire.start()
+        _waiting(gate, 2)  # the retirement waits for the booking's lock on the vehicle row,
+        events = gate.execute(  # not for the table the gate holds
+            text(
+                """SELECT wait_event FROM pg_stat_activity WHERE datname = current_database()
+                AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"""
+            )
+        ).scalars()
+        assert sorted(events) == ["relation", "transactionid"]
+        gate.commit()
+    book.join(timeout=60)
+    retire.join(timeout=60)
+    booked = created(out["book"])
+    assert out["retire"].status_code == 200, out["retire"].text
+    assert out["retire"].json()["cancelled_reservations"] == [booked["id"]]
+    got = client.get(f"/v1/reservations/{booked['id']}", headers=operator_key.headers).json()
+    assert got["state"] == "cancelled"
