@@ -116,7 +116,7 @@ def clear(*, session: Session, reservation_ids: Sequence[uuid.UUID]) -> list[uui
     return sorted(cleared)
 
 
-def forget_reservation(*, session: Session, reservation_id: uuid.UUID) -> list[uuid.UUID]:
+def recheck_reservation(*, session: Session, reservation_id: uuid.UUID) -> list[uuid.UUID]:
     """Re-judge one reservation's causes against its current boxes (after its volumes
     changed): drop those that no longer meet it, clear the flag if none is left."""
     session.execute(

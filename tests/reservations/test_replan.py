@@ -173,3 +173,35 @@ def test_reimported_buildings_judge_the_flag_again(
     load(away)  # the building moved away in the new data
     got = _get(client, operator_key, hit["id"])
     assert got["needs_replan"] is False and got["needs_replan_causes"] == []
+
+
+def test_recheck_one_reservation_after_its_boxes_change(
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    operator_key: Key,
+    db_sessions: sessionmaker[Session],
+) -> None:
+    """A reservation whose volumes change (a replacement) is judged again on its own."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from registry.boxes import replans
+    from registry.db import session_scope
+
+    town = make_key("municipality")
+    x, y = spot()
+    w = hours(2, 1)
+    hit = created(reserve(client, operator_key, volume(ids(x, y + 1, 1, f=1), w)))
+    _restrict(client, town, x, y, "concert", w)
+    rid = uuid.UUID(hit["id"])
+    with session_scope(db_sessions) as s:
+        assert replans.recheck_reservation(session=s, reservation_id=rid) == []  # still met
+        s.execute(  # its boxes move 40 tiles east, out of the restriction
+            text("UPDATE reservation_boxes SET x = int4range(lower(x) + 1280, upper(x) + 1280)"
+                 " WHERE reservation_id = :r"),
+            {"r": rid},
+        )  # fmt: skip
+        assert replans.recheck_reservation(session=s, reservation_id=rid) == [rid]
+    got = _get(client, operator_key, hit["id"])
+    assert got["needs_replan"] is False and got["needs_replan_causes"] == []
