@@ -90,8 +90,19 @@ class Preempted(BaseModel):
     ids: list[uuid.UUID]
 
 
+class ReplanCauseOut(BaseModel):
+    """What makes a reservation need re-planning, and since when."""
+
+    kind: Literal["restriction", "obstacle"]
+    restriction_id: uuid.UUID | None = None
+    obstacle_id: uuid.UUID | None = None
+    reason: str = Field(description="the restriction's reason, or the obstacle's kind and name")
+    since: datetime
+
+
 class ReservationOut(BaseModel):
-    """A reservation as stored."""
+    """A reservation as stored; `state` as read now (a live one whose end has passed is
+    `ended`)."""
 
     id: uuid.UUID
     principal_id: uuid.UUID
@@ -101,6 +112,9 @@ class ReservationOut(BaseModel):
     state: State
     version: int
     needs_replan: bool
+    needs_replan_causes: list[ReplanCauseOut] = Field(
+        default_factory=list, description="the blockers that met it (empty: none recorded)"
+    )
     time_start: datetime
     time_end: datetime
     footprint: Footprint | None = Field(description="GeoJSON MultiPolygon")

@@ -256,6 +256,14 @@ class VehicleOut(BaseModel):
         return AltitudeBand(lower=lower, upper=upper, default=not own or unset)
 
 
+class RetiredVehicleOut(VehicleOut):
+    """A vehicle just retired, and the reservations the retirement cancelled."""
+
+    cancelled_reservations: list[uuid.UUID] = Field(
+        default_factory=list, description="its reservations that had not ended, now cancelled"
+    )
+
+
 class VehiclePage(Page[VehicleOut]):
     """A page of vehicles, oldest first."""
 

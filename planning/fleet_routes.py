@@ -34,9 +34,9 @@ from planning.routes import (
     plan_route,
     reserve_route,
 )
-from registry.errors import InvalidInput
+from registry.errors import InvalidFields, InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
-from registry.volume_errors import Contested
+from registry.volume_errors import Contested, VehicleBusy
 from routing import (
     GroundRequest,
     MemoryOccupancy,
@@ -47,7 +47,7 @@ from routing import (
 )
 from routing.errors import Reason
 
-FleetReason = Literal[Reason, "invalid_route", "contested"]
+FleetReason = Literal[Reason, "invalid_route", "contested", "vehicle_busy"]
 """Why a fleet item has no route: a routing reason, a route failing its check, or a lost
 reservation race."""
 
@@ -66,6 +66,25 @@ def _xy(p: Any) -> tuple[float, float]:
     return (float(p["lng"]), float(p["lat"])) if isinstance(p, Mapping) else (p[0], p[1])
 
 
+def _one_request_per_vehicle(requests: Sequence[Mapping[str, Any]]) -> None:
+    """A vehicle is in one place at a time: a fleet names each vehicle once, else 422
+    naming every repeated item and the first that named the vehicle."""
+    first: dict[Any, int] = {}
+    errors: list[tuple[str, str]] = []
+    for i, r in enumerate(requests):
+        k = first.setdefault(r["vehicle_id"], i)
+        if k != i:
+            errors.append(
+                (f"requests.{i}.vehicle_id", f"vehicle {r['vehicle_id']} is also in requests.{k}")
+            )
+    if errors:
+        shown = "; ".join(f"{f} ({why})" for f, why in errors[:5])
+        more = f"; and {len(errors) - 5} more" if len(errors) > 5 else ""
+        raise InvalidFields(
+            f"a fleet request names each vehicle once: {shown}{more}", errors=errors
+        )
+
+
 def plan_fleet_routes(
     *,
     session: Session,
@@ -81,6 +100,7 @@ def plan_fleet_routes(
     ``budget_exceeded``."""
     budget = budget or Budget()
     deadline = time.perf_counter() + budget.seconds
+    _one_request_per_vehicle(requests)
     vehicles: list[Vehicle] = []
     for i, r in enumerate(requests):
         v = load_vehicle(session=session, actor=actor, vehicle_id=r["vehicle_id"])
@@ -174,6 +194,9 @@ def plan_fleet_routes(
                 vehicle_id=o.vehicle_id,
                 priority=int(requests[i].get("priority") or 0),
             )
+        except VehicleBusy as exc:  # booked elsewhere then: planning again cannot help
+            o.planned, o.reason, o.detail = None, "vehicle_busy", str(exc)
+            continue
         except Contested as exc:
             why = f"lost its booking to a concurrent reservation ({exc})"
             _plan_alone(
@@ -232,5 +255,7 @@ def _plan_alone(
             budget=replace(budget, seconds=left),
         )
         o.reason = o.detail = None
+    except VehicleBusy as exc:
+        o.planned, o.reason, o.detail = None, "vehicle_busy", str(exc)
     except (Contested, NoRoute) as exc:
         o.planned, o.reason, o.detail = None, reason, f"{why}; planned again alone: {exc}"

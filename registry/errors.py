@@ -29,3 +29,16 @@ class InvalidInput(RegistryError, ValueError):
 
 class Unauthenticated(RegistryError):
     """A bearer token is missing, unknown or revoked."""
+
+
+class InvalidFields(InvalidInput):
+    """Several arguments are invalid together; ``errors`` names each ``(field, reason)``."""
+
+    def __init__(self, message: str, *, errors: list[tuple[str, str]]) -> None:
+        super().__init__(message, field=errors[0][0] if errors else None)
+        self.errors = errors
+
+    @property
+    def problem_extra(self) -> dict[str, list[dict[str, str]]]:
+        """The problem body's ``errors``: every field and its reason."""
+        return {"errors": [{"field": f, "reason": r} for f, r in self.errors]}

@@ -55,3 +55,33 @@ class Contested(Conflict):
     def problem_extra(self) -> dict[str, Any]:
         """The extension members of the problem body."""
         return {"conflicts": [c.as_problem() for c in self.conflicts]}
+
+
+class VehicleBusy(Conflict):
+    """The vehicle already holds a live reservation overlapping the requested time."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vehicle_id: uuid.UUID,
+        reservation_id: uuid.UUID | None,
+        time_start: datetime | None,
+        time_end: datetime | None,
+    ) -> None:
+        super().__init__(message)
+        self.vehicle_id = vehicle_id
+        self.reservation_id = reservation_id
+        self.time_start = time_start
+        self.time_end = time_end
+
+    @property
+    def problem_extra(self) -> dict[str, Any]:
+        """The extension members of the problem body: the reason and the other booking."""
+        return {
+            "reason": "vehicle_busy",
+            "vehicle_id": str(self.vehicle_id),
+            "reservation_id": None if self.reservation_id is None else str(self.reservation_id),
+            "time_start": None if self.time_start is None else self.time_start.isoformat(),
+            "time_end": None if self.time_end is None else self.time_end.isoformat(),
+        }

@@ -25,6 +25,7 @@ from api.deps import (
 )
 from api.reservation_schemas import (
     Preempted,
+    ReplanCauseOut,
     ReservationCreate,
     ReservationOut,
     ReservationPage,
@@ -34,7 +35,7 @@ from api.reservation_schemas import (
 )
 from api.schemas import Instant, problem_responses
 from registry.models import Principal, Reservation
-from registry.services import reservations
+from registry.services import lifecycle, reservations
 
 router = APIRouter(
     prefix="/v1/reservations",
@@ -43,27 +44,45 @@ router = APIRouter(
 )
 
 
+def cause_out(cause: lifecycle.Cause) -> ReplanCauseOut:
+    """A recorded cause of re-planning as a response member."""
+    key = "restriction_id" if cause.kind == "restriction" else "obstacle_id"
+    return ReplanCauseOut.model_validate(
+        {"kind": cause.kind, key: cause.blocker_id, "reason": cause.reason, "since": cause.since}
+    )
+
+
 def reservation_out(
     session: Session,
     res: Reservation,
     preempted: Preempted | None = None,
     volumes: Sequence[Any] | None = None,
+    causes: Sequence[lifecycle.Cause] | None = None,
 ) -> ReservationOut:
-    """The response body of a reservation with its volumes (read back unless given)."""
+    """The response body of a reservation with its volumes and re-plan causes (read back
+    unless given); state and flag as read now."""
     vols = (
         volumes
         if volumes is not None
         else reservations.volumes_of(session=session, reservation_id=res.id)
     )
+    flag = lifecycle.needs_replan(res)
+    if causes is None:
+        causes = (
+            lifecycle.causes_by_reservation(session=session, reservation_ids=[res.id])[res.id]
+            if res.needs_replan
+            else []
+        )
     return ReservationOut(
         id=res.id,
         principal_id=res.principal_id,
         operator_id=res.operator_id,
         vehicle_id=res.vehicle_id,
         priority=res.priority,
-        state=res.state,  # type: ignore[arg-type]
+        state=lifecycle.effective_state(res),  # type: ignore[arg-type]
         version=res.version,
-        needs_replan=res.needs_replan,
+        needs_replan=flag,
+        needs_replan_causes=[cause_out(c) for c in causes] if flag else [],
         time_start=res.time_start,
         time_end=res.time_end,
         footprint=(
@@ -97,6 +116,7 @@ async def create_reservation(
     A higher priority preempts lower-priority overlapping reservations in the same
     transaction. The same `Idempotency-Key` and body returns the first result again.
     """
+
     def work(session: Session, me: Principal) -> ReservationOut:
         volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
         made = reservations.create_reservation(
@@ -124,26 +144,38 @@ def list_reservations(
     paging: PageDep,
     bbox: OptionalBBoxDep,
     state: State | None = None,
+    needs_replan: bool | None = None,
     time_start: Instant | None = None,
     time_end: Instant | None = None,
 ) -> ReservationPage:
-    """One's reservations, oldest first, filtered by state, time window and bbox."""
+    """One's reservations, oldest first, filtered by state (as read now: `ended` once the
+    end has passed), `needs_replan`, time window and bbox."""
     page = reservations.list_reservations(
         session=session,
         actor=me,
         state=state,
+        needs_replan=needs_replan,
         time_start=time_start,
         time_end=time_end,
         bbox=bbox,
         limit=paging.limit,
         after=paging.after,
     )
-    vols = reservations.volumes_by_reservation(
-        session=session, reservation_ids=[r.id for r in page.items]
-    )
+    return page_out(session, page, paging.next_link(page.after))
+
+
+def page_out(session: Session, page: Any, next_link: str | None) -> ReservationPage:
+    """A page of reservations with their volumes and causes, read in two queries."""
+    ids = [r.id for r in page.items]
+    vols = reservations.volumes_by_reservation(session=session, reservation_ids=ids)
+    flagged = [r.id for r in page.items if r.needs_replan]
+    causes = lifecycle.causes_by_reservation(session=session, reservation_ids=flagged)
     return ReservationPage(
-        items=[reservation_out(session, r, volumes=vols[r.id]) for r in page.items],
-        next=paging.next_link(page.after),
+        items=[
+            reservation_out(session, r, volumes=vols[r.id], causes=causes.get(r.id, []))
+            for r in page.items
+        ],
+        next=next_link,
     )
 
 

@@ -9,11 +9,13 @@ from fastapi import APIRouter
 from api.altitudes import w84_band
 from api.deps import AltitudesDep, PageDep, PrincipalDep, SessionDep, SettingsDep
 from api.reservation_schemas import (
+    ReservationPage,
     RestrictionCreate,
     RestrictionOut,
     RestrictionPage,
     RestrictionPatch,
 )
+from api.routers.reservations import page_out
 from api.schemas import geojson, problem_responses
 from registry.services import restrictions
 
@@ -42,7 +44,11 @@ def create_restriction(
     A band in `MSL` or `AGL` is stored as the `W84` band holding it over the whole area."""
     geometry = geojson(body.geometry)
     lower, upper = w84_band(
-        session, altitudes, geometry, body.altitude_lower, body.altitude_upper,
+        session,
+        altitudes,
+        geometry,
+        body.altitude_lower,
+        body.altitude_upper,
         body.altitude_datum,
     )
     item, hit = restrictions.create_restriction(
@@ -121,3 +127,24 @@ def patch_restriction(
 def delete_restriction(restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """Lift a restriction (it stays readable with active=false)."""
     return restrictions.delete_restriction(session=session, actor=me, restriction_id=restriction_id)
+
+
+@router.get(
+    "/{restriction_id}/affected-reservations",
+    response_model=ReservationPage,
+    responses=problem_responses(403, 404, 422),
+)
+def affected_reservations(
+    restriction_id: uuid.UUID, session: SessionDep, me: PrincipalDep, paging: PageDep
+) -> ReservationPage:
+    """The live reservations this restriction holds for re-planning (any operator's),
+    oldest first, each with `needs_replan_causes`: for the municipality that declared it
+    and admins; 403 for anyone else."""
+    page = restrictions.affected_reservations(
+        session=session,
+        actor=me,
+        restriction_id=restriction_id,
+        limit=paging.limit,
+        after=paging.after,
+    )
+    return page_out(session, page, paging.next_link(page.after))

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.schemas import (
     Kind,
+    RetiredVehicleOut,
     Status,
     VehicleCreate,
     VehicleOut,
@@ -89,21 +90,33 @@ def update_vehicle(
     )
 
 
+def _retire(session: SessionDep, me: PrincipalDep, vehicle_id: uuid.UUID) -> RetiredVehicleOut:
+    vehicle, cancelled = vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
+    out = RetiredVehicleOut.model_validate(vehicle)
+    out.cancelled_reservations = cancelled
+    return out
+
+
 @router.post(
     "/{vehicle_id}/retire",
-    response_model=VehicleOut,
+    response_model=RetiredVehicleOut,
     responses=problem_responses(403, 404, 409, 422),
 )
-def retire_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
-    """Retire a vehicle (status ``retired``; it stays readable)."""
-    return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
+def retire_vehicle(
+    vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep
+) -> RetiredVehicleOut:
+    """Retire a vehicle (status ``retired``; it stays readable) and cancel its reservations
+    that have not ended, in one transaction; `cancelled_reservations` lists them."""
+    return _retire(session, me, vehicle_id)
 
 
 @router.delete(
     "/{vehicle_id}",
-    response_model=VehicleOut,
+    response_model=RetiredVehicleOut,
     responses=problem_responses(403, 404, 409, 422),
 )
-def delete_vehicle(vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
+def delete_vehicle(
+    vehicle_id: uuid.UUID, session: SessionDep, me: PrincipalDep
+) -> RetiredVehicleOut:
     """Same as retire: vehicles are never erased, so their history stays."""
-    return vehicles.retire_vehicle(session=session, actor=me, vehicle_id=vehicle_id)
+    return _retire(session, me, vehicle_id)

@@ -10,7 +10,8 @@ Why the two orders make a race impossible under READ COMMITTED:
 
 If the reservation inserted first, the lock waits until that transaction ends; the
 blocker's later query takes a fresh snapshot and sees the committed boxes, so the
-reservation is reported (and marked ``needs_replan``). If the lock came first, the
+reservation is reported (and marked ``needs_replan``, its cause recorded: see
+:mod:`registry.boxes.replans`). If the lock came first, the
 reservation's insert waits until the blocker commits; its later query of
 ``blocker_boxes`` takes a fresh snapshot, sees the blocker and refuses with 409. Either
 way one side sees the other; neither can miss it.
@@ -27,13 +28,11 @@ from typing import Any
 
 import shapely
 from shapely.geometry import MultiPolygon
-from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
-from registry.boxes import overlap
+from registry.boxes import overlap, replans
 from registry.boxes.leaf import auto_zoom, geometry_to_boxes
 from registry.errors import InvalidInput
-from registry.models import Reservation
 
 
 def polygon(geometry: dict[str, Any], *, field: str = "geometry") -> MultiPolygon:
@@ -106,17 +105,9 @@ def placing(*, session: Session, column: str) -> Iterator[Placement]:
 def mark_replans(
     *, session: Session, column: str, owner_ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
-    """Mark the active reservations under these blockers' active boxes for re-plan."""
-    if not owner_ids:
-        return []
-    hit = overlap.reservations_under_blocker(session=session, column=column, owner_ids=owner_ids)
-    if hit:
-        session.execute(
-            update(Reservation)
-            .where(Reservation.id.in_(hit))
-            .values(needs_replan=True, version=Reservation.version + 1, updated_at=func.now())
-        )
-    return hit
+    """Mark the live reservations under these blockers' active boxes for re-plan, each
+    with these blockers recorded as its causes."""
+    return replans.record(session=session, column=column, owner_ids=owner_ids)
 
 
 def place(
@@ -134,13 +125,3 @@ def place(
             [owner_id] * len(rows), overlap.Probe(rows, [start] * len(rows), [end] * len(rows))
         )
     return placed.hit
-
-
-def mark_for_replan(*, session: Session, reservation_ids: list[uuid.UUID]) -> None:
-    """Mark reservations a blocker now covers ``needs_replan`` (a new version of each)."""
-    if reservation_ids:
-        session.execute(
-            update(Reservation)
-            .where(Reservation.id.in_(reservation_ids))
-            .values(needs_replan=True, version=Reservation.version + 1, updated_at=func.now())
-        )

@@ -24,7 +24,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.boxes import blockers, overlap
+from registry.boxes import blockers, overlap, replans
 from registry.boxes.leaf import to_leaf
 from registry.importers.parsers.common import Building
 from registry.importers.parsers.graph import line_ids, node_ids
@@ -90,6 +90,15 @@ def write_buildings(
 ) -> Written:
     """Replace the source's obstacles by ``buildings`` (one lock, batched inserts)."""
     out = out or Written(source)
+    stale = list(
+        session.scalars(
+            text(
+                """SELECT DISTINCT c.reservation_id FROM replan_causes c
+                JOIN obstacles o ON o.id = c.obstacle_id WHERE o.source = :s"""
+            ),
+            {"s": source},
+        )
+    )  # held for re-plan by the buildings replaced: judged again once the new ones are in
     with blockers.placing(session=session, column="obstacle_id") as placed:
         out.replaced_buildings = _delete(session, "obstacles", source)
         ids = [uuid.uuid4() for _ in buildings]
@@ -137,6 +146,7 @@ def write_buildings(
             none: list[datetime | None] = [None] * len(r)
             placed.add([ids[k] for k in who[i : i + CHUNK].tolist()], overlap.Probe(r, none, none))
             tick(len(r))
+    replans.clear(session=session, reservation_ids=stale)
     out.needs_replan = len(placed.hit)
     return out
 

@@ -9,7 +9,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.boxes import blockers, overlap
+from registry.boxes import blockers, overlap, replans
 from registry.errors import Forbidden, InvalidInput, NotFound
 from registry.models import Obstacle, Principal
 from registry.services.integrity import integrity_as_domain
@@ -93,5 +93,6 @@ def delete_obstacle(*, session: Session, actor: Principal, obstacle_id: uuid.UUI
     overlap.set_active(
         session=session, table="blocker_boxes", column="obstacle_id", ids=[item.id], active=False
     )
+    replans.recheck(session=session, column="obstacle_id", owner_ids=[item.id])
     session.flush()
     return item

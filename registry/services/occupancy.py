@@ -5,7 +5,9 @@ probe ``reservation_boxes`` and ``blocker_boxes`` through their GiST indexes (``
 x, y, f and during); PostgreSQL returns each stored box clipped to the probe it meets.
 Probes are disjoint, so the clipped boxes, expanded to voxels at the query zoom in numpy
 (:mod:`registry.boxes.occupancy_grid`), are exactly the occupied voxels of the region; a cell
-counts the distinct reservations, restrictions and obstacles in it.
+counts the distinct reservations, restrictions and obstacles in it. A reservation box whose
+time has passed occupies nothing (so a reservation that reads as ``ended`` is in no cell,
+as in the tiles and the lists; see :mod:`registry.services.lifecycle`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ VIEWERS = OVERSIGHT_ROLES
 _CLIP = sql.clip("b", sql.M)
 _MEETS = sql.meets("b", sql.M, "tstzrange(:t0, :t1)")
 HITS_SQL = f"""SELECT 0, b.reservation_id, {_CLIP} FROM {sql.SPACE_PROBES}
-    JOIN reservation_boxes b ON {_MEETS}
+    JOIN reservation_boxes b ON {_MEETS} AND upper(b.during) > now()
 UNION ALL
 SELECT CASE WHEN b.restriction_id IS NULL THEN 2 ELSE 1 END,
     coalesce(b.restriction_id, b.obstacle_id), {_CLIP} FROM {sql.SPACE_PROBES}

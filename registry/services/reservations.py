@@ -7,6 +7,8 @@ NOTHING``, so a box of a racing request that slipped between the pre-check and t
 is skipped (after waiting for the other transaction), the count of stored boxes falls short,
 and that becomes the same 409.
 Blockers are checked after the insert, see :mod:`registry.boxes.blockers` for why.
+A vehicle's reservations are pre-checked for an overlap in time too; the exclusion on
+``reservations`` is the authority (see :mod:`registry.services.lifecycle`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from typing import Any
 
 from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registry.boxes import area_locks, overlap
 from registry.boxes.bbox import BBox
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
-from registry.boxes.volumes import VolumeRequest, build_volumes
+from registry.boxes.volumes import Built, VolumeRequest, build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import (
     LIVE_STATES,
@@ -36,6 +39,7 @@ from registry.models import (
     ReservationBox,
     ReservationVolume,
 )
+from registry.services import lifecycle
 from registry.services.paging import Page, keyset_page
 from registry.services.vehicles import get_vehicle
 
@@ -168,12 +172,19 @@ def create_reservation(
     on_ground = False  # robots and cars reserve road voxels, which buildings may share
     if vehicle_id is not None:
         on_ground = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id).kind != "drone"
+        lifecycle.lock_vehicle(session=session, vehicle_id=vehicle_id)
     built = build_volumes(
         volumes,
         now=now or datetime.now(UTC),
         max_duration_s=max_duration_s,
         max_voxels=max_voxels,
     )
+    if vehicle_id is not None:
+        busy = lifecycle.vehicle_conflict(
+            session=session, vehicle_id=vehicle_id, start=built.start, end=built.end
+        )
+        if busy is not None:
+            raise busy
     mine: list[uuid.UUID] = []
     count = 0
     if priority > 0:  # something to preempt? (priority 0 preempts nothing: the insert decides)
@@ -199,12 +210,7 @@ def create_reservation(
         idempotency_key=idempotency_key,
         request_hash=digest,
     )
-    res.created_at, res.updated_at, stored = overlap.insert_reservation(
-        session=session,
-        reservation=res,
-        volumes_json=json.dumps(built.rows, default=_iso),
-        probe=built.probe,
-    )
+    res.created_at, res.updated_at, stored = _insert(session, res, built)
     if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
         # the caller rolls the transaction back (as for blockers below), so nothing stays
         raise reservation_conflicts(session=session, built=built, min_priority=0)
@@ -214,6 +220,27 @@ def create_reservation(
     if hits:
         raise blocker_conflicts(session=session, hits=hits, zoom=max(built.zooms))
     return Created(res, mine, count, volumes=built.rows)
+
+
+def _insert(session: Session, res: Reservation, built: Built) -> tuple[datetime, datetime, int]:
+    """Insert the reservation; for a vehicle, in a savepoint, so the vehicle-time exclusion's
+    refusal (a concurrent booking of the vehicle won) becomes ``VehicleBusy`` naming it."""
+    docs = json.dumps(built.rows, default=_iso)
+    if res.vehicle_id is None:
+        return overlap.insert_reservation(
+            session=session, reservation=res, volumes_json=docs, probe=built.probe
+        )
+    try:
+        with session.begin_nested():
+            return overlap.insert_reservation(
+                session=session, reservation=res, volumes_json=docs, probe=built.probe
+            )
+    except IntegrityError as exc:
+        if not lifecycle.is_vehicle_time_violation(exc):
+            raise
+        raise lifecycle.busy_error(
+            session=session, vehicle_id=res.vehicle_id, start=built.start, end=built.end
+        ) from None
 
 
 def get_reservation(
@@ -232,16 +259,20 @@ def list_reservations(
     session: Session,
     actor: Principal | None,
     state: str | None = None,
+    needs_replan: bool | None = None,
     time_start: datetime | None = None,
     time_end: datetime | None = None,
     bbox: BBox | None = None,
     limit: int = 50,
     after: str | None = None,
 ) -> Page[Reservation]:
-    """Visible reservations, oldest first, filtered by state, time window and bbox."""
+    """Visible reservations, oldest first, filtered by state (as read: see
+    :mod:`registry.services.lifecycle`), the re-plan flag, time window and bbox."""
     query = _visible(select(Reservation), actor)
     if state is not None:
-        query = query.where(Reservation.state == state)
+        query = query.where(lifecycle.state_is(state))
+    if needs_replan is not None:
+        query = query.where(lifecycle.needs_replan_is(needs_replan))
     if time_start is not None:
         query = query.where(Reservation.time_end > time_start)
     if time_end is not None:
@@ -265,8 +296,9 @@ def change_state(
     res = get_reservation(session=session, actor=actor, reservation_id=reservation_id, lock=True)
     if version is not None and version != res.version:
         raise Conflict(f"version mismatch: reservation is at version {res.version}, not {version}")
-    if (res.state, state) not in TRANSITIONS:
-        raise Conflict(f"cannot change a reservation from {res.state!r} to {state!r}")
+    current = lifecycle.effective_state(res)
+    if (current, state) not in TRANSITIONS:
+        raise Conflict(f"cannot change a reservation from {current!r} to {state!r}")
     res.state = state
     res.version += 1
     res.updated_at = datetime.now(UTC)
@@ -287,6 +319,8 @@ def cancel_reservation(
     res = get_reservation(session=session, actor=actor, reservation_id=reservation_id, lock=True)
     if res.state == "cancelled":
         return res
+    if lifecycle.effective_state(res) == "ended":
+        raise Conflict("cannot cancel a reservation that has ended")
     return change_state(
         session=session, actor=actor, reservation_id=reservation_id, state="cancelled"
     )

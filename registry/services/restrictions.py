@@ -7,12 +7,19 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from geoalchemy2.shape import from_shape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.boxes import blockers, overlap
+from registry.boxes import blockers, overlap, replans
 from registry.errors import Forbidden, InvalidInput, NotFound
-from registry.models import OVERSIGHT_ROLES, Principal, Restriction
+from registry.models import (
+    LIVE_STATES,
+    OVERSIGHT_ROLES,
+    Principal,
+    ReplanCause,
+    Reservation,
+    Restriction,
+)
 from registry.services.paging import Page, keyset_page
 
 
@@ -138,10 +145,11 @@ def update_restriction(
             active=active,
         )
         if active:
-            hit = overlap.reservations_under_blocker(
+            hit = blockers.mark_replans(
                 session=session, column="restriction_id", owner_ids=[item.id]
             )
-            blockers.mark_for_replan(session=session, reservation_ids=hit)
+        else:  # lifted: the reservations it alone held for re-plan are clear again
+            replans.recheck(session=session, column="restriction_id", owner_ids=[item.id])
     session.flush()
     return PlacedRestriction(item, hit)
 
@@ -153,3 +161,29 @@ def delete_restriction(
     return update_restriction(
         session=session, actor=actor, restriction_id=restriction_id, active=False
     ).restriction
+
+
+def affected_reservations(
+    *,
+    session: Session,
+    actor: Principal,
+    restriction_id: uuid.UUID,
+    limit: int = 50,
+    after: str | None = None,
+) -> Page[Reservation]:
+    """The live reservations this restriction holds for re-planning, oldest first: for
+    the principal that declared it and admins (whatever operator holds them)."""
+    if actor.role not in OVERSIGHT_ROLES:
+        raise Forbidden(f"a principal with role {actor.role!r} cannot list affected reservations")
+    item = _managed(session, actor, restriction_id)
+    query = (
+        select(Reservation)
+        .join(ReplanCause, ReplanCause.reservation_id == Reservation.id)
+        .where(
+            ReplanCause.restriction_id == item.id,
+            Reservation.state.in_(LIVE_STATES),
+            Reservation.time_end > func.now(),
+        )
+    )
+    keys = (Reservation.created_at, Reservation.id)
+    return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)

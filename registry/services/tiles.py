@@ -53,7 +53,8 @@ _FROM = {
     "reservations": f"""{_ENV}, reservations t
         JOIN LATERAL (SELECT min(lower(b.f)) AS lo, max(upper(b.f)) AS hi
             FROM reservation_boxes b WHERE b.reservation_id = t.id AND b.active
-            AND b.during @> CAST(:t AS timestamptz)) a ON a.lo IS NOT NULL
+            AND b.during @> CAST(:t AS timestamptz) AND upper(b.during) > now()) a
+            ON a.lo IS NOT NULL
         LEFT JOIN operators o ON o.id = t.operator_id
         WHERE {_MEETS} AND t.state IN ('accepted', 'activated')
             AND t.time_start <= :t AND :t < t.time_end""",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from registry.models import (
     Principal,
     Vehicle,
 )
+from registry.services import lifecycle
 from registry.services.integrity import integrity_as_domain
 from registry.services.paging import Page, keyset_page
 
@@ -167,10 +168,21 @@ def update_vehicle(
     return vehicle
 
 
-def retire_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
-    """Mark a visible vehicle retired (idempotent)."""
+class Retired(NamedTuple):
+    """A retired vehicle and the reservations its retirement cancelled."""
+
+    vehicle: Vehicle
+    cancelled_reservations: list[uuid.UUID]
+
+
+def retire_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Retired:
+    """Mark a visible vehicle retired and cancel its live reservations that have not ended,
+    in the caller's transaction (idempotent: again, it cancels nothing)."""
     vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     if vehicle.status != "retired":
         vehicle.status = "retired"
+        # the row update waits for bookings of the vehicle in flight (they share-lock it),
+        # so what they booked is committed and cancelled below; later bookings see it retired
         session.flush()
-    return vehicle
+    cancelled = lifecycle.cancel_vehicle_reservations(session=session, vehicle_id=vehicle_id)
+    return Retired(vehicle, cancelled)

@@ -129,6 +129,10 @@ B: dict[tuple[str, str], Builder] = {
         f"/v1/restrictions/{w.restriction(o)}",
         {},
     ),
+    ("GET", "/v1/restrictions/{restriction_id}/affected-reservations"): lambda w, r, o: (
+        f"/v1/restrictions/{w.restriction(o)}/affected-reservations",
+        {},
+    ),
     ("POST", "/v1/obstacles"): lambda w, r, o: ("/v1/obstacles", {"json": obstacle_body()}),
     ("GET", "/v1/obstacles"): lambda w, r, o: ("/v1/obstacles", {}),
     ("GET", "/v1/obstacles/{obstacle_id}"): lambda w, r, o: (f"/v1/obstacles/{w.obstacle()}", {}),
@@ -190,6 +194,9 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/restrictions/{restriction_id}"): owned(401, 200, 200, 200, 200),
     ("PATCH", "/v1/restrictions/{restriction_id}"): owned(401, 403, 403, (200, 403), 200),
     ("DELETE", "/v1/restrictions/{restriction_id}"): owned(401, 403, 403, (200, 403), 200),
+    ("GET", "/v1/restrictions/{restriction_id}/affected-reservations"): owned(
+        401, 403, 403, (200, 403), 200
+    ),
     ("POST", "/v1/obstacles"): owned(401, 403, 403, 403, 201),
     ("GET", "/v1/obstacles"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/obstacles/{obstacle_id}"): owned(401, 200, 200, 200, 200),

@@ -224,3 +224,43 @@ def test_admin_sees_all_and_filters_by_operator(
     assert r.json() == {"items": [], "next": None}
     r = client.get("/v1/vehicles", headers=a.headers, params={"operator_id": str(b.operator_id)})
     assert r.json()["items"] == []
+
+
+def test_retiring_cancels_future_reservations(client: httpx.Client, operator_key: Key) -> None:
+    """Why: retiring a vehicle kept its future airspace."""
+    from tests.reservations.helpers import created, ids, reserve, spot, volume, window
+
+    v = _create(client, operator_key)
+    x, y = spot()
+    h = operator_key.headers
+    soon = created(
+        reserve(client, operator_key, volume(ids(x, y, 1), window(1, 1)), vehicle_id=v["id"])
+    )
+    later = created(
+        reserve(client, operator_key, volume(ids(x, y, 1), window(3, 1)), vehicle_id=v["id"])
+    )
+    gone = created(
+        reserve(client, operator_key, volume(ids(x, y, 1), window(5, 1)), vehicle_id=v["id"])
+    )
+    assert client.delete(f"/v1/reservations/{gone['id']}", headers=h).is_success
+    other = created(reserve(client, operator_key, volume(ids(x + 5, y, 1), window(1, 1))))
+    r = client.post(f"/v1/vehicles/{v['id']}/retire", headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "retired"
+    assert r.json()["cancelled_reservations"] == sorted([soon["id"], later["id"]])
+    for rid in (soon["id"], later["id"], gone["id"]):
+        assert client.get(f"/v1/reservations/{rid}", headers=h).json()["state"] == "cancelled"
+    assert client.get(f"/v1/reservations/{other['id']}", headers=h).json()["state"] == "accepted"
+    created(reserve(client, operator_key, volume(ids(x, y, 1), window(1, 1))))  # the space is free
+    refused = reserve(
+        client, operator_key, volume(ids(x + 9, y, 1), window(7, 1)), vehicle_id=v["id"]
+    )
+    assert refused.status_code == 409 and "retired" in refused.json()["detail"]
+    again = client.post(f"/v1/vehicles/{v['id']}/retire", headers=h)
+    assert again.status_code == 200 and again.json()["cancelled_reservations"] == []
+    v2 = _create(client, operator_key)
+    booked = created(
+        reserve(client, operator_key, volume(ids(x + 20, y, 1), window(2, 1)), vehicle_id=v2["id"])
+    )
+    r = client.delete(f"/v1/vehicles/{v2['id']}", headers=h)
+    assert r.status_code == 200 and r.json()["cancelled_reservations"] == [booked["id"]]

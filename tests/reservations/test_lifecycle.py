@@ -119,3 +119,47 @@ def test_list_filters_and_pagination(client: httpx.Client, operator_key: Key) ->
     assert none["items"] == []
     r = client.get("/v1/reservations", headers=h, params={"bbox": "1,2,3"})
     assert r.status_code == 422
+
+
+def test_past_reservations_read_as_ended_everywhere(
+    client: httpx.Client, operator_key: Key
+) -> None:
+    """Why: past reservations never became `ended`: detail, list, its filter and
+    occupancy now agree, and an ended reservation can no longer change state."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    x, y = spot()
+    now = datetime.now(UTC)
+    w = ((now - timedelta(minutes=30)).isoformat(), (now + timedelta(seconds=2)).isoformat())
+    body = {"name": "quad", "kind": "drone", "max_speed_mps": 10}
+    v = client.post("/v1/vehicles", headers=operator_key.headers, json=body).json()["id"]
+    res = created(reserve(client, operator_key, volume(ids(x, y, 1), w), vehicle_id=v))
+    future = created(reserve(client, operator_key, volume(ids(x + 3, y, 1))))
+    assert res["state"] == "accepted"
+    h = operator_key.headers
+    occ = {"spatial_ids": ids(x, y, 1), "time_start": w[0], "time_end": window(1, 1)[1]}
+    r = client.post("/v1/occupancy/query", headers=h, json=occ)
+    assert r.status_code == 200 and r.json()["totals"]["reservation"] == 1
+    time.sleep(max(0.0, (datetime.fromisoformat(w[1]) - datetime.now(UTC)).total_seconds()) + 0.5)
+    assert _get(client, operator_key, res["id"])["state"] == "ended"
+
+    def listed(**params: str) -> list[str]:
+        page = client.get("/v1/reservations", headers=h, params=params).json()
+        return [i["id"] for i in page["items"]]
+
+    assert res["id"] in listed() and res["id"] in listed(state="ended")
+    assert res["id"] not in listed(state="accepted") and future["id"] in listed(state="accepted")
+    assert future["id"] not in listed(state="ended")
+    states = {
+        i["id"]: i["state"] for i in client.get("/v1/reservations", headers=h).json()["items"]
+    }
+    assert states[res["id"]] == "ended" and states[future["id"]] == "accepted"
+    r = client.post("/v1/occupancy/query", headers=h, json=occ)
+    assert r.status_code == 200 and r.json()["totals"]["reservation"] == 0, r.text
+    r = client.patch(
+        f"/v1/reservations/{res['id']}", headers=h, json={"state": "activated", "version": 1}
+    )
+    assert r.status_code == 409 and "'ended'" in r.json()["detail"]
+    assert client.delete(f"/v1/reservations/{res['id']}", headers=h).status_code == 409
+    created(reserve(client, operator_key, volume(ids(x + 6, y, 1)), vehicle_id=v))  # vehicle free

@@ -72,8 +72,31 @@ def test_each_item_is_served_or_says_why_not(
         assert stored_hits(s, east_ids, "reservation_boxes", "true") == 0
 
 
+def _robots(sessions: sessionmaker[Session], key: Key, n: int) -> list[str]:
+    """``n`` robots of ``key``'s operator, registered in one transaction."""
+    from registry.services import vehicles
+
+    with session_scope(sessions) as s:
+        made = [
+            vehicles.create_vehicle(
+                session=s,
+                actor=None,
+                name=f"r{k}-{uuid.uuid4().hex[:6]}",
+                kind="robot",
+                max_speed_mps=2.0,
+                operator_id=key.operator_id,
+            )
+            for k in range(n)
+        ]
+        s.flush()
+        return [str(v.id) for v in made]
+
+
 def test_fleet_limits_and_whole_request_errors(
-    client: httpx.Client, make_key: Callable[..., Key], footways: Roads
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    footways: Roads,
+    db_sessions: sessionmaker[Session],
 ) -> None:
     key, other = make_key("fleet"), make_key("fleet")
     robot = vehicle(client, key.headers, kind="robot")
@@ -92,8 +115,10 @@ def test_fleet_limits_and_whole_request_errors(
 
     assert fields(post([one] * 501)) == ["body.requests"]  # at most 500 items
     assert fields(post([])) == ["body.requests"]
-    r = post([one] * 500)  # the limit itself is served
+    many = [{**one, "vehicle_id": v} for v in _robots(db_sessions, key, 500)]
+    r = post(many)  # the limit itself is served (one request per vehicle)
     assert r.status_code == 200 and len(r.json()["results"]) == 500, r.text[:500]
+    assert fields(post([one, one])) == ["requests.1.vehicle_id"]  # a vehicle is in one place
     assert fields(post([one, {**one, "vehicle_id": drone}])) == ["requests.1.vehicle_id"]
     assert post([one, {**one, "vehicle_id": theirs}]).status_code == 404
     bad = {**one, "departure_time": "tomorrow"}
