@@ -36,6 +36,7 @@ from planning.routes import (
 )
 from registry.errors import InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
+from registry.services.authority import check_priority
 from registry.volume_errors import Contested
 from routing import (
     GroundRequest,
@@ -88,6 +89,13 @@ def plan_fleet_routes(
             raise InvalidInput(
                 "fleet routes are for robots and cars; plan drones with POST /v1/routes",
                 field=f"requests.{i}.vehicle_id",
+            )
+        if r.get("reserve"):  # an ungranted priority refuses the whole request, unplanned
+            check_priority(
+                session=session,
+                actor=actor,
+                priority=int(r.get("priority") or 0),
+                field=f"requests.{i}.priority",
             )
         vehicles.append(v)
     first = requests[0]
@@ -173,6 +181,7 @@ def plan_fleet_routes(
                 route=o.planned.route,
                 vehicle_id=o.vehicle_id,
                 priority=int(requests[i].get("priority") or 0),
+                reason=requests[i].get("reason"),
             )
         except Contested as exc:
             why = f"lost its booking to a concurrent reservation ({exc})"
@@ -227,6 +236,7 @@ def _plan_alone(
             departure_time=request["departure_time"],
             reserve=reserve,
             priority=int(request.get("priority") or 0),
+            reason=request.get("reason"),
             safety_buffer_s=request.get("safety_buffer_s"),
             source=source,
             budget=replace(budget, seconds=left),

@@ -62,7 +62,7 @@ async def plan_route(
             origin=point(session, body.origin, "origin"),
             destination=point(session, body.destination, "destination"),
             departure_time=body.departure_time, zoom=body.zoom, reserve=body.reserve,
-            priority=body.priority, safety_buffer_s=body.safety_buffer_s,
+            priority=body.priority, reason=body.reason, safety_buffer_s=body.safety_buffer_s,
             clearance_m=body.clearance_m, source=body.source, budget=budget(settings),
         )
         return RouteResponse(
