@@ -111,7 +111,9 @@ def set_jurisdiction(
     """Set (or clear, with None) the area a municipality governs (admin only)."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("only an admin may set a jurisdiction")
-    principal = session.get(Principal, principal_id, with_for_update=True)
+    principal = session.scalar(
+        select(Principal).where(Principal.id == principal_id).with_for_update(of=Principal)
+    )
     if principal is None:
         raise NotFound(f"principal {principal_id} not found")
     if principal.role != Role.MUNICIPALITY:
