@@ -115,7 +115,7 @@ def test_owners_in_occupancy_only_inside_the_jurisdiction(
     x, y = spot()
     inside = created(reserve(client, operator_key, volume(ids(x, y, 1))))
     outside = created(reserve(client, operator_key, volume(ids(x + 3, y, 1))))
-    w, n = tile_corner(x, y)
+    w, _ = tile_corner(x, y)
     e, s = tile_corner(x + 2, y + 1)
     town = make_key("municipality", jurisdiction=square(w, s, e - w))  # tiles x and x + 1
     params = {"bbox": bbox(x, y, 4, 1), "time_start": inside["time_start"]}
