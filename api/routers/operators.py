@@ -63,9 +63,7 @@ def _grant(operator: Operator) -> GrantOut:
     )
 
 
-@router.get(
-    "/{operator_id}/grant", response_model=GrantOut, responses=problem_responses(404, 422)
-)
+@router.get("/{operator_id}/grant", response_model=GrantOut, responses=problem_responses(404, 422))
 def get_grant(operator_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> GrantOut:
     """The operator's priority grant (admins: any; others: their own operator's)."""
     return _grant(authority.get_grant(session=session, actor=me, operator_id=operator_id))

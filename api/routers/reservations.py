@@ -122,6 +122,7 @@ async def create_reservation(
     reservations (whole) in the same transaction; they record what preempted them.
     The same `Idempotency-Key` and body returns the first result again.
     """
+
     def work(session: Session, me: Principal) -> ReservationOut:
         volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
         made = reservations.create_reservation(

@@ -84,9 +84,7 @@ class Principal(Base):
             "role NOT IN ('operator', 'fleet') OR operator_id IS NOT NULL", name="operator_required"
         ),
         CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),
-        CheckConstraint(
-            "jurisdiction IS NULL OR role = 'municipality'", name="jurisdiction_role"
-        ),
+        CheckConstraint("jurisdiction IS NULL OR role = 'municipality'", name="jurisdiction_role"),
     )
 
     @property
