@@ -96,9 +96,26 @@ def _ground_reservation(session: Session, fleet: Principal, robot: uuid.UUID, t0
     return None
 
 
+def govern_the_city(session: Session) -> None:
+    """Give demo municipalities loaded before jurisdictions existed the demo city."""
+    towns = session.scalars(
+        select(Principal.id).where(
+            Principal.name == f"demo-{Role.MUNICIPALITY}",
+            Principal.role == Role.MUNICIPALITY,
+            Principal.jurisdiction.is_(None),
+        )
+    ).all()
+    for town in towns:
+        authority.set_jurisdiction(
+            session=session, actor=None, principal_id=town, geometry=_polygon(JURISDICTION)
+        )
+
+
 def load_people(*, session: Session, now: datetime | None = None) -> Demo | None:
-    """Operators, principals of every role, vehicles, a restriction and reservations."""
+    """Operators, principals of every role, vehicles, a restriction and reservations
+    (None when already loaded: then only a missing jurisdiction of the town is set)."""
     if session.scalar(select(Operator.id).where(Operator.name == DRONES)) is not None:
+        govern_the_city(session)
         return None
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     drones = operators.create_operator(session=session, actor=None, name=DRONES)
