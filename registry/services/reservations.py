@@ -45,6 +45,7 @@ from registry.models import (
 from registry.services.authority import check_priority
 from registry.services.paging import Page, keyset_page
 from registry.services.vehicles import get_vehicle
+from registry.volume_errors import Contested
 
 TRANSITIONS = {
     ("accepted", "activated"),
@@ -248,7 +249,11 @@ def create_reservation(
     )
     if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
         # the caller rolls the transaction back (as for blockers below), so nothing stays
-        raise reservation_conflicts(session=session, built=built, min_priority=0)
+        exc = reservation_conflicts(session=session, built=built, min_priority=0)
+        if priority > 0 and not grant.may_preempt:
+            note = f"priority {priority} preempts nothing: this operator may not preempt"
+            raise Contested(f"{exc}; {note}", conflicts=exc.conflicts)
+        raise exc
     make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
     session.add(res)
     hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)

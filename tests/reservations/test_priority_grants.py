@@ -78,7 +78,8 @@ def test_a_grant_without_preemption_only_conflicts(
     w = window()
     _forbidden(reserve(client, medic, volume(ids(x, y, 1), w), priority=51), "priority", 50)
     low = created(reserve(client, other, volume(ids(x, y, 2), w)))
-    conflict(reserve(client, medic, volume(ids(x, y, 1), w), priority=50))
+    refused = conflict(reserve(client, medic, volume(ids(x, y, 1), w), priority=50))
+    assert "may not preempt" in refused["detail"] and refused["conflicts"]
     assert _get(client, other, low["id"])["state"] == "accepted"
     high = created(reserve(client, medic, volume(ids(x + 5, y, 1), w), priority=50))
     assert high["priority"] == 50 and high["preempted"] == {"count": 0, "ids": []}
