@@ -10,7 +10,16 @@ import httpx
 
 from tests.conftest import Key
 from tests.occupancy.helpers import bbox, cells, occupancy, ok
-from tests.reservations.helpers import created, ids, reserve, spot, square, tile_corner, volume
+from tests.reservations.helpers import (
+    created,
+    ids,
+    reserve,
+    spot,
+    square,
+    tile_corner,
+    volume,
+    window,
+)
 
 TOKYO = square(138.9, 35.5, 1.0)
 """Roughly the Tokyo metropolis (west of 139.9 E, south of 36.5 N)."""
@@ -129,3 +138,25 @@ def test_owners_in_occupancy_only_inside_the_jurisdiction(
     nowhere = make_key("municipality", jurisdiction=None)
     got = cells(ok(occupancy(client, nowhere, **params)))
     assert got[f"20/1/{x}/{y}"]["owners"] == [] and got[f"20/1/{x}/{y}"]["count"] == 1
+
+
+def test_owner_attributes_in_tiles_only_inside_the_jurisdiction(
+    client: httpx.Client, make_key: Callable[..., Key], operator_key: Key
+) -> None:
+    from tests.occupancy.test_tiles import layers
+
+    x, y = spot()
+    w = window(1, 1)
+    res = created(reserve(client, operator_key, volume(ids(x, y, 1), w)))
+    path = f"/v1/tiles/reservations/16/{x >> 4}/{y >> 4}.mvt"
+    lng, lat = tile_corner(x, y)
+    here = make_key("municipality", jurisdiction=square(lng - 0.001, lat - 0.001, 0.002))
+    elsewhere = make_key("municipality", jurisdiction=TOKYO if lng > 139.9 else HELSINKI)
+    r = client.get(path, headers=here.headers, params={"time": w[0]})
+    assert r.status_code == 200, r.text
+    assert {"id", "operator_id"} <= layers(r.content)["reservations"]["keys"]
+    assert res["id"].encode() in r.content
+    r = client.get(path, headers=elsewhere.headers, params={"time": w[0]})
+    assert r.status_code == 200 and layers(r.content)["reservations"]["features"] >= 1
+    assert res["id"].encode() not in r.content  # the feature is drawn, its owner not named
+    assert str(operator_key.operator_id).encode() not in r.content
