@@ -17,6 +17,7 @@ from api.routers import (
     occupancy,
     operators,
     positions,
+    principals,
     reservations,
     restrictions,
     routes,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(operators.router)
+    app.include_router(principals.router)
     app.include_router(vehicles.router)
     app.include_router(positions.router)
     app.include_router(spatial_ids.router)

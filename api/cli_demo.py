@@ -34,6 +34,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     t0 = time.perf_counter()
     with session_scope(factory(settings)) as session:
         if args.if_empty and operators.any_operator_exists(session=session):
+            demo.govern_the_city(session)  # a town loaded before jurisdictions gets one
             print("demo: operators already exist; nothing loaded")
             return
         with progress() as report:

@@ -54,10 +54,14 @@ class VolumeIn(Input):
 
 
 class ReservationCreate(Input):
-    """A new reservation. Priority levels: 0 normal, 50 medical, 90 police, 100 emergency."""
+    """A new reservation. Priority levels: 0 normal, 50 medical, 90 police, 100 emergency;
+    above 0 only as far as the operator is granted (else 403 with ``max_priority``)."""
 
     vehicle_id: uuid.UUID | None = None
     priority: int = Field(default=0, ge=0, le=100)
+    reason: str | None = Field(
+        default=None, max_length=200, description="why (shown to the reservations it preempts)"
+    )
     volumes: list[VolumeIn] = Field(min_length=1, max_length=1000)
 
 
@@ -100,6 +104,17 @@ class ReplanCauseOut(BaseModel):
     since: datetime
 
 
+class PreemptedBy(BaseModel):
+    """What preempted a reservation: its priority, reason and when. The preempting
+    reservation's id only when the viewer may read it (same operator, or an admin); the
+    preempting operator is never named."""
+
+    reservation_id: uuid.UUID | None = None
+    priority: int
+    reason: str | None
+    at: datetime
+
+
 class ReservationOut(BaseModel):
     """A reservation as stored; `state` as read now (a live one whose end has passed is
     `ended`)."""
@@ -114,6 +129,10 @@ class ReservationOut(BaseModel):
     needs_replan: bool
     needs_replan_causes: list[ReplanCauseOut] = Field(
         default_factory=list, description="the blockers that met it (empty: none recorded)"
+    )
+    reason: str | None = None
+    preempted_by: PreemptedBy | None = Field(
+        default=None, description="set when the state is preempted"
     )
     time_start: datetime
     time_end: datetime

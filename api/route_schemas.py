@@ -54,7 +54,12 @@ class RouteRequest(Input):
         description="drones only: keep at least this far from obstacles and permanent "
         "restrictions, horizontally and vertically (default 0)",
     )
-    priority: int = Field(default=0, ge=0, le=100)
+    priority: int = Field(
+        default=0, ge=0, le=100, description="with reserve: at most the operator's grant"
+    )
+    reason: str | None = Field(
+        default=None, max_length=200, description="with reserve: why (shown to whom it preempts)"
+    )
     source: str | None = Field(
         default=None, description="road data source (ground vehicles; default: nearest)"
     )

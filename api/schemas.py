@@ -360,8 +360,8 @@ class Problem(BaseModel):
 
     Besides the standard members it carries, when they apply: ``errors`` (the invalid
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
-    request has no route, 422) and the caps of a 413 (``cap``, ``count_at_least``,
-    ``max_body_bytes``).
+    request has no route, 422), the caps of a 413 (``cap``, ``count_at_least``,
+    ``max_body_bytes``) and ``max_priority`` (a 403 for a priority beyond the grant).
     """
 
     type: str = "about:blank"
@@ -380,6 +380,9 @@ class Problem(BaseModel):
         default=None, description="413 of a cover: a lower bound of the cover's size"
     )
     max_body_bytes: int | None = Field(default=None, description="413: the body size cap")
+    max_priority: int | None = Field(
+        default=None, description="403 of a priority beyond the grant: the highest allowed"
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.errors import Conflict
-from registry.services import operators, principals, reservations
+from registry.services import authority, operators, principals, reservations
 
 ROOT = Path(__file__).resolve().parent.parent
 Z = 23
@@ -87,8 +87,15 @@ def make_keys(sessions: Any, n: int) -> tuple[list[str], str, Any]:
             )
             tokens.append(tok)
             first = first or p
-        _, town = principals.create_principal(
+        muni, town = principals.create_principal(
             session=s, actor=None, name="bench-town", role="municipality"
+        )
+        world = [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]
+        authority.set_jurisdiction(
+            session=s,
+            actor=None,
+            principal_id=muni.id,
+            geometry={"type": "Polygon", "coordinates": world},
         )
     return tokens, town, first
 

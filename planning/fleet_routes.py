@@ -36,6 +36,7 @@ from planning.routes import (
 )
 from registry.errors import InvalidFields, InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
+from registry.services.authority import check_priority
 from registry.volume_errors import Contested, VehicleBusy
 from routing import (
     GroundRequest,
@@ -108,6 +109,13 @@ def plan_fleet_routes(
             raise InvalidInput(
                 "fleet routes are for robots and cars; plan drones with POST /v1/routes",
                 field=f"requests.{i}.vehicle_id",
+            )
+        if r.get("reserve"):  # an ungranted priority refuses the whole request, unplanned
+            check_priority(
+                session=session,
+                actor=actor,
+                priority=int(r.get("priority") or 0),
+                field=f"requests.{i}.priority",
             )
         vehicles.append(v)
     first = requests[0]
@@ -193,6 +201,7 @@ def plan_fleet_routes(
                 route=o.planned.route,
                 vehicle_id=o.vehicle_id,
                 priority=int(requests[i].get("priority") or 0),
+                reason=requests[i].get("reason"),
             )
         except VehicleBusy as exc:  # booked elsewhere then: planning again cannot help
             o.planned, o.reason, o.detail = None, "vehicle_busy", str(exc)
@@ -250,6 +259,7 @@ def _plan_alone(
             departure_time=request["departure_time"],
             reserve=reserve,
             priority=int(request.get("priority") or 0),
+            reason=request.get("reason"),
             safety_buffer_s=request.get("safety_buffer_s"),
             source=source,
             budget=replace(budget, seconds=left),

@@ -32,8 +32,12 @@ from routing.occupancy import TileBox
 
 
 def _contains(outer: TileBox, inner: TileBox) -> bool:
-    return (outer.x0 <= inner.x0 and outer.y0 <= inner.y0
-            and inner.x1 <= outer.x1 and inner.y1 <= outer.y1)
+    return (
+        outer.x0 <= inner.x0
+        and outer.y0 <= inner.y0
+        and inner.x1 <= outer.x1
+        and inner.y1 <= outer.y1
+    )
 
 
 class GridCache:
@@ -86,4 +90,3 @@ class GridCache:
 
     def __len__(self) -> int:
         return len(self._items)
-

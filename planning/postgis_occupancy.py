@@ -130,8 +130,12 @@ class PostgisOccupancy:
         if box is None:
             return {"x0": 0, "x1": n, "y0": 0, "y1": n, "f0": f0, "f1": f1}
         return {
-            "x0": max(0, box.x0) << k, "x1": min(1 << z, box.x1) << k,
-            "y0": max(0, box.y0) << k, "y1": min(1 << z, box.y1) << k, "f0": f0, "f1": f1,
+            "x0": max(0, box.x0) << k,
+            "x1": min(1 << z, box.x1) << k,
+            "y0": max(0, box.y0) << k,
+            "y1": min(1 << z, box.y1) << k,
+            "f0": f0,
+            "f1": f1,
         }
 
     def _boxes(

@@ -40,6 +40,7 @@ from registry.models import (
     Principal,
     Vehicle,
 )
+from registry.services.authority import check_priority
 from registry.services.reservations import Created, VolumeRequest, create_reservation
 from registry.services.roads import load_graph
 from registry.services.vehicles import get_vehicle
@@ -275,6 +276,7 @@ def reserve_route(
     route: Route,
     vehicle_id: uuid.UUID,
     priority: int,
+    reason: str | None = None,
 ) -> Created:
     """Reserve every visit of ``route`` in a savepoint (rolled back on ``Contested``).
 
@@ -289,6 +291,7 @@ def reserve_route(
             volumes=route_volumes(route),
             priority=priority,
             vehicle_id=vehicle_id,
+            reason=reason,
         )
 
 
@@ -304,6 +307,7 @@ def plan_route(
     zoom: int | None = None,
     reserve: bool = False,
     priority: int = 0,
+    reason: str | None = None,
     safety_buffer_s: float | None = None,
     clearance_m: float | None = None,
     source: str | None = None,
@@ -316,6 +320,8 @@ def plan_route(
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
+    if reserve and actor is not None:  # refuse an ungranted priority before planning
+        check_priority(session=session, actor=actor, priority=priority)
     limits = limits_of(vehicle, safety_buffer_s, clearance_m)
     budget = budget or Budget()
     departure = departure_time.timestamp()
@@ -339,6 +345,7 @@ def plan_route(
                 route=route,
                 vehicle_id=vehicle.id,
                 priority=priority,
+                reason=reason,
             )
         except Contested as exc:
             if not any(c.kind == "reservation" for c in exc.conflicts):

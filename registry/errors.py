@@ -16,7 +16,15 @@ class Conflict(RegistryError):
 
 
 class Forbidden(RegistryError):
-    """The caller's role does not allow this operation."""
+    """The caller's role or grant does not allow this operation; ``field`` names the value
+    refused when one is, ``problem_extra`` adds members to the problem (e.g. a maximum)."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, extra: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem_extra = extra or {}
 
 
 class InvalidInput(RegistryError, ValueError):

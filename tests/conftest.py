@@ -19,7 +19,8 @@ from api.app import create_app
 from api.settings import Settings, default_database_url
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
-from registry.services import operators, principals
+from registry.models import Principal
+from registry.services import authority, operators, principals
 from tests.pgtools import recreate_database, serve, with_database
 
 # CI replays a fixed set of examples (no flaky landings); local runs explore new ones.
@@ -55,6 +56,36 @@ def pytest_runtest_makereport(
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every test is required: {why}"
     return report
+
+
+WORLD = {
+    "type": "Polygon",
+    "coordinates": [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]],
+}
+"""A jurisdiction covering everything: the default of test municipalities."""
+
+
+def add_authority(
+    session: Session,
+    principal: Principal,
+    *,
+    jurisdiction: dict[str, object] | None,
+    max_priority: int,
+    may_preempt: bool,
+) -> None:
+    """Give a new test principal its jurisdiction (municipalities) or its operator a grant."""
+    if principal.role == "municipality" and jurisdiction is not None:
+        authority.set_jurisdiction(
+            session=session, actor=None, principal_id=principal.id, geometry=jurisdiction
+        )
+    if principal.operator_id is not None and (max_priority or may_preempt):
+        authority.set_grant(
+            session=session,
+            actor=None,
+            operator_id=principal.operator_id,
+            max_priority=max_priority,
+            may_preempt=may_preempt,
+        )
 
 
 def unique(prefix: str) -> str:
@@ -156,9 +187,19 @@ def make_operator(db_sessions: sessionmaker[Session]) -> Callable[[], uuid.UUID]
 
 @pytest.fixture()
 def make_key(db_sessions: sessionmaker[Session]) -> Callable[..., Key]:
-    """Create a principal of a role (operator/fleet get a fresh operator unless given one)."""
+    """Create a principal of a role (operator/fleet get a fresh operator unless given one).
 
-    def make(role: str, operator_id: uuid.UUID | None = None) -> Key:
+    A municipality governs the whole world unless given a ``jurisdiction`` (None: none);
+    an operator's grant is ``max_priority`` (0) and ``may_preempt`` (False) unless given."""
+
+    def make(
+        role: str,
+        operator_id: uuid.UUID | None = None,
+        *,
+        jurisdiction: dict[str, object] | None = WORLD,
+        max_priority: int = 0,
+        may_preempt: bool = False,
+    ) -> Key:
         with session_scope(db_sessions) as session:
             if role in ("operator", "fleet") and operator_id is None:
                 op = operators.create_operator(session=session, actor=None, name=unique("op"))
@@ -169,6 +210,13 @@ def make_key(db_sessions: sessionmaker[Session]) -> Callable[..., Key]:
                 name=unique(role),
                 role=role,
                 operator_id=operator_id,
+            )
+            add_authority(
+                session,
+                principal,
+                jurisdiction=jurisdiction,
+                max_priority=max_priority,
+                may_preempt=may_preempt,
             )
             return Key(principal.id, role, operator_id, token)
 

@@ -125,9 +125,7 @@ async def get_occupancy(
     bbox: BBoxDep,
     altitudes: AltitudesDep,
     alt_lower: Annotated[float, Query(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)] = 0.0,
-    alt_upper: Annotated[
-        float, Query(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
-    ] = 150.0,
+    alt_upper: Annotated[float, Query(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)] = 150.0,
     altitude_datum: Annotated[InputDatum, Query()] = "W84",
     time_start: Annotated[Instant | None, Query(description="default: now")] = None,
     time_end: Annotated[Instant | None, Query(description="default: +1 h")] = None,
@@ -143,9 +141,18 @@ async def get_occupancy(
     window = _window(time_start, time_end)
 
     def work(session: Session, me: Principal) -> Response:
-        area = {"type": "Polygon", "coordinates": [[
-            (bbox.west, bbox.south), (bbox.east, bbox.south), (bbox.east, bbox.north),
-            (bbox.west, bbox.north), (bbox.west, bbox.south)]]}
+        area = {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    (bbox.west, bbox.south),
+                    (bbox.east, bbox.south),
+                    (bbox.east, bbox.north),
+                    (bbox.west, bbox.north),
+                    (bbox.west, bbox.south),
+                ]
+            ],
+        }
         band = w84_band(session, altitudes, area, alt_lower, alt_upper, altitude_datum)
         region = occupancy.bbox_region(bbox, band[0], band[1], zoom, max_voxels=cap)
         return _answer(session, me, region, window, aggregate, band, max_voxels=cap, field="bbox")

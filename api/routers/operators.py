@@ -1,4 +1,4 @@
-"""Operators: admins create and list; every principal reads its own."""
+"""Operators: admins create and list, and set priority grants; every principal reads its own."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import uuid
 
 from fastapi import APIRouter
 
+from api.authority_schemas import GrantIn, GrantOut
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.schemas import OperatorCreate, OperatorOut, OperatorPage, problem_responses
 from registry.errors import NotFound
-from registry.services import operators
+from registry.models import Operator
+from registry.services import authority, operators
 
 router = APIRouter(
     prefix="/v1/operators",
@@ -51,3 +53,38 @@ def my_operator(session: SessionDep, me: PrincipalDep) -> object:
 def get_operator(operator_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> object:
     """One operator (admins: any; others: only their own)."""
     return operators.get_operator(session=session, actor=me, operator_id=operator_id)
+
+
+def _grant(operator: Operator) -> GrantOut:
+    return GrantOut(
+        operator_id=operator.id,
+        max_priority=operator.max_priority,
+        may_preempt=operator.may_preempt,
+    )
+
+
+@router.get("/{operator_id}/grant", response_model=GrantOut, responses=problem_responses(404, 422))
+def get_grant(operator_id: uuid.UUID, session: SessionDep, me: PrincipalDep) -> GrantOut:
+    """The operator's priority grant (admins: any; others: their own operator's)."""
+    return _grant(authority.get_grant(session=session, actor=me, operator_id=operator_id))
+
+
+@router.put(
+    "/{operator_id}/grant",
+    response_model=GrantOut,
+    responses=problem_responses(400, 403, 404, 413, 422),
+)
+def put_grant(
+    operator_id: uuid.UUID, body: GrantIn, session: SessionDep, me: PrincipalDep
+) -> GrantOut:
+    """Set the highest priority the operator may book at and whether it may preempt
+    (admin only). Ordinary operators have ``max_priority`` 0 and no preemption."""
+    return _grant(
+        authority.set_grant(
+            session=session,
+            actor=me,
+            operator_id=operator_id,
+            max_priority=body.max_priority,
+            may_preempt=body.may_preempt,
+        )
+    )

@@ -10,9 +10,7 @@ from api.deps import AltitudesDep, PrincipalDep, SessionDep
 from api.schemas import PositionIn, PositionOut, problem_responses
 from registry.services import positions
 
-router = APIRouter(
-    prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 503)
-)
+router = APIRouter(prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 503))
 
 
 @router.post(

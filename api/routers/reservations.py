@@ -25,6 +25,7 @@ from api.deps import (
 )
 from api.reservation_schemas import (
     Preempted,
+    PreemptedBy,
     ReplanCauseOut,
     ReservationCreate,
     ReservationOut,
@@ -34,6 +35,7 @@ from api.reservation_schemas import (
     VolumeOut,
 )
 from api.schemas import Instant, problem_responses
+from registry.errors import NotFound
 from registry.models import Principal, Reservation
 from registry.services import lifecycle, reservations
 
@@ -52,12 +54,31 @@ def cause_out(cause: lifecycle.Cause) -> ReplanCauseOut:
     )
 
 
+def preempted_by(session: Session, me: Principal | None, res: Reservation) -> PreemptedBy | None:
+    """What preempted ``res``; the preemptor's id only if ``me`` may read that reservation."""
+    if res.preempted_at is None or res.preempted_by_priority is None:
+        return None
+    by = res.preempted_by_id
+    if by is not None and (me is None or not me.is_admin):
+        try:
+            reservations.get_reservation(session=session, actor=me, reservation_id=by)
+        except NotFound:
+            by = None
+    return PreemptedBy(
+        reservation_id=by,
+        priority=res.preempted_by_priority,
+        reason=res.preempted_by_reason,
+        at=res.preempted_at,
+    )
+
+
 def reservation_out(
     session: Session,
     res: Reservation,
     preempted: Preempted | None = None,
     volumes: Sequence[Any] | None = None,
     causes: Sequence[lifecycle.Cause] | None = None,
+    me: Principal | None = None,
 ) -> ReservationOut:
     """The response body of a reservation with its volumes and re-plan causes (read back
     unless given); state and flag as read now."""
@@ -83,6 +104,8 @@ def reservation_out(
         version=res.version,
         needs_replan=flag,
         needs_replan_causes=[cause_out(c) for c in causes] if flag else [],
+        reason=res.reason,
+        preempted_by=preempted_by(session, me, res),
         time_start=res.time_start,
         time_end=res.time_end,
         footprint=(
@@ -113,8 +136,10 @@ async def create_reservation(
 ) -> ReservationOut:
     """Reserve the volumes atomically; 409 with `conflicts` when space and time are taken.
 
-    A higher priority preempts lower-priority overlapping reservations in the same
-    transaction. The same `Idempotency-Key` and body returns the first result again.
+    A priority above the operator's grant is a 403 naming `max_priority`. Where the
+    operator may preempt, a higher priority preempts lower-priority overlapping
+    reservations (whole) in the same transaction; they record what preempted them.
+    The same `Idempotency-Key` and body returns the first result again.
     """
 
     def work(session: Session, me: Principal) -> ReservationOut:
@@ -125,13 +150,18 @@ async def create_reservation(
             volumes=volumes,
             priority=body.priority,
             vehicle_id=body.vehicle_id,
+            reason=body.reason,
             idempotency_key=idempotency_key,
             max_duration_s=settings.reservation_max_duration_s,
             max_voxels=settings.reservation_max_voxels,
         )
         preempted = Preempted(count=made.preempted_count, ids=made.preempted_ids)
         return reservation_out(
-            session, made.reservation, None if made.replayed else preempted, made.volumes
+            session,
+            made.reservation,
+            None if made.replayed else preempted,
+            made.volumes,
+            me=me,
         )
 
     return await in_transaction(request, token, work)
@@ -161,10 +191,12 @@ def list_reservations(
         limit=paging.limit,
         after=paging.after,
     )
-    return page_out(session, page, paging.next_link(page.after))
+    return page_out(session, page, paging.next_link(page.after), me)
 
 
-def page_out(session: Session, page: Any, next_link: str | None) -> ReservationPage:
+def page_out(
+    session: Session, page: Any, next_link: str | None, me: Principal | None
+) -> ReservationPage:
     """A page of reservations with their volumes and causes, read in two queries."""
     ids = [r.id for r in page.items]
     vols = reservations.volumes_by_reservation(session=session, reservation_ids=ids)
@@ -172,7 +204,7 @@ def page_out(session: Session, page: Any, next_link: str | None) -> ReservationP
     causes = lifecycle.causes_by_reservation(session=session, reservation_ids=flagged)
     return ReservationPage(
         items=[
-            reservation_out(session, r, volumes=vols[r.id], causes=causes.get(r.id, []))
+            reservation_out(session, r, volumes=vols[r.id], causes=causes.get(r.id, []), me=me)
             for r in page.items
         ],
         next=next_link,
@@ -189,7 +221,7 @@ def get_reservation(
 ) -> ReservationOut:
     """One reservation with its volumes."""
     res = reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
-    return reservation_out(session, res)
+    return reservation_out(session, res, me=me)
 
 
 @router.patch(
@@ -208,7 +240,7 @@ def patch_reservation(
         state=body.state,
         version=body.version,
     )
-    return reservation_out(session, res)
+    return reservation_out(session, res, me=me)
 
 
 @router.delete(
@@ -221,4 +253,4 @@ def cancel_reservation(
 ) -> ReservationOut:
     """Cancel: the space is free again at once."""
     res = reservations.cancel_reservation(session=session, actor=me, reservation_id=reservation_id)
-    return reservation_out(session, res)
+    return reservation_out(session, res, me=me)

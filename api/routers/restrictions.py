@@ -147,4 +147,4 @@ def affected_reservations(
         limit=paging.limit,
         after=paging.after,
     )
-    return page_out(session, page, paging.next_link(page.after))
+    return page_out(session, page, paging.next_link(page.after), me)

@@ -79,7 +79,5 @@ def lock_area(*, session: Session, probe: Probe) -> int:
     if found is None:
         session.execute(_EXCLUSIVE)
         return 0
-    session.execute(
-        _SHARED_THEN_CELLS, {"c": found[:, 0].tolist(), "h": found[:, 1].tolist()}
-    )
+    session.execute(_SHARED_THEN_CELLS, {"c": found[:, 0].tolist(), "h": found[:, 1].tolist()})
     return len(found)

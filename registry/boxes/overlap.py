@@ -49,7 +49,8 @@ class Hit:
 _VOLUMES = """jsonb_array_elements(CAST(:docs AS jsonb)) WITH ORDINALITY AS d(doc, n)"""
 RESERVATION_COLUMNS = (
     "id", "principal_id", "operator_id", "vehicle_id", "priority", "state", "version",
-    "needs_replan", "time_start", "time_end", "geometry", "idempotency_key", "request_hash",
+    "needs_replan", "time_start", "time_end", "geometry", "reason", "idempotency_key",
+    "request_hash",
 )  # fmt: skip
 """The columns a reservation insert writes, each from the ORM object's attribute of the
 same name (``created_at`` and ``updated_at`` are the database's)."""

@@ -92,9 +92,7 @@ def check_window(
     return start, end
 
 
-def _id_pieces(
-    vol: VolumeRequest, k: int, *, now: datetime, max_s: int
-) -> tuple[list[Piece], int]:
+def _id_pieces(vol: VolumeRequest, k: int, *, now: datetime, max_s: int) -> tuple[list[Piece], int]:
     field = f"volumes[{k}]"
     ids = vol.spatial_ids
     if not ids:

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from registry.importers.parsers.osm import read_osm
 from registry.importers.store import Reporter, Written, quiet, write_buildings, write_roads
 from registry.models import Obstacle, Operator, Principal, Role
-from registry.services import operators, principals, reservations, restrictions, vehicles
+from registry.services import (
+    authority,
+    operators,
+    principals,
+    reservations,
+    restrictions,
+    vehicles,
+)
 from registry.services.reservations import VolumeRequest
 from registry.volume_errors import Contested
 
@@ -30,6 +37,8 @@ NO_FLY = (24.9440, 60.1728, 24.9500, 60.1765)
 """Kaisaniemi Park (approximate bounds, west south east north): no drones below 150 m."""
 CORRIDORS = ((24.9445, 60.1676, 24.9500, 60.1680), (24.9515, 60.1692, 24.9525, 60.1697))
 """Drone corridors above the Esplanadi park and the Senate Square (bounds)."""
+JURISDICTION = (24.78, 60.10, 25.26, 60.30)
+"""The demo municipality governs Helsinki (approximate bounds, covering the demo extract)."""
 
 
 @dataclass
@@ -87,9 +96,26 @@ def _ground_reservation(session: Session, fleet: Principal, robot: uuid.UUID, t0
     return None
 
 
+def govern_the_city(session: Session) -> None:
+    """Give demo municipalities loaded before jurisdictions existed the demo city."""
+    towns = session.scalars(
+        select(Principal.id).where(
+            Principal.name == f"demo-{Role.MUNICIPALITY}",
+            Principal.role == Role.MUNICIPALITY,
+            Principal.jurisdiction.is_(None),
+        )
+    ).all()
+    for town in towns:
+        authority.set_jurisdiction(
+            session=session, actor=None, principal_id=town, geometry=_polygon(JURISDICTION)
+        )
+
+
 def load_people(*, session: Session, now: datetime | None = None) -> Demo | None:
-    """Operators, principals of every role, vehicles, a restriction and reservations."""
+    """Operators, principals of every role, vehicles, a restriction and reservations
+    (None when already loaded: then only a missing jurisdiction of the town is set)."""
     if session.scalar(select(Operator.id).where(Operator.name == DRONES)) is not None:
+        govern_the_city(session)
         return None
     now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     drones = operators.create_operator(session=session, actor=None, name=DRONES)
@@ -98,6 +124,9 @@ def load_people(*, session: Session, now: datetime | None = None) -> Demo | None
     op, demo.tokens[Role.OPERATOR] = _principal(session, Role.OPERATOR, drones.id)
     fleet, demo.tokens[Role.FLEET] = _principal(session, Role.FLEET, ground.id)
     city, demo.tokens[Role.MUNICIPALITY] = _principal(session, Role.MUNICIPALITY, None)
+    authority.set_jurisdiction(
+        session=session, actor=None, principal_id=city.id, geometry=_polygon(JURISDICTION)
+    )
     _, demo.tokens[Role.ADMIN] = _principal(session, Role.ADMIN, None)
     made = {}
     for name, kind, speed, owner in (

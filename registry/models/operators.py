@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import Base, created_column, in_values, uuid_pk
@@ -35,15 +37,25 @@ OPERATOR_BOUND_ROLES = frozenset({Role.OPERATOR, Role.FLEET})
 
 
 class Operator(Base):
-    """An organisation that operates vehicles."""
+    """An organisation that operates vehicles, with its priority grant (set by an admin).
+
+    ``max_priority`` is the highest priority its principals may book at; ``may_preempt``
+    lets a booking of a higher priority displace lower-priority reservations (without it a
+    higher priority only conflicts).
+    """
 
     __tablename__ = "operators"
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(Text, unique=True)
+    max_priority: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    may_preempt: Mapped[bool] = mapped_column(Boolean, server_default="false", default=False)
     created_at: Mapped[datetime] = created_column()
 
-    __table_args__ = (CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),)
+    __table_args__ = (
+        CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),
+        CheckConstraint("max_priority BETWEEN 0 AND 100", name="max_priority_range"),
+    )
 
 
 class Principal(Base):
@@ -59,6 +71,10 @@ class Principal(Base):
     )
     created_at: Mapped[datetime] = created_column()
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    jurisdiction: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True
+    )
+    """The area a municipality governs (set by an admin); None: it governs nowhere."""
 
     operator: Mapped[Operator | None] = relationship(lazy="joined")
 
@@ -68,6 +84,7 @@ class Principal(Base):
             "role NOT IN ('operator', 'fleet') OR operator_id IS NOT NULL", name="operator_required"
         ),
         CheckConstraint("length(name) BETWEEN 1 AND 200", name="name_length"),
+        CheckConstraint("jurisdiction IS NULL OR role = 'municipality'", name="jurisdiction_role"),
     )
 
     @property

@@ -47,7 +47,9 @@ LIVE_STATES = ("accepted", "activated")
 """States that hold space and the vehicle (the exclusions' ``WHERE``)."""
 LIVE_WHERE = in_values("state", LIVE_STATES)
 PRIORITIES = {"normal": 0, "medical": 50, "police": 90, "emergency": 100}
-"""Documented priority levels (any integer 0..100 is allowed; higher preempts lower)."""
+"""Documented priority levels (0..100; a higher one preempts a lower one where granted)."""
+REASON_MAX = 200
+"""Longest ``reason`` a reservation may carry."""
 
 
 class Reservation(Base):
@@ -78,6 +80,13 @@ class Reservation(Base):
     geometry: Mapped[Any] = mapped_column(
         Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False
     )
+    reason: Mapped[str | None] = mapped_column(Text)
+    """Why it was booked (short text); shown to those it preempts."""
+    preempted_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    """The reservation that preempted this one (no foreign key: a record, not a link)."""
+    preempted_by_priority: Mapped[int | None] = mapped_column(Integer)
+    preempted_by_reason: Mapped[str | None] = mapped_column(Text)
+    preempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str | None] = mapped_column(Text)
     request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_column()
@@ -88,6 +97,7 @@ class Reservation(Base):
         CheckConstraint("priority BETWEEN 0 AND 100", name="priority_range"),
         CheckConstraint("time_start < time_end", name="time_order"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(f"length(reason) <= {REASON_MAX}", name="reason_length"),
         UniqueConstraint("principal_id", "idempotency_key"),
         Index("ix_reservations_principal_created", "principal_id", "created_at", "id"),
         ExcludeConstraint(

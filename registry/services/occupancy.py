@@ -8,6 +8,10 @@ Probes are disjoint, so the clipped boxes, expanded to voxels at the query zoom 
 counts the distinct reservations, restrictions and obstacles in it. A reservation box whose
 time has passed occupies nothing (so a reservation that reads as ``ended`` is in no cell,
 as in the tiles and the lists; see :mod:`registry.services.lifecycle`).
+
+Who occupies a cell (the reservation and its operator) is shown to admins, and to a
+municipality for the reservations whose footprint meets its jurisdiction; the counts are
+the same for everyone.
 """
 
 from __future__ import annotations
@@ -180,13 +184,19 @@ def _hits(session: Session, region: VoxelSet, t0: datetime, t1: datetime, limit:
     return list(session.execute(_HITS, {**params, "t0": t0, "t1": t1, "limit": limit}).all())
 
 
-def _operators(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:
+def _operators(
+    session: Session, ids: list[uuid.UUID], actor: Principal
+) -> dict[uuid.UUID, tuple[Any, Any]]:
+    """Operator id and name of the reservations the actor may see the owners of."""
     rows = session.execute(
         text(
             """SELECT r.id, r.operator_id, o.name FROM reservations r
-            LEFT JOIN operators o ON o.id = r.operator_id WHERE r.id = ANY(:ids)"""
+            LEFT JOIN operators o ON o.id = r.operator_id
+            LEFT JOIN principals p ON p.id = :me
+            WHERE r.id = ANY(:ids)
+                AND (:all OR coalesce(ST_Intersects(r.geometry, p.jurisdiction), false))"""
         ),
-        {"ids": ids},
+        {"ids": ids, "me": actor.id, "all": actor.is_admin},
     )
     return {r[0]: (r[1], r[2]) for r in rows}
 
@@ -247,9 +257,13 @@ def occupancy_grid(
     else:
         cells = grid.h3_cells(voxels, agg[1], kind_of, len(KINDS), who)
     owners: list[Owner] = []
+    items = cells.items if who else None
     if who:
-        ops = _operators(session, [i for k, i in refs if k == 0])
+        ops = _operators(session, [i for k, i in refs if k == 0], actor)
         owners = [Owner(KINDS[k], i, *ops.get(i, (None, None))) for k, i in refs]
+        hidden = np.array([k == 0 and i not in ops for k, i in refs], bool)
+        if items is not None and hidden.any():  # outside the jurisdiction: counted only
+            items = [its[~hidden[its]] for its in items]
     totals = np.bincount(kind_of, minlength=len(KINDS)).tolist()
     return RegionOccupancyArrays(
         zoom=region.zoom,
@@ -257,7 +271,7 @@ def occupancy_grid(
         region_voxels=len(region),
         ids=cells.ids,
         counts=cells.counts,
-        items=cells.items if who else None,
+        items=items,
         owners=owners,
         totals=dict(zip(KINDS, totals, strict=True)),
     )

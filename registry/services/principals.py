@@ -22,6 +22,7 @@ class IssuedKey(NamedTuple):
     principal: Principal
     token: str
 
+
 TOKEN_PREFIX = "kukan_"
 PREFIX_LEN = 12
 _TOUCH_EVERY = timedelta(minutes=1)

@@ -9,6 +9,11 @@ and that becomes the same 409.
 Blockers are checked after the insert, see :mod:`registry.boxes.blockers` for why.
 A vehicle's reservations are pre-checked for an overlap in time too; the exclusion on
 ``reservations`` is the authority (see :mod:`registry.services.lifecycle`).
+
+Priority is granted (:mod:`registry.services.authority`): a booking above its operator's
+``max_priority`` is refused, and only an operator granted ``may_preempt`` displaces
+lower-priority reservations; without it a higher priority conflicts like any other. A
+preemption takes the whole victim (state ``preempted``), which records what preempted it.
 """
 
 from __future__ import annotations
@@ -34,14 +39,17 @@ from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.models import (
     LIVE_STATES,
     OPERATING_ROLES,
+    REASON_MAX,
     Principal,
     Reservation,
     ReservationBox,
     ReservationVolume,
 )
 from registry.services import lifecycle
+from registry.services.authority import check_priority
 from registry.services.paging import Page, keyset_page
 from registry.services.vehicles import get_vehicle
+from registry.volume_errors import Contested
 
 TRANSITIONS = {
     ("accepted", "activated"),
@@ -81,8 +89,12 @@ def _iso(value: Any) -> str:
     raise TypeError(f"cannot store {type(value).__name__} in a volume")
 
 
-def _request_hash(vehicle_id: uuid.UUID | None, priority: int, volumes: Any) -> str:
+def _request_hash(
+    vehicle_id: uuid.UUID | None, priority: int, volumes: Any, reason: str | None
+) -> str:
     body = {"vehicle_id": vehicle_id, "priority": priority, "volumes": volumes}
+    if reason is not None:  # absent from older requests' hashes
+        body["reason"] = reason
     canon = json.dumps(body, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()
 
@@ -104,8 +116,26 @@ def _replay(session: Session, actor: Principal, key: str, digest: str) -> Reserv
     return old
 
 
+def _reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(f"reason must be at most {REASON_MAX} characters", field="reason")
+    return reason or None
+
+
+@dataclass(frozen=True)
+class Preemptor:
+    """What displaces the victims: recorded on each of them."""
+
+    reservation_id: uuid.UUID
+    priority: int
+    reason: str | None
+
+
 def _preempt(
-    session: Session, actor: Principal, ids: list[uuid.UUID]
+    session: Session, actor: Principal, ids: list[uuid.UUID], by: Preemptor
 ) -> tuple[list[uuid.UUID], int]:
     # the table lock before the rows, as a blocker takes it (SHARE) before it marks rows:
     # a preemption and a blocker then queue on the table instead of on each other's rows
@@ -126,6 +156,10 @@ def _preempt(
                 needs_replan=True,
                 version=Reservation.version + 1,
                 updated_at=func.now(),
+                preempted_by_id=by.reservation_id,
+                preempted_by_priority=by.priority,
+                preempted_by_reason=by.reason,
+                preempted_at=func.now(),
             )
         )
         overlap.set_active(
@@ -146,12 +180,14 @@ def create_reservation(
     volumes: Sequence[VolumeRequest],
     priority: int = 0,
     vehicle_id: uuid.UUID | None = None,
+    reason: str | None = None,
     idempotency_key: str | None = None,
     max_duration_s: int = 86_400,
     max_voxels: int = 100_000,
     now: datetime | None = None,
 ) -> Created:
-    """Reserve the volumes atomically, preempting lower priorities; Contested on overlap.
+    """Reserve the volumes atomically, preempting lower priorities where granted;
+    Contested on overlap, Forbidden above the operator's granted priority.
 
     Restrictions refuse every reservation; obstacles (buildings) refuse drones and
     vehicle-less reservations but not robots and cars, whose road voxels may share space
@@ -164,11 +200,13 @@ def create_reservation(
         raise Forbidden(f"a principal with role {actor.role!r} cannot reserve airspace")
     if not 0 <= priority <= 100:
         raise InvalidInput(f"priority must be 0..100, got {priority}", field="priority")
-    digest = _request_hash(vehicle_id, priority, [v.as_dict() for v in volumes])
+    reason = _reason(reason)
+    digest = _request_hash(vehicle_id, priority, [v.as_dict() for v in volumes], reason)
     if idempotency_key is not None:
         old = _replay(session, actor, idempotency_key, digest)
         if old is not None:
             return Created(old, replayed=True)
+    grant = check_priority(session=session, actor=actor, priority=priority)
     on_ground = False  # robots and cars reserve road voxels, which buildings may share
     if vehicle_id is not None:
         on_ground = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id).kind != "drone"
@@ -187,16 +225,19 @@ def create_reservation(
             raise busy
     mine: list[uuid.UUID] = []
     count = 0
-    if priority > 0:  # something to preempt? (priority 0 preempts nothing: the insert decides)
+    new_id = uuid.uuid4()
+    # something to preempt? (priority 0, or no grant to preempt: the insert decides)
+    if priority > 0 and grant.may_preempt:
         # overlapping preemptors take turns (no insert-vs-insert deadlock), and the second's
         # pre-check sees the first's committed boxes; see registry.boxes.area_locks
         area_locks.lock_area(session=session, probe=built.probe)
         owners = overlap.reservation_owners(session=session, probe=built.probe)
         if any(p >= priority for p in owners.values()):
             raise reservation_conflicts(session=session, built=built, min_priority=priority)
-        mine, count = _preempt(session, actor, sorted(owners)) if owners else ([], 0)
+        by = Preemptor(new_id, priority, reason)
+        mine, count = _preempt(session, actor, sorted(owners), by) if owners else ([], 0)
     res = Reservation(
-        id=uuid.uuid4(),
+        id=new_id,
         principal_id=actor.id,
         operator_id=actor.operator_id,
         vehicle_id=vehicle_id,
@@ -207,13 +248,18 @@ def create_reservation(
         time_start=built.start,
         time_end=built.end,
         geometry=from_shape(built.footprint, srid=4326),
+        reason=reason,
         idempotency_key=idempotency_key,
         request_hash=digest,
     )
     res.created_at, res.updated_at, stored = _insert(session, res, built)
     if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
         # the caller rolls the transaction back (as for blockers below), so nothing stays
-        raise reservation_conflicts(session=session, built=built, min_priority=0)
+        exc = reservation_conflicts(session=session, built=built, min_priority=0)
+        if priority > 0 and not grant.may_preempt:
+            note = f"priority {priority} preempts nothing: this operator may not preempt"
+            raise Contested(f"{exc}; {note}", conflicts=exc.conflicts)
+        raise exc
     make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
     session.add(res)
     hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)

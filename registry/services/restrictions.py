@@ -1,4 +1,8 @@
-"""Restrictions: areas and altitude bands where no one may fly, declared by municipalities."""
+"""Restrictions: areas and altitude bands where no one may fly, declared by municipalities.
+
+A municipality declares and changes restrictions only inside its jurisdiction (see
+:mod:`registry.services.authority`); admins anywhere.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from registry.models import (
     Reservation,
     Restriction,
 )
+from registry.services.authority import require_governs
 from registry.services.paging import Page, keyset_page
 
 
@@ -60,6 +65,9 @@ def create_restriction(
     if not reason.strip():
         raise InvalidInput("reason must not be empty", field="reason")
     shape = blockers.polygon(geometry)
+    require_governs(
+        session=session, actor=actor, geometry=from_shape(shape, srid=4326), what="the geometry"
+    )
     rows, z = blockers.cover(geometry, altitude_lower, altitude_upper, zoom, max_voxels)
     item = Restriction(
         principal_id=actor.id,
@@ -115,6 +123,12 @@ def _managed(session: Session, actor: Principal, restriction_id: uuid.UUID) -> R
     item = get_restriction(session=session, restriction_id=restriction_id)
     if not actor.is_admin and item.principal_id != actor.id:
         raise Forbidden(f"restriction {restriction_id} was declared by another principal")
+    require_governs(
+        session=session,
+        actor=actor,
+        geometry=item.geometry,
+        what=f"restriction {restriction_id}",
+    )
     return item
 
 

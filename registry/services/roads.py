@@ -47,4 +47,3 @@ def load_graph(*, session: Session, source: str, mode: str = "walk") -> nx.Multi
     graph = build_graph(nodes, (dict(r._mapping) for r in rows), mode)
     graph.graph.update(source=source, zoom=ROAD_ZOOM)
     return graph
-

@@ -4,8 +4,9 @@ Each layer selects the rows live at one instant whose stored footprint meets the
 (``ST_TileEnvelope``, Web Mercator), clips them with ``ST_AsMVTGeom`` and encodes one MVT
 layer named after the layer. Reservation altitudes come from the active leaf boxes live
 at that instant (a leaf ``f`` step is 1 m, so ``f`` is the altitude in metres). Owner
-attributes (reservation ids, operators, declaring principals) go to VIEWERS only;
-restrictions and obstacles are public in the API, so their id, reason and name are not.
+attributes (reservation ids, operators, declaring principals) go to VIEWERS only (a
+municipality: only on features meeting its jurisdiction); restrictions and obstacles are
+public in the API, so their id, reason and name are not.
 """
 
 from __future__ import annotations
@@ -44,11 +45,23 @@ _PUBLIC = {
         t.min_height_m AS altitude_lower, t.height_m AS altitude_upper""",
 }
 _OWNER = {
-    "reservations": """t.id::text AS id, t.operator_id::text AS operator_id,
-        o.name AS operator_name, t.state, t.priority, t.vehicle_id::text AS vehicle_id""",
-    "restrictions": "t.principal_id::text AS principal_id",
-    "obstacles": "t.principal_id::text AS principal_id, t.source, t.source_ref",
+    "reservations": (
+        ("t.id::text", "id"),
+        ("t.operator_id::text", "operator_id"),
+        ("o.name", "operator_name"),
+        ("t.state", "state"),
+        ("t.priority", "priority"),
+        ("t.vehicle_id::text", "vehicle_id"),
+    ),
+    "restrictions": (("t.principal_id::text", "principal_id"),),
+    "obstacles": (
+        ("t.principal_id::text", "principal_id"),
+        ("t.source", "source"),
+        ("t.source_ref", "source_ref"),
+    ),
 }
+_GOVERNED = """(:all OR coalesce(ST_Intersects(t.geometry,
+    (SELECT p.jurisdiction FROM principals p WHERE p.id = :me)), false))"""
 _FROM = {
     "reservations": f"""{_ENV}, reservations t
         JOIN LATERAL (SELECT min(lower(b.f)) AS lo, max(upper(b.f)) AS hi
@@ -66,7 +79,11 @@ _FROM = {
 
 def tile_sql(layer: str, owners: bool) -> str:
     """The statement encoding one layer of tile ``(:z, :x, :y)`` at instant ``:t``."""
-    cols = _PUBLIC[layer] + (", " + _OWNER[layer] if owners else "")
+    cols = _PUBLIC[layer]
+    if owners:
+        cols += "".join(
+            f", CASE WHEN {_GOVERNED} THEN {expr} END AS {name}" for expr, name in _OWNER[layer]
+        )
     return f"""SELECT ST_AsMVT(q.*, '{layer}', {EXTENT}, 'geom') FROM (
         SELECT {cols}, {_GEOM} FROM {_FROM[layer]}) q WHERE q.geom IS NOT NULL"""
 
@@ -85,6 +102,10 @@ def tile(
     for name, value in (("x", x), ("y", y)):
         if not 0 <= value < 1 << z:
             raise InvalidInput(f"{name}={value} must be 0..{(1 << z) - 1} at z={z}", field=name)
-    sql = tile_sql(layer, actor is not None and actor.role in VIEWERS)
-    out = session.scalar(text(sql), {"z": z, "x": x, "y": y, "t": at})
+    owners = actor is not None and actor.role in VIEWERS
+    params = {"z": z, "x": x, "y": y, "t": at}
+    if owners:
+        assert actor is not None
+        params |= {"all": actor.is_admin, "me": actor.id}
+    out = session.scalar(text(tile_sql(layer, owners)), params)
     return bytes(out or b"")

@@ -9,13 +9,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
 from registry.services import operators, principals
-from tests.conftest import Key
+from tests.conftest import WORLD, Key, add_authority
 
 
 def new_key(
-    sessions: sessionmaker[Session], role: str, operator_id: uuid.UUID | None = None
+    sessions: sessionmaker[Session],
+    role: str,
+    operator_id: uuid.UUID | None = None,
+    *,
+    jurisdiction: dict[str, object] | None = WORLD,
+    max_priority: int = 0,
+    may_preempt: bool = False,
 ) -> Key:
-    """A principal of ``role`` (operator/fleet get a fresh operator unless given one)."""
+    """A principal of ``role`` (operator/fleet get a fresh operator unless given one); a
+    municipality governs the whole world unless given a ``jurisdiction``."""
     with session_scope(sessions) as session:
         if role in ("operator", "fleet") and operator_id is None:
             operator_id = operators.create_operator(
@@ -27,6 +34,13 @@ def new_key(
             name=f"hard-{role}-{uuid.uuid4().hex[:10]}",
             role=role,
             operator_id=operator_id,
+        )
+        add_authority(
+            session,
+            principal,
+            jurisdiction=jurisdiction,
+            max_priority=max_priority,
+            may_preempt=may_preempt,
         )
         return Key(principal.id, role, operator_id, token)
 

@@ -125,3 +125,175 @@ def route_body(vehicle_id: str) -> dict[str, Any]:
 
 Request = tuple[str, dict[str, Any]]  # (path, httpx keyword arguments)
 Builder = Callable[[World, str, bool], Request]
+
+
+# --- authority: priority grants and jurisdictions --------------------------------------
+
+TOKYO = {
+    "type": "Polygon",
+    "coordinates": [[[138.9, 35.5], [139.9, 35.5], [139.9, 36.5], [138.9, 36.5], [138.9, 35.5]]],
+}
+"""Roughly the Tokyo metropolis; ``square()`` falls inside it."""
+
+
+@dataclass
+class Authority:
+    """Principals with grants and jurisdictions, for the grant and jurisdiction cells."""
+
+    client: httpx.Client
+    ordinary: Key  # an operator with the default grant (0, no preemption)
+    medic: Key  # an operator granted 50 without preemption
+    rescue: Key  # an operator granted 100 with preemption
+    rescue_fleet: Key  # a fleet key of the rescue operator
+    tokyo: Key  # a municipality governing TOKYO
+    nowhere: Key  # a municipality without a jurisdiction
+    admin: Key
+
+    def post(self, key: Key, path: str, body: dict[str, Any]) -> httpx.Response:
+        """POST ``body`` as ``key``."""
+        return self.client.post(path, headers=key.headers, json=body)
+
+    def book(self, key: Key, priority: int, body: dict[str, Any] | None = None) -> httpx.Response:
+        """A reservation at ``priority`` (of ``body``, else a fresh spot)."""
+        return self.post(
+            key, "/v1/reservations", {**(body or reservation_body()), "priority": priority}
+        )
+
+    def over(self, key: Key, priority: int, first: Key, first_priority: int = 0) -> httpx.Response:
+        """A booking at ``priority`` of the volume ``first`` just booked at ``first_priority``."""
+        body = reservation_body()
+        assert self.book(first, first_priority, body).status_code == 201
+        return self.book(key, priority, body)
+
+    def vehicle(self, key: Key, kind: str = "drone") -> str:
+        """A fresh vehicle of ``key``'s operator."""
+        body = {**vehicle_body(), "kind": kind, "max_speed_mps": 10 if kind == "drone" else 1.5}
+        r = self.post(key, "/v1/vehicles", body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def route(self, key: Key, priority: int, reserve: bool) -> httpx.Response:
+        """A drone route at ``priority``."""
+        body = {**route_body(self.vehicle(key)), "priority": priority, "reserve": reserve}
+        return self.post(key, "/v1/routes", body)
+
+    def fleet(self, key: Key, priority: int) -> httpx.Response:
+        """A fleet of one robot, reserving at ``priority``."""
+        one = {**route_body(self.vehicle(key, "robot")), "priority": priority, "reserve": True}
+        return self.post(key, "/v1/fleets/routes", {"requests": [one]})
+
+    def grant(self, key: Key, of: Key, body: dict[str, Any] | None = None) -> httpx.Response:
+        """GET (no body) or PUT the grant of ``of``'s operator as ``key``."""
+        path = f"/v1/operators/{of.operator_id}/grant"
+        if body is None:
+            return self.client.get(path, headers=key.headers)
+        return self.client.put(path, headers=key.headers, json=body)
+
+    def jurisdiction(self, key: Key, of: Key, body: dict[str, Any] | None = None) -> httpx.Response:
+        """GET (no body) or PUT the jurisdiction of ``of`` as ``key``."""
+        path = f"/v1/principals/{of.principal_id}/jurisdiction"
+        if body is None:
+            return self.client.get(path, headers=key.headers)
+        return self.client.put(path, headers=key.headers, json=body)
+
+    def restrict(self, key: Key, geometry: dict[str, Any] | None = None) -> httpx.Response:
+        """A small windowed restriction (near Tokyo unless ``geometry``)."""
+        body = restriction_body()
+        return self.post(
+            key, "/v1/restrictions", {**body, "geometry": geometry or body["geometry"]}
+        )
+
+    def change(self, key: Key, method: str) -> httpx.Response:
+        """PATCH or DELETE, as ``key``, a restriction ``key`` declared near Tokyo."""
+        r = self.restrict(key)
+        assert r.status_code == 201, r.text
+        path = f"/v1/restrictions/{r.json()['id']}"
+        kw: dict[str, Any] = {"json": {"reason": "changed"}} if method == "PATCH" else {}
+        return self.client.request(method, path, headers=key.headers, **kw)
+
+
+def helsinki() -> dict[str, Any]:
+    """A ~10 m square in Helsinki."""
+    lng, lat, d = 24.94 + random.random() * 0.01, 60.17 + random.random() * 0.01, 0.0001
+    ring = [[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def across_tokyo_edge() -> dict[str, Any]:
+    """A square across TOKYO's eastern edge."""
+    lng, lat, d = 139.89, 35.7 + random.random() * 0.1, 0.02
+    ring = [[lng, lat], [lng + d, lat], [lng + d, lat + d], [lng, lat + d], [lng, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+AuthorityCase = Callable[[Authority], httpx.Response]
+KEEP_GRANT = {"max_priority": 0, "may_preempt": False}
+
+AUTHORITY: dict[str, tuple[AuthorityCase, int]] = {
+    # priority grants: booking
+    "ordinary books at 0": (lambda a: a.book(a.ordinary, 0), 201),
+    "ordinary books at 1": (lambda a: a.book(a.ordinary, 1), 403),
+    "ordinary books at 100": (lambda a: a.book(a.ordinary, 100), 403),
+    "medic books at 50": (lambda a: a.book(a.medic, 50), 201),
+    "medic books at 51": (lambda a: a.book(a.medic, 51), 403),
+    "medic at 50 over ordinary's 0 (no preemption)": (
+        lambda a: a.over(a.medic, 50, a.ordinary),
+        409,
+    ),
+    "rescue at 100 over ordinary's 0 (preempts)": (
+        lambda a: a.over(a.rescue, 100, a.ordinary),
+        201,
+    ),
+    "rescue at 50 over medic's 50 (equal)": (lambda a: a.over(a.rescue, 50, a.medic, 50), 409),
+    "rescue's fleet key at 100 over ordinary's 0": (
+        lambda a: a.over(a.rescue_fleet, 100, a.ordinary),
+        201,
+    ),
+    "admin at 100 over medic's 50": (lambda a: a.over(a.admin, 100, a.medic, 50), 201),
+    "municipality books at 0": (lambda a: a.book(a.tokyo, 0), 403),
+    "ordinary route reserved at 90": (lambda a: a.route(a.ordinary, 90, True), 403),
+    "ordinary route planned only at 90": (lambda a: a.route(a.ordinary, 90, False), 200),
+    "medic route reserved at 50": (lambda a: a.route(a.medic, 50, True), 201),
+    "ordinary fleet reserved at 50": (lambda a: a.fleet(a.ordinary, 50), 403),
+    # priority grants: reading and setting
+    "ordinary reads its grant": (lambda a: a.grant(a.ordinary, a.ordinary), 200),
+    "rescue's fleet key reads its operator's grant": (
+        lambda a: a.grant(a.rescue_fleet, a.rescue),
+        200,
+    ),
+    "ordinary reads rescue's grant": (lambda a: a.grant(a.ordinary, a.rescue), 404),
+    "municipality reads a grant": (lambda a: a.grant(a.tokyo, a.ordinary), 404),
+    "admin reads a grant": (lambda a: a.grant(a.admin, a.rescue), 200),
+    "ordinary sets its own grant": (lambda a: a.grant(a.ordinary, a.ordinary, KEEP_GRANT), 403),
+    "rescue sets ordinary's grant": (lambda a: a.grant(a.rescue, a.ordinary, KEEP_GRANT), 403),
+    "municipality sets a grant": (lambda a: a.grant(a.tokyo, a.ordinary, KEEP_GRANT), 403),
+    "admin sets a grant": (lambda a: a.grant(a.admin, a.ordinary, KEEP_GRANT), 200),
+    # jurisdictions: restrictions
+    "tokyo restricts inside Tokyo": (lambda a: a.restrict(a.tokyo), 201),
+    "tokyo restricts Helsinki": (lambda a: a.restrict(a.tokyo, helsinki()), 403),
+    "tokyo restricts across its edge": (lambda a: a.restrict(a.tokyo, across_tokyo_edge()), 403),
+    "a town without jurisdiction restricts Tokyo": (lambda a: a.restrict(a.nowhere), 403),
+    "admin restricts Helsinki": (lambda a: a.restrict(a.admin, helsinki()), 201),
+    "operator restricts Tokyo": (lambda a: a.restrict(a.ordinary), 403),
+    "tokyo changes its restriction": (lambda a: a.change(a.tokyo, "PATCH"), 200),
+    "tokyo lifts its restriction": (lambda a: a.change(a.tokyo, "DELETE"), 200),
+    # jurisdictions: reading and setting
+    "tokyo reads its jurisdiction": (lambda a: a.jurisdiction(a.tokyo, a.tokyo), 200),
+    "tokyo reads another town's": (lambda a: a.jurisdiction(a.tokyo, a.nowhere), 404),
+    "operator reads tokyo's": (lambda a: a.jurisdiction(a.ordinary, a.tokyo), 404),
+    "admin reads tokyo's": (lambda a: a.jurisdiction(a.admin, a.tokyo), 200),
+    "tokyo sets its own": (
+        lambda a: a.jurisdiction(a.tokyo, a.tokyo, {"geometry": TOKYO}),
+        403,
+    ),
+    "operator sets tokyo's": (
+        lambda a: a.jurisdiction(a.ordinary, a.tokyo, {"geometry": TOKYO}),
+        403,
+    ),
+    "admin sets tokyo's": (lambda a: a.jurisdiction(a.admin, a.tokyo, {"geometry": TOKYO}), 200),
+    "admin gives an operator a jurisdiction": (
+        lambda a: a.jurisdiction(a.admin, a.ordinary, {"geometry": TOKYO}),
+        422,
+    ),
+}
+"""Grant and jurisdiction cells: what each principal may do, by its grant or its area."""

@@ -13,10 +13,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import Key
+from tests.conftest import WORLD, Key
 from tests.hardening.conftest import new_key
 from tests.hardening.matrix_cases import (
+    AUTHORITY,
     ROLES,
+    TOKYO,
+    Authority,
     Builder,
     World,
     obstacle_body,
@@ -51,6 +54,18 @@ def op_id(w: World, role: str, own: bool) -> str:
     return str(operator_of(w, role, own).operator_id)
 
 
+def principal_of(w: World, role: str, own: bool) -> str:
+    """The caller itself (admin: operator A's key), or another principal of its side."""
+    if role == "admin" and own:
+        return str(w.keys["operator"].principal_id)
+    return str((w.keys[role] if own else w.owner(role, False)).principal_id)
+
+
+def town_of(w: World, own: bool) -> str:
+    """Municipality 1 (own) or 2: whose jurisdiction a PUT cell sets (to the whole world)."""
+    return str((w.keys["municipality"] if own else w.other_muni).principal_id)
+
+
 B: dict[tuple[str, str], Builder] = {
     ("GET", "/health"): lambda w, r, o: ("/health", {}),
     ("POST", "/v1/operators"): lambda w, r, o: (
@@ -60,6 +75,22 @@ B: dict[tuple[str, str], Builder] = {
     ("GET", "/v1/operators"): lambda w, r, o: ("/v1/operators", {}),
     ("GET", "/v1/operators/me"): lambda w, r, o: ("/v1/operators/me", {}),
     ("GET", "/v1/operators/{operator_id}"): lambda w, r, o: (f"/v1/operators/{op_id(w, r, o)}", {}),
+    ("GET", "/v1/operators/{operator_id}/grant"): lambda w, r, o: (
+        f"/v1/operators/{op_id(w, r, o)}/grant",
+        {},
+    ),
+    ("PUT", "/v1/operators/{operator_id}/grant"): lambda w, r, o: (
+        f"/v1/operators/{op_id(w, r, o)}/grant",
+        {"json": {"max_priority": 0, "may_preempt": False}},  # the default: changes nothing
+    ),
+    ("GET", "/v1/principals/{principal_id}/jurisdiction"): lambda w, r, o: (
+        f"/v1/principals/{principal_of(w, r, o) if r != 'none' else town_of(w, o)}/jurisdiction",
+        {},
+    ),
+    ("PUT", "/v1/principals/{principal_id}/jurisdiction"): lambda w, r, o: (
+        f"/v1/principals/{town_of(w, o)}/jurisdiction",
+        {"json": {"geometry": WORLD}},  # what the fixtures give: changes nothing
+    ),
     ("POST", "/v1/vehicles"): lambda w, r, o: (
         "/v1/vehicles",
         {"json": vehicle_body(operator_of(w, r, o).operator_id)},
@@ -174,6 +205,12 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/operators"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/operators/me"): owned(401, 200, 200, 404, 404),
     ("GET", "/v1/operators/{operator_id}"): owned(401, (200, 404), (200, 404), 404, 200),
+    ("GET", "/v1/operators/{operator_id}/grant"): owned(401, (200, 404), (200, 404), 404, 200),
+    ("PUT", "/v1/operators/{operator_id}/grant"): owned(401, 403, 403, 403, 200),
+    ("GET", "/v1/principals/{principal_id}/jurisdiction"): owned(
+        401, (200, 404), (200, 404), (200, 404), 200
+    ),
+    ("PUT", "/v1/principals/{principal_id}/jurisdiction"): owned(401, 403, 403, 403, 200),
     ("POST", "/v1/vehicles"): owned(401, (201, 404), (201, 404), 403, 201),
     ("GET", "/v1/vehicles"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/vehicles/{vehicle_id}"): owned(401, (200, 404), (200, 404), 404, 200),
@@ -272,3 +309,36 @@ def test_revocation_takes_effect_on_the_very_next_request(
     with session_scope(db_sessions) as session:
         principals.revoke_principal(session=session, principal_id=key2.principal_id)
     assert client_m.get("/v1/reservations", headers=key2.headers).status_code == 401
+
+
+@pytest.fixture(scope="module")
+def authority(
+    client_m: httpx.Client, keys: dict[str, Key], db_sessions: sessionmaker[Session]
+) -> Authority:
+    """Operators with the default grant, 50 without and 100 with preemption; Tokyo's
+    municipality and one without a jurisdiction; an admin."""
+    rescue = new_key(db_sessions, "operator", max_priority=100, may_preempt=True)
+    return Authority(
+        client=client_m,
+        ordinary=new_key(db_sessions, "operator"),
+        medic=new_key(db_sessions, "operator", max_priority=50),
+        rescue=rescue,
+        rescue_fleet=new_key(db_sessions, "fleet", rescue.operator_id),
+        tokyo=new_key(db_sessions, "municipality", jurisdiction=TOKYO),
+        nowhere=new_key(db_sessions, "municipality", jurisdiction=None),
+        admin=keys["admin"],
+    )
+
+
+def test_grant_and_jurisdiction_matrix(authority: Authority) -> None:
+    observed = {name: case(authority) for name, (case, _) in AUTHORITY.items()}
+    diff = {
+        name: (r.status_code, AUTHORITY[name][1], r.text[:200])
+        for name, r in observed.items()
+        if r.status_code != AUTHORITY[name][1]
+    }
+    assert not diff, "observed != expected:\n" + "\n".join(f"{k}: {v}" for k, v in diff.items())
+    beyond = ("ordinary books", "medic books", "ordinary route", "ordinary fleet")
+    for name, r in observed.items():  # a refused priority names the granted maximum
+        if r.status_code == 403 and name.startswith(beyond):
+            assert r.json()["max_priority"] == (50 if name.startswith("medic") else 0), name

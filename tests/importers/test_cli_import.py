@@ -132,8 +132,16 @@ def test_demo_load_is_complete_and_idempotent(scratch_url: str, tmp_path: Path) 
     with engine.connect() as conn:
         first = tuple(conn.execute(text(query)).one())
     assert first[0] == 446 and first[1] > 4000 and first[2] == 3 and first[3] == 1
+    governs = """SELECT bool_and(ST_CoveredBy(r.geometry, p.jurisdiction))
+        FROM restrictions r JOIN principals p ON p.id = r.principal_id
+        WHERE p.role = 'municipality'"""
+    with engine.begin() as conn:
+        assert conn.execute(text(governs)).scalar_one() is True  # the town governs its city
+        conn.execute(text("UPDATE principals SET jurisdiction = NULL"))  # as before 0010
     r = kukan("demo", "load", "--if-empty", url=scratch_url, KUKAN_DEMO_KEYS_FILE=str(keys_file))
     assert r.returncode == 0 and "nothing loaded" in r.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text(governs)).scalar_one() is True  # given back on the next load
     r = kukan("demo", "load", url=scratch_url, KUKAN_DEMO_KEYS_FILE=str(keys_file))
     assert r.returncode == 0 and "already exists" in r.stdout
     with engine.connect() as conn:

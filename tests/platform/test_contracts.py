@@ -64,9 +64,15 @@ def test_at_least_the_expected_operations(spec: dict[str, Any]) -> None:
 def test_problem_declares_its_extension_members(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     members = schemas["Problem"]["properties"]
-    assert {"errors", "conflicts", "reason", "cap", "count_at_least", "max_body_bytes"} <= set(
-        members
-    )
+    assert {
+        "errors",
+        "conflicts",
+        "reason",
+        "cap",
+        "count_at_least",
+        "max_body_bytes",
+        "max_priority",
+    } <= set(members)
     conflict = schemas[members["conflicts"]["anyOf"][0]["items"]["$ref"].rsplit("/", 1)[1]]
     assert {"kind", "spatial_ids", "time_start", "time_end"} <= set(conflict["required"])
     assert conflict["properties"]["time_start"]["format"] == "date-time"
@@ -178,6 +184,9 @@ def test_other_problem_bodies_match_problem(
     problem_of(client.get("/v1/vehicles"), 401)
     problem_of(client.get(f"/v1/vehicles/{uuid.uuid4()}", headers=operator_key.headers), 404)
     problem_of(client.post("/v1/operators", headers=operator_key.headers, json={"name": "x"}), 403)
+    x, y = spot()
+    beyond = reserve(client, operator_key, volume(ids(x, y, 1)), priority=100)
+    assert problem_of(beyond, 403)["max_priority"] == 0  # ungranted: priority 0 only
     problem_of(client.get("/v1/spatial-ids/20/0/99999999/0"), 422)
     big = {
         "geometry": {

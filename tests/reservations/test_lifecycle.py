@@ -21,7 +21,8 @@ def _get(client: httpx.Client, key: Key, rid: str) -> dict[str, object]:
 
 
 def test_higher_priority_preempts(client: httpx.Client, make_key: Callable[..., Key]) -> None:
-    a, b = make_key("operator"), make_key("operator")
+    granted = {"max_priority": 100, "may_preempt": True}
+    a, b = make_key("operator", **granted), make_key("operator", **granted)
     x, y = spot()
     w = window()
     low_a = created(reserve(client, a, volume(ids(x, y, 2), w)))

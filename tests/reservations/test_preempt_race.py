@@ -135,7 +135,9 @@ def _two_victims(client: httpx.Client, make_key: Any
                  ) -> tuple[Any, Any, int, int, datetime, Any, str, str]:
     """Two preempting operators and, 10 tiles apart, two low-priority reservations of a
     third for the next hour: ``(a, b, x, y, t0, hour, l1, l2)``."""
-    low, a, b = make_key("operator"), make_key("operator"), make_key("operator")
+    low = make_key("operator")
+    a = make_key("operator", max_priority=100, may_preempt=True)
+    b = make_key("operator", max_priority=100, may_preempt=True)
     x, y = spot()
     t0, t1 = _hour()
     hour = _w(t0, t1)

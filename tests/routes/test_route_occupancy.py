@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from planning.postgis_occupancy import PostgisOccupancy
 from registry.models import LEAF_ZOOM
-from registry.services import operators, principals, restrictions
+from registry.services import authority, operators, principals, restrictions
 from registry.services.reservations import VolumeRequest, create_reservation
 from routing.occupancy import TileBox
 from spatialid import lnglat_to_voxel
-from tests.conftest import unique
+from tests.conftest import WORLD, unique
 from tests.routes.helpers import offset, place
 from tests.routes.test_drone_routes import square
 
@@ -85,6 +85,9 @@ def test_packed_rows_equal_the_row_by_row_reference(db_sessions: sessionmaker[Se
         )
         town, _ = principals.create_principal(
             session=session, actor=None, name=unique("m"), role="municipality"
+        )
+        authority.set_jurisdiction(
+            session=session, actor=None, principal_id=town.id, geometry=WORLD
         )
         # an L of voxels three layers high and a lone voxel: boxes the probe cuts through
         ids = [

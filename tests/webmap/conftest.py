@@ -16,7 +16,7 @@ from registry.db import session_scope
 from registry.importers.parsers.osm import read_osm
 from registry.importers.store import write_buildings, write_roads
 from registry.services import operators, principals
-from tests.conftest import unique
+from tests.conftest import WORLD, add_authority, unique
 
 CHROMIUM = Path("/usr/bin/chromium")
 PBF = Path(__file__).resolve().parents[2] / "data" / "helsinki.osm.pbf"
@@ -54,9 +54,10 @@ def _token(factory: sessionmaker[Session], role: str, with_operator: bool) -> st
         op = None
         if with_operator:
             op = operators.create_operator(session=session, actor=None, name=unique("op")).id
-        _, token = principals.create_principal(
+        principal, token = principals.create_principal(
             session=session, actor=None, name=unique(role), role=role, operator_id=op
         )
+        add_authority(session, principal, jurisdiction=WORLD, max_priority=0, may_preempt=False)
         return token
 
 
