@@ -71,10 +71,19 @@ def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
     with session_scope(factory(settings)) as session:
         actor = authenticate(session=session, token=token) if token else None
         planned = routes.plan_route(
-            session=session, caches=caches, actor=actor, vehicle_id=vehicle_id, origin=origin,
-            destination=destination, departure_time=departure, zoom=args.zoom,
-            reserve=args.reserve, source=args.source, clearance_m=args.clearance,
+            session=session,
+            caches=caches,
+            actor=actor,
+            vehicle_id=vehicle_id,
+            origin=origin,
+            destination=destination,
+            departure_time=departure,
+            zoom=args.zoom,
+            reserve=args.reserve,
+            source=args.source,
+            clearance_m=args.clearance,
             budget=routes.Budget(settings.route_budget_s, settings.route_max_expansions),
+            snap_distances=settings.snap_distances(),
         )
         r = planned.route
         line = (
@@ -96,8 +105,12 @@ def add_parsers(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--depart", help="departure, RFC 3339 with a zone (default: in a minute)")
     p.add_argument("--zoom", type=int, help="planning zoom for drones (default 23)")
     p.add_argument("--source", help="road data source for robots and cars (default: nearest)")
-    p.add_argument("--clearance", type=_clearance, metavar="METRES",
-                   help="drones: keep this far from obstacles and restrictions (default 0)")
+    p.add_argument(
+        "--clearance",
+        type=_clearance,
+        metavar="METRES",
+        help="drones: keep this far from obstacles and restrictions (default 0)",
+    )
     p.add_argument("--reserve", action="store_true", help="reserve the route (needs --token)")
     p.add_argument("--token", help="bearer token of the principal (default: KUKAN_TOKEN)")
     p.set_defaults(func=cmd_route)

@@ -73,12 +73,14 @@ def plan_fleet_routes(
     actor: Principal,
     requests: Sequence[Mapping[str, Any]],
     budget: Budget | None = None,
+    snap_distances: Mapping[str, float] | None = None,
 ) -> list[Outcome]:
     """Plan every request (ground vehicles of the actor); outcomes in request order.
 
     ``budget`` bounds the whole request: each search's expansions, and the seconds from
     the start of planning; requests left unplanned when the time is up say
-    ``budget_exceeded``."""
+    ``budget_exceeded``. ``snap_distances`` as for :func:`planning.routes.plan_route`: an
+    item whose end is farther from the roads is unserved with ``no_edge_nearby``."""
     budget = budget or Budget()
     deadline = time.perf_counter() + budget.seconds
     vehicles: list[Vehicle] = []
@@ -104,7 +106,11 @@ def plan_fleet_routes(
             continue
         slowest = min((vehicles[i] for i in idx), key=lambda v: v.max_speed_mps)
         buffers = [requests[i].get("safety_buffer_s") for i in idx]
-        limits = limits_of(slowest, max((b for b in buffers if b is not None), default=None))
+        limits = limits_of(
+            slowest,
+            max((b for b in buffers if b is not None), default=None),
+            snap_distances=snap_distances,
+        )
         try:
             net = network_for(
                 session=session, source=source, kind=kind, limits=limits, networks=caches.networks
@@ -144,6 +150,7 @@ def plan_fleet_routes(
         )
         for rid, reason in result.unserved.items():
             outcomes[int(rid)].reason = reason
+            outcomes[int(rid)].detail = result.details.get(rid)
         for rid, route in result.routes.items():
             i = int(rid)
             problems = validate_route(route, MovingOnly(occ), limits)
@@ -157,6 +164,7 @@ def plan_fleet_routes(
                     source,
                     budget,
                     deadline,
+                    snap_distances,
                     "invalid_route",
                     "; ".join(problems[:3]),
                     reserve=False,
@@ -185,6 +193,7 @@ def plan_fleet_routes(
                 source,
                 budget,
                 deadline,
+                snap_distances,
                 "contested",
                 why,
                 reserve=True,
@@ -203,6 +212,7 @@ def _plan_alone(
     source: str,
     budget: Budget,
     deadline: float,
+    snap_distances: Mapping[str, float] | None,
     reason: FleetReason,
     why: str,
     *,
@@ -230,6 +240,7 @@ def _plan_alone(
             safety_buffer_s=request.get("safety_buffer_s"),
             source=source,
             budget=replace(budget, seconds=left),
+            snap_distances=snap_distances,
         )
         o.reason = o.detail = None
     except (Contested, NoRoute) as exc:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +35,7 @@ from planning.postgis_occupancy import PostgisOccupancy
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.models import (
     DEFAULT_ALTITUDE_BANDS,
+    DEFAULT_SNAP_DISTANCES_M,
     OPERATING_ROLES,
     ROAD_ZOOM,
     Principal,
@@ -122,15 +123,23 @@ class Planned:
 
 
 def limits_of(
-    vehicle: Vehicle, safety_buffer_s: float | None = None, clearance_m: float | None = None
+    vehicle: Vehicle,
+    safety_buffer_s: float | None = None,
+    clearance_m: float | None = None,
+    snap_distances: Mapping[str, float] | None = None,
 ) -> VehicleLimits:
     """The routing limits of a vehicle (defaults for the rates and band it leaves unset);
-    ``clearance_m`` applies to drones only. A drone whose band is empty once the defaults
-    fill it in (e.g. only ``altitude_lower_m`` = 200) has no route: ``outside_altitude_band``."""
+    ``clearance_m`` applies to drones only, the snap distance of its kind (from
+    ``snap_distances``, else ``DEFAULT_SNAP_DISTANCES_M``) to robots and cars only. A
+    drone whose band is empty once the defaults fill it in (e.g. only
+    ``altitude_lower_m`` = 200) has no route: ``outside_altitude_band``."""
     ground = vehicle.kind != "drone"
     opts = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
     if clearance_m is not None and not ground:
         opts["clearance_m"] = clearance_m
+    if ground:
+        reach = {**DEFAULT_SNAP_DISTANCES_M, **(snap_distances or {})}
+        opts["snap_max_m"] = reach[vehicle.kind]
     lower, upper = DEFAULT_ALTITUDE_BANDS[vehicle.kind]
     if not ground:
         lower = lower if vehicle.altitude_lower_m is None else vehicle.altitude_lower_m
@@ -309,14 +318,18 @@ def plan_route(
     source: str | None = None,
     max_retries: int = 3,
     budget: Budget | None = None,
+    snap_distances: Mapping[str, float] | None = None,
 ) -> Planned:
-    """Plan a route for the vehicle; with ``reserve`` also reserve it (see the module doc)."""
+    """Plan a route for the vehicle; with ``reserve`` also reserve it (see the module doc).
+
+    ``snap_distances`` (metres by vehicle kind) bounds how far a robot's or car's ends may
+    be from a road it may use (``DEFAULT_SNAP_DISTANCES_M`` for a kind it leaves out)."""
     if departure_time.tzinfo is None:
         raise InvalidInput("departure_time needs a time zone", field="departure_time")
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
-    limits = limits_of(vehicle, safety_buffer_s, clearance_m)
+    limits = limits_of(vehicle, safety_buffer_s, clearance_m, snap_distances)
     budget = budget or Budget()
     departure = departure_time.timestamp()
     if vehicle.kind == "drone":

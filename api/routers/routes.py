@@ -36,8 +36,13 @@ def budget(settings: Settings) -> routes.Budget:
     responses={201: {"model": RouteResponse, "description": "planned and reserved"}, **PLAN_ERRORS},
 )
 async def plan_route(
-    body: RouteRequest, request: Request, response: Response, token: TokenDep,
-    settings: SettingsDep, caches: PlanningCachesDep, altitudes: AltitudesDep,
+    body: RouteRequest,
+    request: Request,
+    response: Response,
+    token: TokenDep,
+    settings: SettingsDep,
+    caches: PlanningCachesDep,
+    altitudes: AltitudesDep,
 ) -> RouteResponse:
     """Plan a route avoiding obstacles, restrictions and reservations; 201 when reserved.
 
@@ -46,8 +51,9 @@ async def plan_route(
     With `reserve: true` the route is reserved in the same transaction (re-planned when a
     concurrent reservation takes its space first; 409 after bounded retries). No route:
     422 with `reason` (`no_path`, `origin_blocked`, `destination_blocked`,
-    `outside_altitude_band`, `no_edge_nearby`, or `budget_exceeded` when the search
-    budget ran out).
+    `outside_altitude_band`, `no_edge_nearby` with `field` and `distance_m` when an end
+    is farther from a usable road than the kind's snap distance, or `budget_exceeded` when
+    the search budget ran out).
     """
 
     def point(session: Session, p: Waypoint, name: str) -> tuple[float, float, float]:
@@ -58,15 +64,25 @@ async def plan_route(
 
     def work(session: Session, me: Principal) -> RouteResponse:
         planned = routes.plan_route(
-            session=session, caches=caches, actor=me, vehicle_id=body.vehicle_id,
+            session=session,
+            caches=caches,
+            actor=me,
+            vehicle_id=body.vehicle_id,
             origin=point(session, body.origin, "origin"),
             destination=point(session, body.destination, "destination"),
-            departure_time=body.departure_time, zoom=body.zoom, reserve=body.reserve,
-            priority=body.priority, safety_buffer_s=body.safety_buffer_s,
-            clearance_m=body.clearance_m, source=body.source, budget=budget(settings),
+            departure_time=body.departure_time,
+            zoom=body.zoom,
+            reserve=body.reserve,
+            priority=body.priority,
+            safety_buffer_s=body.safety_buffer_s,
+            clearance_m=body.clearance_m,
+            source=body.source,
+            budget=budget(settings),
+            snap_distances=settings.snap_distances(),
         )
         return RouteResponse(
-            route=route_out(planned), reservation=reservation_ref(planned),
+            route=route_out(planned),
+            reservation=reservation_ref(planned),
             attempts=planned.attempts,
         )
 
@@ -77,7 +93,10 @@ async def plan_route(
 
 @router.post("/v1/fleets/routes", response_model=FleetResponse, responses=PLAN_ERRORS)
 async def plan_fleet(
-    body: FleetRequest, request: Request, token: TokenDep, settings: SettingsDep,
+    body: FleetRequest,
+    request: Request,
+    token: TokenDep,
+    settings: SettingsDep,
     caches: PlanningCachesDep,
 ) -> FleetResponse:
     """Plan many ground routes at once with one shared reservation table, by priority.
@@ -88,16 +107,22 @@ async def plan_fleet(
 
     def work(session: Session, me: Principal) -> FleetResponse:
         outcomes = fleet_routes.plan_fleet_routes(
-            session=session, caches=caches, actor=me,
+            session=session,
+            caches=caches,
+            actor=me,
             requests=[r.model_dump() for r in body.requests],
             budget=budget(settings),
+            snap_distances=settings.snap_distances(),
         )
         items = [
             FleetItem(
-                index=i, vehicle_id=o.vehicle_id, ok=o.planned is not None,
+                index=i,
+                vehicle_id=o.vehicle_id,
+                ok=o.planned is not None,
                 route=route_out(o.planned) if o.planned else None,
                 reservation=reservation_ref(o.planned) if o.planned else None,
-                reason=o.reason, detail=o.detail,
+                reason=o.reason,
+                detail=o.detail,
             )
             for i, o in enumerate(outcomes)
         ]
