@@ -29,3 +29,11 @@ class InvalidInput(RegistryError, ValueError):
 
 class Unauthenticated(RegistryError):
     """A bearer token is missing, unknown or revoked."""
+
+
+class PreconditionFailed(RegistryError):
+    """The caller's expected version of the object is not its current one."""
+
+
+class PreconditionRequired(RegistryError):
+    """The operation changes an object only against an expected version, and none was given."""

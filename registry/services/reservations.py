@@ -207,7 +207,7 @@ def create_reservation(
     )
     if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
         # the caller rolls the transaction back (as for blockers below), so nothing stays
-        raise reservation_conflicts(session=session, built=built, min_priority=0)
+        raise reservation_conflicts(session=session, built=built, min_priority=0, exclude=res.id)
     make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
     session.add(res)
     hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)
