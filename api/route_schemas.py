@@ -41,13 +41,21 @@ class RouteRequest(Input):
     reserve: bool = False
     safety_buffer_s: float | None = Field(default=None, ge=0, le=300)
     clearance_m: float | None = Field(
-        default=None, ge=0, le=100,
+        default=None,
+        ge=0,
+        le=100,
         description="drones only: keep at least this far from obstacles and permanent "
         "restrictions, horizontally and vertically (default 0)",
     )
     priority: int = Field(default=0, ge=0, le=100)
     source: str | None = Field(
         default=None, description="road data source (ground vehicles; default: nearest)"
+    )
+    replaces: uuid.UUID | None = Field(
+        default=None,
+        description="a live reservation of the same vehicle to re-plan: the route is "
+        "planned as if it were gone and, with `reserve`, swapped into it (same id, its "
+        "priority kept) in one transaction; not in fleet requests",
     )
 
 
@@ -104,6 +112,9 @@ class RouteResponse(BaseModel):
     route: RouteOut
     reservation: ReservationRef | None = None
     attempts: int = 1
+    replaced: bool = Field(
+        default=False, description="the reservation is that of `replaces`, its volumes replaced"
+    )
 
 
 class FleetItem(BaseModel):
@@ -136,8 +147,10 @@ def route_out(p: Planned) -> RouteOut:
     meta = {k: v for k, v in r.meta.items() if isinstance(v, int | float | str | bool)}
     meta["expansions"] = r.expansions
     return RouteOut(
-        spatial_ids=[StId(id=str(v), time_start=utc_ms(t0), time_end=utc_ms(t1, up=True))
-                     for v, t0, t1 in r.windows()],
+        spatial_ids=[
+            StId(id=str(v), time_start=utc_ms(t0), time_end=utc_ms(t1, up=True))
+            for v, t0, t1 in r.windows()
+        ],
         geometry=LineStringZ(coordinates=feature["geometry"]["coordinates"]),
         times=times * 2 if len(times) == 1 else times,
         length_m=round(r.length_m, 3),

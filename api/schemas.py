@@ -302,7 +302,8 @@ class Problem(BaseModel):
 
     Besides the standard members it carries, when they apply: ``errors`` (the invalid
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
-    request has no route, 422) and the caps of a 413 (``cap``, ``count_at_least``,
+    request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
+    ``max_distance_m``) and the caps of a 413 (``cap``, ``count_at_least``,
     ``max_body_bytes``).
     """
 
@@ -322,6 +323,15 @@ class Problem(BaseModel):
         default=None, description="413 of a cover: a lower bound of the cover's size"
     )
     max_body_bytes: int | None = Field(default=None, description="413: the body size cap")
+    field: str | None = Field(
+        default=None, description="422 `no_edge_nearby`: the end too far from the roads"
+    )
+    distance_m: float | None = Field(
+        default=None, description="422 `no_edge_nearby`: metres to the nearest usable road"
+    )
+    max_distance_m: float | None = Field(
+        default=None, description="422 `no_edge_nearby`: the snap distance of the kind"
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -85,6 +85,11 @@ def plan_fleet_routes(
     deadline = time.perf_counter() + budget.seconds
     vehicles: list[Vehicle] = []
     for i, r in enumerate(requests):
+        if r.get("replaces") is not None:
+            raise InvalidInput(
+                "fleet routes book new reservations; re-plan one with POST /v1/routes and replaces",
+                field=f"requests.{i}.replaces",
+            )
         v = load_vehicle(session=session, actor=actor, vehicle_id=r["vehicle_id"])
         if v.kind == "drone":
             raise InvalidInput(

@@ -22,7 +22,7 @@ from planning import fleet_routes, routes
 from registry.models import Principal
 
 router = APIRouter(tags=["routes"], responses=problem_responses(401, 503))
-PLAN_ERRORS = problem_responses(400, 403, 404, 409, 413, 422)
+PLAN_ERRORS = problem_responses(400, 403, 404, 409, 412, 413, 422)
 
 
 def budget(settings: Settings) -> routes.Budget:
@@ -79,15 +79,17 @@ async def plan_route(
             source=body.source,
             budget=budget(settings),
             snap_distances=settings.snap_distances(),
+            replaces=body.replaces,
         )
         return RouteResponse(
             route=route_out(planned),
             reservation=reservation_ref(planned),
             attempts=planned.attempts,
+            replaced=planned.replaced,
         )
 
     out = await in_transaction(request, token, work)
-    response.status_code = 201 if out.reservation is not None else 200
+    response.status_code = 201 if out.reservation is not None and not out.replaced else 200
     return out
 
 

@@ -221,7 +221,9 @@ def get_reservation(
 ) -> Reservation:
     """A reservation the actor may see; another operator's is NotFound."""
     query = _visible(select(Reservation).where(Reservation.id == reservation_id), actor)
-    res = session.scalar(query.with_for_update() if lock else query)
+    if lock:  # locked, and read afresh even when the session already holds the row
+        query = query.with_for_update().execution_options(populate_existing=True)
+    res = session.scalar(query)
     if res is None:
         raise NotFound(f"reservation {reservation_id} not found")
     return res
