@@ -207,7 +207,14 @@ async def replace_reservation(
     token: TokenDep,
     settings: SettingsDep,
     altitudes: AltitudesDep,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description='the version (or ETag) the change is made against, e.g. `"1"`; '
+            "required (428 without it)",
+        ),
+    ] = None,
 ) -> ReservationOut:
     """Replace the volumes atomically, keeping the id (and the slot until the new one is in).
 
@@ -218,7 +225,9 @@ async def replace_reservation(
     """
 
     def work(session: Session, me: Principal) -> ReservationOut:
-        versions = if_match_versions(if_match)  # after authentication: 401 comes first
+        # after authentication and the look-up: 401, then 404, before 428
+        reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
+        versions = if_match_versions(if_match)
         volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
         done = replace.replace_reservation(
             session=session,
