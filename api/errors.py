@@ -20,6 +20,8 @@ from registry.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     RegistryError,
     Unauthenticated,
 )
@@ -35,6 +37,8 @@ STATUS_OF: dict[type[Exception], int] = {
     TooLarge: 413,
     Conflict: 409,
     Forbidden: 403,
+    PreconditionFailed: 412,
+    PreconditionRequired: 428,
     InvalidInput: 422,
     Unauthenticated: 401,
     SpatialIdError: 422,

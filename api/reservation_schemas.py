@@ -65,6 +65,12 @@ class ReservationCreate(Input):
     volumes: list[VolumeIn] = Field(min_length=1, max_length=1000)
 
 
+class ReservationReplace(Input):
+    """New volumes for a reservation (its vehicle and priority stay)."""
+
+    volumes: list[VolumeIn] = Field(min_length=1, max_length=1000)
+
+
 class ReservationPatch(Input):
     """A state change, guarded by the version the client last saw."""
 

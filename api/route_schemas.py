@@ -63,6 +63,12 @@ class RouteRequest(Input):
     source: str | None = Field(
         default=None, description="road data source (ground vehicles; default: nearest)"
     )
+    replaces: uuid.UUID | None = Field(
+        default=None,
+        description="a live reservation of the same vehicle to re-plan: the route is "
+        "planned as if it were gone and, with `reserve`, swapped into it (same id, its "
+        "priority kept) in one transaction; not in fleet requests",
+    )
 
 
 class FleetRequest(Input):
@@ -118,6 +124,9 @@ class RouteResponse(BaseModel):
     route: RouteOut
     reservation: ReservationRef | None = None
     attempts: int = 1
+    replaced: bool = Field(
+        default=False, description="the reservation is that of `replaces`, its volumes replaced"
+    )
 
 
 class FleetItem(BaseModel):

@@ -360,7 +360,8 @@ class Problem(BaseModel):
 
     Besides the standard members it carries, when they apply: ``errors`` (the invalid
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
-    request has no route, 422), the caps of a 413 (``cap``, ``count_at_least``,
+    request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
+    ``max_distance_m``), the caps of a 413 (``cap``, ``count_at_least``,
     ``max_body_bytes``) and ``max_priority`` (a 403 for a priority beyond the grant).
     """
 
@@ -382,6 +383,15 @@ class Problem(BaseModel):
     max_body_bytes: int | None = Field(default=None, description="413: the body size cap")
     max_priority: int | None = Field(
         default=None, description="403 of a priority beyond the grant: the highest allowed"
+    )
+    field: str | None = Field(
+        default=None, description="422 `no_edge_nearby`: the end too far from the roads"
+    )
+    distance_m: float | None = Field(
+        default=None, description="422 `no_edge_nearby`: metres to the nearest usable road"
+    )
+    max_distance_m: float | None = Field(
+        default=None, description="422 `no_edge_nearby`: the snap distance of the kind"
     )
 
 

@@ -67,8 +67,18 @@ class Settings(BaseSettings):
     route_budget_s: float = Field(default=5.0, gt=0)
     route_max_expansions: int = Field(default=500_000, ge=1)
     route_grid_cache_mb: float = Field(default=256.0, ge=0)
+    snap_distance_robot_m: float | None = Field(default=None, gt=0)
+    """The farthest (metres) a robot's origin or destination may be from a usable road;
+    ``None``: the kind's default (``registry.models.DEFAULT_SNAP_DISTANCES_M``, 50 m)."""
+    snap_distance_car_m: float | None = Field(default=None, gt=0)
+    """The same for cars (default 100 m)."""
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     geoid_grid: Path | None = None
     """PROJ vertical grid for heights above sea level (``MSL``); default: EGM96
     (``egm96_15.gtx`` from Debian's proj-data) when installed."""
     demo_keys_file: Path = REPO_ROOT / ".data" / "demo-keys.json"
+
+    def snap_distances(self) -> dict[str, float]:
+        """The snap distances (metres) set for ground vehicle kinds (others: defaults)."""
+        out = {"robot": self.snap_distance_robot_m, "car": self.snap_distance_car_m}
+        return {kind: m for kind, m in out.items() if m is not None}

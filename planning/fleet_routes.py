@@ -93,17 +93,24 @@ def plan_fleet_routes(
     actor: Principal,
     requests: Sequence[Mapping[str, Any]],
     budget: Budget | None = None,
+    snap_distances: Mapping[str, float] | None = None,
 ) -> list[Outcome]:
     """Plan every request (ground vehicles of the actor); outcomes in request order.
 
     ``budget`` bounds the whole request: each search's expansions, and the seconds from
     the start of planning; requests left unplanned when the time is up say
-    ``budget_exceeded``."""
+    ``budget_exceeded``. ``snap_distances`` as for :func:`planning.routes.plan_route`: an
+    item whose end is farther from the roads is unserved with ``no_edge_nearby``."""
     budget = budget or Budget()
     deadline = time.perf_counter() + budget.seconds
     _one_request_per_vehicle(requests)
     vehicles: list[Vehicle] = []
     for i, r in enumerate(requests):
+        if r.get("replaces") is not None:
+            raise InvalidInput(
+                "fleet routes book new reservations; re-plan one with POST /v1/routes and replaces",
+                field=f"requests.{i}.replaces",
+            )
         v = load_vehicle(session=session, actor=actor, vehicle_id=r["vehicle_id"])
         if v.kind == "drone":
             raise InvalidInput(
@@ -132,7 +139,11 @@ def plan_fleet_routes(
             continue
         slowest = min((vehicles[i] for i in idx), key=lambda v: v.max_speed_mps)
         buffers = [requests[i].get("safety_buffer_s") for i in idx]
-        limits = limits_of(slowest, max((b for b in buffers if b is not None), default=None))
+        limits = limits_of(
+            slowest,
+            max((b for b in buffers if b is not None), default=None),
+            snap_distances=snap_distances,
+        )
         try:
             net = network_for(
                 session=session, source=source, kind=kind, limits=limits, networks=caches.networks
@@ -172,6 +183,7 @@ def plan_fleet_routes(
         )
         for rid, reason in result.unserved.items():
             outcomes[int(rid)].reason = reason
+            outcomes[int(rid)].detail = result.details.get(rid)
         for rid, route in result.routes.items():
             i = int(rid)
             problems = validate_route(route, MovingOnly(occ), limits)
@@ -185,6 +197,7 @@ def plan_fleet_routes(
                     source,
                     budget,
                     deadline,
+                    snap_distances,
                     "invalid_route",
                     "; ".join(problems[:3]),
                     reserve=False,
@@ -217,6 +230,7 @@ def plan_fleet_routes(
                 source,
                 budget,
                 deadline,
+                snap_distances,
                 "contested",
                 why,
                 reserve=True,
@@ -235,6 +249,7 @@ def _plan_alone(
     source: str,
     budget: Budget,
     deadline: float,
+    snap_distances: Mapping[str, float] | None,
     reason: FleetReason,
     why: str,
     *,
@@ -263,6 +278,7 @@ def _plan_alone(
             safety_buffer_s=request.get("safety_buffer_s"),
             source=source,
             budget=replace(budget, seconds=left),
+            snap_distances=snap_distances,
         )
         o.reason = o.detail = None
     except VehicleBusy as exc:

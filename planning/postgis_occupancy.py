@@ -21,6 +21,7 @@ in the sense of READ COMMITTED: each new query sees what was committed before it
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +58,7 @@ RESTRICTED_SQL = STATIC_SQL + " AND b.restriction_id IS NOT NULL"
 BUSY_SQL = f"""SELECT string_agg(q.r, '') FROM (
 SELECT {_BOX} || {_EPOCHS} AS r FROM reservation_boxes b, {_PROBE}
     WHERE {_MEETS} AND b.during && tstzrange(:t0, :t1)
+        AND b.reservation_id IS DISTINCT FROM CAST(:ex AS uuid)
 UNION ALL
 SELECT {_BOX} || {_EPOCHS} FROM blocker_boxes b, {_PROBE}
     WHERE {_MEETS} AND b.during && tstzrange(:t0, :t1) AND NOT ({_PERMANENT})) q"""
@@ -76,7 +78,9 @@ class PostgisOccupancy:
     ``now`` and ``horizon`` (unix seconds, seconds) bound the time-bounded rows fetched:
     only rows overlapping ``[now, now + horizon)`` are ever returned (with their full
     intervals). ``alt_band`` (metres) optionally limits the altitudes fetched, so that
-    a tall restriction does not expand into voxels no planner will use.
+    a tall restriction does not expand into voxels no planner will use. The boxes of
+    reservation ``exclude`` are left out (a re-plan that replaces it plans as if it were
+    gone; it still holds its space until the replace commits).
     """
 
     def __init__(
@@ -86,8 +90,10 @@ class PostgisOccupancy:
         now: float,
         horizon: float,
         alt_band: tuple[float, float] | None = None,
+        exclude: uuid.UUID | None = None,
     ) -> None:
         self.session = session
+        self.exclude = exclude
         self.now = float(now)
         self.until = float(now) + float(horizon)
         self.f_leaf = (
@@ -187,7 +193,7 @@ class PostgisOccupancy:
         if not lo < hi:
             boxes, times = np.empty((0, 6), np.int64), np.empty((0, 2))
         else:
-            params = {**self._params(z, box, f), "t0": _ts(lo), "t1": _ts(hi)}
+            params = {**self._params(z, box, f), "t0": _ts(lo), "t1": _ts(hi), "ex": self.exclude}
             boxes, times = self._boxes(BUSY_SQL, BUSY_ROW, params, z)
         v = expand(boxes, np.arange(len(boxes), dtype=np.int64), z)
         rows = BusyArrays(v.f, v.x, v.y, times[v.item, 0], times[v.item, 1])

@@ -9,7 +9,11 @@ for robots, ``drive`` for cars). Without ``source`` the road source with the nod
 the origin is used. Both plan against :class:`planning.postgis_occupancy.PostgisOccupancy`,
 the route is checked by :func:`routing.validate_route`, and with ``reserve`` its voxels
 are reserved in the caller's transaction (one volume per visit, each with its own window,
-so nothing the planner avoided is over-reserved). When the reservation loses a race
+so nothing the planner avoided is over-reserved). With ``replaces`` (a live reservation of
+the same vehicle) the route is planned as if that reservation were gone and, with
+``reserve``, swapped into it by :func:`registry.services.replace.replace_reservation` (same
+id, in one transaction: the old boxes hold their space until the new ones are in, and a
+swap that loses a race leaves the reservation as it was). When the reservation loses a race
 (``Contested``) the savepoint is rolled back and the route re-planned against the new
 state, at most ``max_retries`` times, then the last ``Contested`` (409) is raised.
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,13 +39,22 @@ from planning.postgis_occupancy import PostgisOccupancy
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.models import (
     DEFAULT_ALTITUDE_BANDS,
+    DEFAULT_SNAP_DISTANCES_M,
+    LIVE_STATES,
     OPERATING_ROLES,
     ROAD_ZOOM,
     Principal,
+    Reservation,
     Vehicle,
 )
 from registry.services.authority import check_priority
-from registry.services.reservations import Created, VolumeRequest, create_reservation
+from registry.services.replace import replace_reservation
+from registry.services.reservations import (
+    Created,
+    VolumeRequest,
+    create_reservation,
+    get_reservation,
+)
 from registry.services.roads import load_graph
 from registry.services.vehicles import get_vehicle
 from registry.volume_errors import Contested
@@ -120,18 +133,28 @@ class Planned:
     created: Created | None = None
     attempts: int = 1
     source: str | None = None
+    replaced: bool = False
+    """The reservation is an existing one whose volumes the route replaced."""
 
 
 def limits_of(
-    vehicle: Vehicle, safety_buffer_s: float | None = None, clearance_m: float | None = None
+    vehicle: Vehicle,
+    safety_buffer_s: float | None = None,
+    clearance_m: float | None = None,
+    snap_distances: Mapping[str, float] | None = None,
 ) -> VehicleLimits:
     """The routing limits of a vehicle (defaults for the rates and band it leaves unset);
-    ``clearance_m`` applies to drones only. A drone whose band is empty once the defaults
-    fill it in (e.g. only ``altitude_lower_m`` = 200) has no route: ``outside_altitude_band``."""
+    ``clearance_m`` applies to drones only, the snap distance of its kind (from
+    ``snap_distances``, else ``DEFAULT_SNAP_DISTANCES_M``) to robots and cars only. A
+    drone whose band is empty once the defaults fill it in (e.g. only
+    ``altitude_lower_m`` = 200) has no route: ``outside_altitude_band``."""
     ground = vehicle.kind != "drone"
     opts = {} if safety_buffer_s is None else {"safety_buffer_s": safety_buffer_s}
     if clearance_m is not None and not ground:
         opts["clearance_m"] = clearance_m
+    if ground:
+        reach = {**DEFAULT_SNAP_DISTANCES_M, **(snap_distances or {})}
+        opts["snap_max_m"] = reach[vehicle.kind]
     lower, upper = DEFAULT_ALTITUDE_BANDS[vehicle.kind]
     if not ground:
         lower = lower if vehicle.altitude_lower_m is None else vehicle.altitude_lower_m
@@ -200,13 +223,18 @@ def network_for(
 
 
 def occupancy_for(
-    session: Session, departure: float, limits: VehicleLimits, zoom: int
+    session: Session,
+    departure: float,
+    limits: VehicleLimits,
+    zoom: int,
+    exclude: uuid.UUID | None = None,
 ) -> PostgisOccupancy:
-    """A fresh database view for one planning attempt, limited to the vehicle's band."""
+    """A fresh database view for one planning attempt, limited to the vehicle's band
+    (without the boxes of reservation ``exclude``)."""
     pad = limits.clearance_m + 2.0 * 2.0 ** (25 - zoom)
     band = (limits.altitude_lower_m - pad, limits.altitude_upper_m + pad)
     now = departure - 2.0 * limits.safety_buffer_s - 1.0
-    return PostgisOccupancy(session, now=now, horizon=HORIZON_S, alt_band=band)
+    return PostgisOccupancy(session, now=now, horizon=HORIZON_S, alt_band=band, exclude=exclude)
 
 
 def _plan_once(
@@ -220,8 +248,9 @@ def _plan_once(
     source: str | None,
     budget: Budget,
     caches: PlanningCaches,
+    exclude: uuid.UUID | None,
 ) -> Route:
-    occ = occupancy_for(session, departure, limits, zoom)
+    occ = occupancy_for(session, departure, limits, zoom, exclude)
     if vehicle.kind == "drone":
         drone = DronePlanner(
             occ,
@@ -295,6 +324,38 @@ def reserve_route(
         )
 
 
+def load_replaced(
+    *, session: Session, actor: Principal | None, reservation_id: uuid.UUID, vehicle: Vehicle
+) -> Reservation:
+    """The live reservation of ``vehicle`` a route replaces (404 for another operator's)."""
+    if actor is None:
+        raise InvalidInput("replacing needs a principal (a bearer token)", field="replaces")
+    res = get_reservation(session=session, actor=actor, reservation_id=reservation_id)
+    if res.state not in LIVE_STATES:
+        raise Conflict(f"reservation {res.id} is {res.state}: only a live one can be replaced")
+    if res.vehicle_id != vehicle.id:
+        raise InvalidInput(
+            f"reservation {res.id} is not one of vehicle {vehicle.id}", field="replaces"
+        )
+    return res
+
+
+def swap_route(
+    *, session: Session, actor: Principal, route: Route, reservation: Reservation, version: int
+) -> Created:
+    """Replace the volumes of ``reservation`` (still at ``version``) by the route's visits in
+    a savepoint (rolled back on ``Contested``: the reservation stays as it was)."""
+    with session.begin_nested():
+        done = replace_reservation(
+            session=session,
+            actor=actor,
+            reservation_id=reservation.id,
+            volumes=route_volumes(route),
+            expected_versions={version},
+        )
+    return Created(done.reservation, volumes=done.volumes)
+
+
 def plan_route(
     *,
     session: Session,
@@ -313,8 +374,14 @@ def plan_route(
     source: str | None = None,
     max_retries: int = 3,
     budget: Budget | None = None,
+    snap_distances: Mapping[str, float] | None = None,
+    replaces: uuid.UUID | None = None,
 ) -> Planned:
-    """Plan a route for the vehicle; with ``reserve`` also reserve it (see the module doc)."""
+    """Plan a route for the vehicle; with ``reserve`` also reserve it, with ``replaces``
+    into that reservation (see the module doc).
+
+    ``snap_distances`` (metres by vehicle kind) bounds how far a robot's or car's ends may
+    be from a road it may use (``DEFAULT_SNAP_DISTANCES_M`` for a kind it leaves out)."""
     if departure_time.tzinfo is None:
         raise InvalidInput("departure_time needs a time zone", field="departure_time")
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
@@ -322,7 +389,11 @@ def plan_route(
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
     if reserve and actor is not None:  # refuse an ungranted priority before planning
         check_priority(session=session, actor=actor, priority=priority)
-    limits = limits_of(vehicle, safety_buffer_s, clearance_m)
+    old = None
+    if replaces is not None:
+        old = load_replaced(session=session, actor=actor, reservation_id=replaces, vehicle=vehicle)
+    old_version = old.version if old is not None else 0
+    limits = limits_of(vehicle, safety_buffer_s, clearance_m, snap_distances)
     budget = budget or Budget()
     departure = departure_time.timestamp()
     if vehicle.kind == "drone":
@@ -333,12 +404,27 @@ def plan_route(
     last: Contested | None = None
     for attempt in range(1, max_retries + 2):
         route = _plan_once(
-            session, vehicle, limits, origin, destination, departure, z, source, budget, caches
+            session,
+            vehicle,
+            limits,
+            origin,
+            destination,
+            departure,
+            z,
+            source,
+            budget,
+            caches,
+            replaces,
         )
         if not reserve:
             return Planned(route, planner, z, source=source)
         assert actor is not None
         try:
+            if old is not None:
+                created = swap_route(
+                    session=session, actor=actor, route=route, reservation=old, version=old_version
+                )
+                return Planned(route, planner, z, created, attempt, source, replaced=True)
             created = reserve_route(
                 session=session,
                 actor=actor,

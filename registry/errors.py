@@ -50,3 +50,11 @@ class InvalidFields(InvalidInput):
     def problem_extra(self) -> dict[str, list[dict[str, str]]]:
         """The problem body's ``errors``: every field and its reason."""
         return {"errors": [{"field": f, "reason": r} for f, r in self.errors]}
+
+
+class PreconditionFailed(RegistryError):
+    """The caller's expected version of the object is not its current one."""
+
+
+class PreconditionRequired(RegistryError):
+    """The operation changes an object only against an expected version, and none was given."""

@@ -4,7 +4,7 @@ Times are float unix seconds (UTC) throughout; routes serialise them as RFC 3339
 """
 
 from routing.drone import DEFAULT_WEIGHT, DronePlanner
-from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
+from routing.errors import NoEdgeNearby, NoRoute, RoutingError, SearchBudgetExceeded
 from routing.fleet import FleetResult, GroundRequest, plan_fleet
 from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner
@@ -25,6 +25,7 @@ __all__ = [
     "HeuristicTables",
     "IntervalTable",
     "MemoryOccupancy",
+    "NoEdgeNearby",
     "NoRoute",
     "Occupancy",
     "Route",

@@ -43,3 +43,36 @@ class SearchBudgetExceeded(NoRoute):
     def __init__(self, message: str = "", *, expansions: int = 0) -> None:
         self.expansions = expansions
         super().__init__("budget_exceeded", message)
+
+
+class NoEdgeNearby(NoRoute):
+    """An end point is farther than allowed from every usable edge of the network.
+
+    ``field`` names the end (``origin`` or ``destination``); ``distance_m`` is the
+    distance to the nearest usable edge (``None`` when the network has none) and
+    ``max_distance_m`` the limit it broke."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        distance_m: float | None = None,
+        max_distance_m: float | None = None,
+    ) -> None:
+        self.field = field
+        self.distance_m = distance_m
+        self.max_distance_m = max_distance_m
+        super().__init__("no_edge_nearby", message)
+
+    @property
+    def problem_extra(self) -> dict[str, object]:
+        """Members for a problem document: the end, the distance and the limit."""
+        out: dict[str, object] = {}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.distance_m is not None:
+            out["distance_m"] = round(self.distance_m, 1)
+        if self.max_distance_m is not None:
+            out["max_distance_m"] = self.max_distance_m
+        return out

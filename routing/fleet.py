@@ -50,10 +50,12 @@ class GroundRequest:
 
 @dataclass
 class FleetResult:
-    """Routes by request id, unserved ids with reasons, and the ids re-planned by repair."""
+    """Routes by request id, unserved ids with reasons (and what the planner said), and
+    the ids re-planned by repair."""
 
     routes: dict[str, Route] = field(default_factory=dict)
     unserved: dict[str, Reason] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)
 
 
@@ -80,10 +82,17 @@ def plan_fleet(
     default if ``None``); once ``time_budget_s`` seconds have passed, the robots not yet
     planned are unserved with the reason ``budget_exceeded`` and repair stops.
     ``heuristics`` are the free-flow tables to share (the planner's own by default)."""
-    return _plan_fleet(network, requests, limits, occupancy=occupancy,
-                       repair_rounds=repair_rounds, park_first=park_first,
-                       max_expansions=max_expansions,
-                       deadline=time.perf_counter() + time_budget_s, heuristics=heuristics)
+    return _plan_fleet(
+        network,
+        requests,
+        limits,
+        occupancy=occupancy,
+        repair_rounds=repair_rounds,
+        park_first=park_first,
+        max_expansions=max_expansions,
+        deadline=time.perf_counter() + time_budget_s,
+        heuristics=heuristics,
+    )
 
 
 def _plan_fleet(
@@ -98,28 +107,35 @@ def _plan_fleet(
     deadline: float,
     heuristics: HeuristicTables | None,
 ) -> FleetResult:
-    limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0,
-                                     altitude_upper_m=4.0)
+    limits = limits or VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0)
     order = sorted(requests, key=lambda r: (-r.priority, r.departure, r.id))
     t_min = min((r.departure for r in requests), default=0.0)
     if occupancy is not None:
-        planner = GroundPlanner.from_occupancy(network, occupancy, t_min, limits,
-                                               heuristics=heuristics)
+        planner = GroundPlanner.from_occupancy(
+            network, occupancy, t_min, limits, heuristics=heuristics
+        )
     else:
-        planner = GroundPlanner(network, limits, table=IntervalTable(limits.safety_buffer_s),
-                                heuristics=heuristics)
+        planner = GroundPlanner(
+            network, limits, table=IntervalTable(limits.safety_buffer_s), heuristics=heuristics
+        )
     if max_expansions is not None:
         planner.max_expansions = max_expansions
     starts: dict[str, tuple[int, tuple[float, float]]] = {}
     b = planner.table.buffer_s
     exit_s = math.sqrt(2.0) * network.tile_m / min(e.speed for e in network.edges)
-    for r in order:  # parked at the origin until it has left the origin's voxel
-        e, frac = network.snap(*r.origin)
+    result = FleetResult()
+    for r in list(order):  # parked at the origin until it has left the origin's voxel
+        try:
+            e, frac = network.snap(*r.origin, limits.snap_max_m, "origin")
+            network.snap(*r.destination, limits.snap_max_m, "destination")
+        except NoRoute as exc:  # too far from any road: no parking, no plan
+            result.unserved[r.id], result.details[r.id] = exc.reason, exc.message
+            order.remove(r)
+            continue
         k = network.split(e, frac, "start", into=False).keys[0]
         until = r.departure + exit_s + b
         starts[r.id] = (k, (-INF, until + b))
         planner.table.add(k, -INF, until)
-    result = FleetResult()
     rank = {r.id: i for i, r in enumerate(order)}
     for r in order:
         if time.perf_counter() > deadline:
@@ -141,25 +157,39 @@ def _plan_fleet(
     if occupancy is not None and result.routes:
         rows = [w for route in result.routes.values() for w in ground_windows(route)]
         keys = np.array([r[0] for r in rows], np.int64)
-        occupancy.add_busy_arrays(network.z, BusyArrays(
-            np.zeros(keys.size, np.int64), keys >> 32, keys & 0xFFFFFFFF,
-            np.array([r[1] for r in rows]), np.array([r[2] for r in rows])))
+        occupancy.add_busy_arrays(
+            network.z,
+            BusyArrays(
+                np.zeros(keys.size, np.int64),
+                keys >> 32,
+                keys & 0xFFFFFFFF,
+                np.array([r[1] for r in rows]),
+                np.array([r[2] for r in rows]),
+            ),
+        )
     return result
 
 
-def _plan_one(planner: GroundPlanner, r: GroundRequest, result: FleetResult,
-              start: tuple[int, tuple[float, float]], *, park: bool) -> None:
+def _plan_one(
+    planner: GroundPlanner,
+    r: GroundRequest,
+    result: FleetResult,
+    start: tuple[int, tuple[float, float]],
+    *,
+    park: bool,
+) -> None:
     key, parked = start
     table = planner.table
     table.remove_many([(key, *parked)])  # its own parking does not block the robot itself
     try:
         route = planner.plan(r.origin, r.destination, r.departure, park=park)
     except NoRoute as exc:
-        result.unserved[r.id] = exc.reason
+        result.unserved[r.id], result.details[r.id] = exc.reason, exc.message
         return
     finally:
         table.put_many([(key, *parked)])
     result.unserved.pop(r.id, None)
+    result.details.pop(r.id, None)
     route.meta["request_id"] = r.id
     planner.reserve(route)
     planner.table.add(_goal_key(route), route.arrival, INF)

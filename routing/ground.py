@@ -10,7 +10,10 @@ A robot moving along an edge at constant speed holds each voxel while it is insi
 waiting holds the node's voxel. States are ``(node, safe interval of its voxel)``; a move
 leaves at the earliest time every edge voxel is free when the robot is in it (it waits at
 the node otherwise, or detours when that is faster). Origins and destinations snap to the
-nearest usable edge (a shapely ``STRtree``), entered at the projected point.
+nearest usable edge (a shapely ``STRtree``, an R-tree over the edges' bounding boxes that
+refines its candidates by exact distance), entered at the projected point; a point
+farther from every usable edge than the vehicle's ``snap_max_m`` (metres on the
+ellipsoid, to the projected point) is refused with ``no_edge_nearby``.
 """
 
 from __future__ import annotations
@@ -25,17 +28,19 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import shapely
+from pyproj import Geod
 
-from routing.errors import NoRoute
+from routing.errors import NoEdgeNearby
 from routing.grid import tile_metres
 from routing.traversal import polyline_visits
-from spatialid.projection import lat_to_tile_y, lng_to_tile_x
+from spatialid.projection import lat_to_tile_y, lng_to_tile_x, tile_x_to_lng, tile_y_to_lat
 
 INF = math.inf
 TIMES_CACHE_NODES = 1_000_000
 """Heuristic tables kept by a :class:`HeuristicTables` (by goal, oldest dropped first)
 while their node entries add up to at most this many."""
 ORIGIN, DESTINATION = ("__origin__",), ("__destination__",)
+GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(slots=True)
@@ -62,15 +67,17 @@ class Edge:
 
     def __post_init__(self) -> None:
         s = self.seconds = self.length_m / self.speed
-        self.offsets = tuple((k, a * s, b * s)
-                             for k, a, b in zip(self.keys, self.fa, self.fb, strict=True))
+        self.offsets = tuple(
+            (k, a * s, b * s) for k, a, b in zip(self.keys, self.fa, self.fb, strict=True)
+        )
 
 
 class GroundNetwork:
     """A road/sidewalk graph prepared for one vehicle kind at one zoom."""
 
-    def __init__(self, graph: nx.Graph, *, kind: str = "robot", zoom: int = 23,
-                 max_speed_mps: float = INF) -> None:
+    def __init__(
+        self, graph: nx.Graph, *, kind: str = "robot", zoom: int = 23, max_speed_mps: float = INF
+    ) -> None:
         self.z = zoom
         self.pos: dict[Any, tuple[float, float]] = {
             n: (float(lng_to_tile_x(d["lng"], zoom)), float(lat_to_tile_y(d["lat"], zoom)))
@@ -88,8 +95,7 @@ class GroundNetwork:
             if not speed or speed <= 0:
                 continue
             pts = np.array([self.pos[u], self.pos[v]])
-            e = self.make_edge(u, v, float(d["length_m"]), min(float(speed), max_speed_mps),
-                               pts)
+            e = self.make_edge(u, v, float(d["length_m"]), min(float(speed), max_speed_mps), pts)
             e.idx = len(self.edges)
             self.out.setdefault(u, []).append(e)
             self.edges.append(e)
@@ -107,13 +113,13 @@ class GroundNetwork:
             for k, da, db in e.offsets:
                 by_voxel.setdefault(k, []).append((e.idx, da, db))
         self.by_voxel: dict[int, tuple[tuple[int, float, float], ...]] = {
-            k: tuple(v) for k, v in by_voxel.items()}
+            k: tuple(v) for k, v in by_voxel.items()
+        }
         """Voxel key -> ``(edge index, seconds after departure entered, ... left)`` of
         every edge through it (static; shared by every ``EdgeIndex`` of the network)."""
         self.tree = shapely.STRtree([shapely.LineString(e.pts) for e in self.edges])
 
-    def make_edge(self, u: Any, v: Any, length_m: float, speed: float,
-                  pts: np.ndarray) -> Edge:
+    def make_edge(self, u: Any, v: Any, length_m: float, speed: float, pts: np.ndarray) -> Edge:
         """An :class:`Edge` with its voxels (f = 0) and the time fraction spent in each."""
         p3 = np.column_stack([pts, np.full(len(pts), 0.5)])
         seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(pts, axis=0).T))]
@@ -122,17 +128,40 @@ class GroundNetwork:
         keys = tuple(x << 32 | y for x, y in cells[:, :2].tolist())
         return Edge(u, v, length_m, speed, pts, keys, tuple(fa.tolist()), tuple(fb.tolist()))
 
-    def snap(self, lng: float, lat: float) -> tuple[Edge, float]:
-        """The nearest usable edge and the fraction along it of the projected point."""
+    def snap(
+        self, lng: float, lat: float, max_m: float = INF, end: str = "origin"
+    ) -> tuple[Edge, float]:
+        """The nearest usable edge and the fraction along it of the projected point.
+
+        Raises ``NoEdgeNearby`` (naming ``end``) when the network has no usable edge or
+        the point is more than ``max_m`` metres from the nearest one."""
         if not self.edges:
-            raise NoRoute("no_edge_nearby", "the network has no usable edge")
+            raise NoEdgeNearby(
+                "the network has no usable edge",
+                field=end,
+                max_distance_m=None if max_m == INF else max_m,
+            )
         p = shapely.Point(float(lng_to_tile_x(lng, self.z)), float(lat_to_tile_y(lat, self.z)))
         i = int(self.tree.nearest(p))
         line = shapely.LineString(self.edges[i].pts)
-        return self.edges[i], float(line.project(p, normalized=True))
+        frac = float(line.project(p, normalized=True))
+        if max_m < INF:
+            q = line.interpolate(frac, normalized=True)
+            qlng, qlat = float(tile_x_to_lng(q.x, self.z)), float(tile_y_to_lat(q.y, self.z))
+            metres = float(GEOD.inv(lng, lat, qlng, qlat)[2])
+            if metres > max_m:
+                raise NoEdgeNearby(
+                    f"the {end} is {metres:.1f} m from the nearest usable road "
+                    f"(at most {max_m:g} m)",
+                    field=end,
+                    distance_m=metres,
+                    max_distance_m=max_m,
+                )
+        return self.edges[i], frac
 
-    def times_to(self, seeds: dict[Any, float], stop: Any = None,
-                 slack: float = 1.5) -> tuple[dict[Any, float], float]:
+    def times_to(
+        self, seeds: dict[Any, float], stop: Any = None, slack: float = 1.5
+    ) -> tuple[dict[Any, float], float]:
         """Free-flow seconds to a target reached from ``seeds`` (node -> seconds still to
         go): a backward Dijkstra, the ground search's static heuristic (reservations only
         ever add waiting). It stops once ``stop`` is settled and the frontier passes
@@ -146,8 +175,9 @@ class GroundNetwork:
         out[0][ORIGIN] = out[0][DESTINATION] = 0.0
         return out
 
-    def _times_to(self, seeds: dict[Any, float], stop: Any,
-                  slack: float) -> tuple[dict[Any, float], float]:
+    def _times_to(
+        self, seeds: dict[Any, float], stop: Any, slack: float
+    ) -> tuple[dict[Any, float], float]:
         ids = self._ids
         names = self._names
         into = self._into_i
@@ -208,8 +238,9 @@ class GroundNetwork:
         mid = np.array(line.interpolate(frac, normalized=True).coords[0])
         if into:
             return self.make_edge(e.u, node, e.length_m * frac, e.speed, np.array([e.pts[0], mid]))
-        return self.make_edge(node, e.v, e.length_m * (1 - frac), e.speed,
-                              np.array([mid, e.pts[-1]]))
+        return self.make_edge(
+            node, e.v, e.length_m * (1 - frac), e.speed, np.array([mid, e.pts[-1]])
+        )
 
 
 class HeuristicTables:
@@ -228,8 +259,9 @@ class HeuristicTables:
         self._nodes = 0
         self._lock = threading.Lock()
 
-    def times_to(self, seeds: dict[Any, float], stop: Any = None,
-                 slack: float = 1.5) -> tuple[dict[Any, float], float]:
+    def times_to(
+        self, seeds: dict[Any, float], stop: Any = None, slack: float = 1.5
+    ) -> tuple[dict[Any, float], float]:
         """:meth:`GroundNetwork.times_to`, from the kept table of ``seeds`` when it
         reached ``stop``."""
         key = (tuple(sorted(seeds.items(), key=repr)), slack)

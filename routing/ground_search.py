@@ -27,8 +27,9 @@ MAX_INTERVALS = 4
 """Later safe intervals of a node tried per move (besides the earliest)."""
 
 
-def earliest_departure(table: IntervalTable, e: Edge, t: float, t_max: float,
-                       index: EdgeIndex | None = None) -> float | None:
+def earliest_departure(
+    table: IntervalTable, e: Edge, t: float, t_max: float, index: EdgeIndex | None = None
+) -> float | None:
     """Earliest ``t' >= t`` (``<= t_max``) at which every voxel of ``e`` is free while used."""
     if index is not None and e.idx >= 0:
         t = index.earliest(e.idx, t)
@@ -55,9 +56,16 @@ def earliest_departure(table: IntervalTable, e: Edge, t: float, t_max: float,
 class GroundPlanner:
     """Plans robot/car routes on a network, avoiding reserved ground voxels in time."""
 
-    def __init__(self, network: GroundNetwork, limits: VehicleLimits | None = None, *,
-                 table: IntervalTable | None = None, max_expansions: int = 200_000,
-                 weight: float = 1.0, heuristics: HeuristicTables | None = None) -> None:
+    def __init__(
+        self,
+        network: GroundNetwork,
+        limits: VehicleLimits | None = None,
+        *,
+        table: IntervalTable | None = None,
+        max_expansions: int = 200_000,
+        weight: float = 1.0,
+        heuristics: HeuristicTables | None = None,
+    ) -> None:
         """``weight`` inflates the heuristic (arrival <= weight x the earliest possible);
         ``heuristics`` keeps the free-flow tables by goal (a new one by default).
 
@@ -77,9 +85,15 @@ class GroundPlanner:
         self.table.removal_listeners.append(self._forget_keys)
 
     @classmethod
-    def from_occupancy(cls, network: GroundNetwork, occupancy: Occupancy, departure: float,
-                       limits: VehicleLimits | None = None, *,
-                       heuristics: HeuristicTables | None = None) -> GroundPlanner:
+    def from_occupancy(
+        cls,
+        network: GroundNetwork,
+        occupancy: Occupancy,
+        departure: float,
+        limits: VehicleLimits | None = None,
+        *,
+        heuristics: HeuristicTables | None = None,
+    ) -> GroundPlanner:
         """A planner whose table holds the occupancy's ground rows from ``departure`` on:
         busy rows (reservations, temporary restrictions) and, busy at all times, the
         voxels of permanent restrictions (not obstacles: roads pass beside buildings)."""
@@ -93,19 +107,25 @@ class GroundPlanner:
         if f.size:
             always = np.full(f.size, INF)
             rows = concat_busy([rows, BusyArrays(f, x, y, -always, always)])
-        return cls(network, limits, table=IntervalTable.from_rows(rows, buf),
-                   heuristics=heuristics)
+        return cls(network, limits, table=IntervalTable.from_rows(rows, buf), heuristics=heuristics)
 
-    def plan(self, origin: tuple[float, float], destination: tuple[float, float],
-             departure: float, *, park: bool = False) -> Route:
+    def plan(
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        departure: float,
+        *,
+        park: bool = False,
+    ) -> Route:
         """Earliest-arrival route between two snapped points; raises ``NoRoute``.
 
         With ``park`` the vehicle stays at the destination: it arrives only when the
         destination's voxel is free from then on.
         """
         net, table = self.net, self.table
-        eo, fo = net.snap(origin[0], origin[1])
-        ed, fd = net.snap(destination[0], destination[1])
+        reach = self.limits.snap_max_m
+        eo, fo = net.snap(origin[0], origin[1], reach, "origin")
+        ed, fd = net.snap(destination[0], destination[1], reach, "destination")
         extra: dict[Any, list[Edge]] = {ORIGIN: [net.split(eo, fo, ORIGIN, into=False)]}
         into: dict[Any, list[Edge]] = {ed.u: [net.split(ed, fd, DESTINATION, into=True)]}
         ro, rd = net.reverse(eo), net.reverse(ed)
@@ -117,10 +137,17 @@ class GroundPlanner:
         for c, oc in ((eo, fo), (ro, 1.0 - fo)):  # both on one edge: fly straight
             dc = fd if c is ed else 1.0 - fd if c is not None and c is rd else -1.0
             if c is not None and dc >= oc:
-                extra[ORIGIN].append(net.make_edge(ORIGIN, DESTINATION, c.length_m * (dc - oc),
-                                                   c.speed, np.array([start_pt, goal_pt])))
+                extra[ORIGIN].append(
+                    net.make_edge(
+                        ORIGIN,
+                        DESTINATION,
+                        c.length_m * (dc - oc),
+                        c.speed,
+                        np.array([start_pt, goal_pt]),
+                    )
+                )
         for e, f, is_origin in ((eo, fo, True), (ed, fd, False)):  # a point on a node
-            for n, gap in ((e.u, f), (e.v, 1.0 - f)):               # joins all its streets
+            for n, gap in ((e.u, f), (e.v, 1.0 - f)):  # joins all its streets
                 if gap * e.length_m < AT_NODE_M:
                     if is_origin:
                         extra[ORIGIN].append(net.at_node(e, n, ORIGIN, n))
@@ -162,15 +189,30 @@ class GroundPlanner:
                 raise SearchBudgetExceeded(f"{expansions} expansions", expansions=expansions)
             moves = adj.get(n)
             if moves is None:  # the destination's edges are entered through ``into``
-                moves = adj[n] = [e for e in (*(extra.get(n) or out.get(n, [])),
-                                              *into.get(n, [])) if id(e) not in skip]
+                moves = adj[n] = [
+                    e
+                    for e in (*(extra.get(n) or out.get(n, [])), *into.get(n, []))
+                    if id(e) not in skip
+                ]
             for e in moves:
                 relax(state, g, end, e, best, parent, heap, tie, to_goal, frontier, park, floor)
         raise NoRoute("no_path", f"no route on the network ({expansions} expansions)")
 
-    def _relax(self, state: Any, g: float, end: float, e: Edge, best: Any, parent: Any,
-               heap: Any, tie: Any, to_goal: dict[Any, float], frontier: float,
-               park: bool, floor: float) -> None:
+    def _relax(
+        self,
+        state: Any,
+        g: float,
+        end: float,
+        e: Edge,
+        best: Any,
+        parent: Any,
+        heap: Any,
+        tie: Any,
+        to_goal: dict[Any, float],
+        frontier: float,
+        park: bool,
+        floor: float,
+    ) -> None:
         hv = to_goal.get(e.v, frontier)
         if hv == INF:
             return
@@ -233,8 +275,9 @@ class GroundPlanner:
             else:
                 t = earliest_departure(self.table, e, t1, end)
 
-    def _route(self, state: Any, best: Any, parent: Any, departure: float,
-               expansions: int) -> Route:
+    def _route(
+        self, state: Any, best: Any, parent: Any, departure: float, expansions: int
+    ) -> Route:
         steps = []
         while state in parent:
             prev, e, t = parent[state]
@@ -278,8 +321,7 @@ class GroundPlanner:
         lngs = tile_x_to_lng(xyt[:, 0], z).tolist()
         lats = tile_y_to_lat(xyt[:, 1], z).tolist()
         waypoints = list(zip(lngs, lats, repeat(0.0), [w[2] for w in wps]))
-        return Route(visits, waypoints, self.limits.safety_buffer_s, expansions,
-                     t_prev - departure)
+        return Route(visits, waypoints, self.limits.safety_buffer_s, expansions, t_prev - departure)
 
     def _forget(self, rows: list[tuple[int, float, float]]) -> None:
         pop = self._safe.pop
@@ -301,8 +343,12 @@ def ground_windows(route: Route) -> Iterator[tuple[int, float, float]]:
     b = route.safety_buffer_s
     vs = route.visits
     if isinstance(vs, GroundVisits):
-        return zip(map(ground_key, vs.xs, vs.ys), [t - b for t in vs.enter],
-                   [t + b for t in vs.leave], strict=True)
+        return zip(
+            map(ground_key, vs.xs, vs.ys),
+            [t - b for t in vs.enter],
+            [t + b for t in vs.leave],
+            strict=True,
+        )
     return ((v.x << 32 | v.y, t0, t1) for v, t0, t1 in route.windows())
 
 

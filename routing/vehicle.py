@@ -1,4 +1,5 @@
-"""Vehicle limits the planners respect (speeds, climb, altitude band, clearance, buffer)."""
+"""Vehicle limits the planners respect (speeds, climb, altitude band, clearance, buffer,
+and how far a ground vehicle's end points may be from the road they snap to)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class VehicleLimits:
     altitude_upper_m: float = 150.0
     clearance_m: float = 0.0
     safety_buffer_s: float = 2.0
+    snap_max_m: float = math.inf
+    """Ground vehicles: the farthest an origin or destination may be from a usable edge."""
 
     def __post_init__(self) -> None:
         for name in ("max_speed_mps", "climb_rate_mps", "descent_rate_mps"):
@@ -29,6 +32,8 @@ class VehicleLimits:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise RoutingError(f"{name} must be >= 0, got {value!r}")
+        if math.isnan(self.snap_max_m) or self.snap_max_m < 0:
+            raise RoutingError(f"snap_max_m must be >= 0, got {self.snap_max_m!r}")
         if not self.altitude_lower_m < self.altitude_upper_m:
             raise RoutingError(
                 f"altitude band [{self.altitude_lower_m}, {self.altitude_upper_m}] is empty"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from geoalchemy2.shape import to_shape
 from geojson_pydantic import MultiPolygon
 from shapely.geometry import mapping
@@ -31,13 +32,14 @@ from api.reservation_schemas import (
     ReservationOut,
     ReservationPage,
     ReservationPatch,
+    ReservationReplace,
     State,
     VolumeOut,
 )
 from api.schemas import Instant, problem_responses
-from registry.errors import NotFound
+from registry.errors import InvalidInput, NotFound, PreconditionRequired
 from registry.models import Principal, Reservation
-from registry.services import lifecycle, reservations
+from registry.services import lifecycle, replace, reservations
 
 router = APIRouter(
     prefix="/v1/reservations",
@@ -70,6 +72,35 @@ def preempted_by(session: Session, me: Principal | None, res: Reservation) -> Pr
         reason=res.preempted_by_reason,
         at=res.preempted_at,
     )
+
+
+ETAG = re.compile(r'\s*(?:W/)?"?(\d{1,9})"?\s*')
+"""One entity tag of ``If-Match``: a reservation's version, quoted or not (weak allowed)."""
+
+
+def etag(res: Reservation) -> str:
+    """The entity tag of a reservation: its version, quoted."""
+    return f'"{res.version}"'
+
+
+def if_match_versions(value: str | None) -> set[int] | None:
+    """The versions an ``If-Match`` accepts (``None`` for ``*``); 428 when it is absent."""
+    if value is None or not value.strip():
+        raise PreconditionRequired(
+            'replacing a reservation needs If-Match with its version or ETag (e.g. If-Match: "1")'
+        )
+    if value.strip() == "*":
+        return None
+    out = set()
+    for part in value.split(","):
+        m = ETAG.fullmatch(part)
+        if m is None:
+            raise InvalidInput(
+                f'If-Match must be a version or an ETag like "3", got {part.strip()!r}',
+                field="If-Match",
+            )
+        out.add(int(m.group(1)))
+    return out
 
 
 def reservation_out(
@@ -217,11 +248,63 @@ def page_out(
     responses=problem_responses(404, 422),
 )
 def get_reservation(
-    reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep
+    reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep, response: Response
 ) -> ReservationOut:
-    """One reservation with its volumes."""
+    """One reservation with its volumes; `ETag` is its version (for `If-Match` on PUT)."""
     res = reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
+    response.headers["ETag"] = etag(res)
     return reservation_out(session, res, me=me)
+
+
+@router.put(
+    "/{reservation_id}",
+    response_model=ReservationOut,
+    responses=problem_responses(400, 403, 404, 409, 412, 413, 422, 428),
+)
+async def replace_reservation(
+    reservation_id: uuid.UUID,
+    body: ReservationReplace,
+    request: Request,
+    response: Response,
+    token: TokenDep,
+    settings: SettingsDep,
+    altitudes: AltitudesDep,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description='the version (or ETag) the change is made against, e.g. `"1"`; '
+            "required (428 without it)",
+        ),
+    ] = None,
+) -> ReservationOut:
+    """Replace the volumes atomically, keeping the id (and the slot until the new one is in).
+
+    `If-Match` carries the version (or the `ETag`) the change is made against: 428 without
+    it, 412 when the reservation has moved on. The new volumes are checked against
+    everything but the reservation itself: 409 with `conflicts` on overlap, and the old
+    volumes stay. The same volumes again answer 200 with the reservation as it is.
+    """
+
+    def work(session: Session, me: Principal) -> ReservationOut:
+        # after authentication and the look-up: 401, then 404, before 428
+        reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
+        versions = if_match_versions(if_match)
+        volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
+        done = replace.replace_reservation(
+            session=session,
+            actor=me,
+            reservation_id=reservation_id,
+            volumes=volumes,
+            expected_versions=versions,
+            max_duration_s=settings.reservation_max_duration_s,
+            max_voxels=settings.reservation_max_voxels,
+        )
+        return reservation_out(session, done.reservation, volumes=done.volumes)
+
+    out = await in_transaction(request, token, work)
+    response.headers["ETag"] = f'"{out.version}"'
+    return out
 
 
 @router.patch(

@@ -22,7 +22,7 @@ from planning import fleet_routes, routes
 from registry.models import Principal
 
 router = APIRouter(tags=["routes"], responses=problem_responses(401, 503))
-PLAN_ERRORS = problem_responses(400, 403, 404, 409, 413, 422)
+PLAN_ERRORS = problem_responses(400, 403, 404, 409, 412, 413, 422)
 
 
 def budget(settings: Settings) -> routes.Budget:
@@ -51,8 +51,9 @@ async def plan_route(
     With `reserve: true` the route is reserved in the same transaction (re-planned when a
     concurrent reservation takes its space first; 409 after bounded retries). No route:
     422 with `reason` (`no_path`, `origin_blocked`, `destination_blocked`,
-    `outside_altitude_band`, `no_edge_nearby`, or `budget_exceeded` when the search
-    budget ran out).
+    `outside_altitude_band`, `no_edge_nearby` with `field` and `distance_m` when an end
+    is farther from a usable road than the kind's snap distance, or `budget_exceeded` when
+    the search budget ran out).
     """
 
     def point(session: Session, p: Waypoint, name: str) -> tuple[float, float, float]:
@@ -78,15 +79,18 @@ async def plan_route(
             clearance_m=body.clearance_m,
             source=body.source,
             budget=budget(settings),
+            snap_distances=settings.snap_distances(),
+            replaces=body.replaces,
         )
         return RouteResponse(
             route=route_out(planned),
             reservation=reservation_ref(planned),
             attempts=planned.attempts,
+            replaced=planned.replaced,
         )
 
     out = await in_transaction(request, token, work)
-    response.status_code = 201 if out.reservation is not None else 200
+    response.status_code = 201 if out.reservation is not None and not out.replaced else 200
     return out
 
 
@@ -111,6 +115,7 @@ async def plan_fleet(
             actor=me,
             requests=[r.model_dump() for r in body.requests],
             budget=budget(settings),
+            snap_distances=settings.snap_distances(),
         )
         items = [
             FleetItem(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,10 +17,17 @@ MAX_CONFLICTS = 20
 MAX_IDS_PER_CONFLICT = 50
 
 
-def reservation_conflicts(*, session: Session, built: Built, min_priority: int) -> Contested:
-    """The 409 for overlaps with active reservations of at least ``min_priority``."""
+def reservation_conflicts(
+    *, session: Session, built: Built, min_priority: int, exclude: uuid.UUID | None = None
+) -> Contested:
+    """The 409 for overlaps with active reservations of at least ``min_priority`` (other
+    than ``exclude``, the reservation being written)."""
     hits = overlap.reservation_hits(
-        session=session, probe=built.probe, min_priority=min_priority, limit=MAX_CONFLICTS
+        session=session,
+        probe=built.probe,
+        min_priority=min_priority,
+        limit=MAX_CONFLICTS,
+        exclude=exclude,
     )
     conflicts = [
         ContestedSpace(

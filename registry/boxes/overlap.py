@@ -57,13 +57,8 @@ same name (``created_at`` and ``updated_at`` are the database's)."""
 _RESERVATION_VALUES = ", ".join(
     "ST_GeomFromWKB(:geometry, 4326)" if c == "geometry" else f":{c}" for c in RESERVATION_COLUMNS
 )
-INSERT_RESERVATION_SQL = f"""WITH r AS (
-    INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
-    VALUES ({_RESERVATION_VALUES})
-    RETURNING created_at, updated_at
-), v AS (
-    INSERT INTO reservation_volumes (reservation_id, ordinal, time_start, time_end, zoom,
-        spatial_ids, geometry, altitude_lower_m, altitude_upper_m)
+_INSERT_VOLUMES = f"""INSERT INTO reservation_volumes (reservation_id, ordinal, time_start,
+        time_end, zoom, spatial_ids, geometry, altitude_lower_m, altitude_upper_m)
     SELECT :id, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
         (d.doc->>'time_end')::timestamptz, (d.doc->>'zoom')::int,
         CASE WHEN jsonb_typeof(d.doc->'spatial_ids') = 'array' THEN ARRAY(
@@ -71,11 +66,16 @@ INSERT_RESERVATION_SQL = f"""WITH r AS (
                 WITH ORDINALITY AS e(t, k) ORDER BY e.k) END,
         nullif(d.doc->'geometry', 'null'::jsonb),
         (d.doc->>'altitude_lower_m')::float8, (d.doc->>'altitude_upper_m')::float8
-    FROM {_VOLUMES}
-), b AS (
-    INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
+    FROM {_VOLUMES}"""
+_INSERT_BOXES = f"""INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
     SELECT :id, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority FROM {sql.PROBES}
-    ON CONFLICT DO NOTHING RETURNING 1
+    ON CONFLICT DO NOTHING RETURNING 1"""
+INSERT_RESERVATION_SQL = f"""WITH r AS (
+    INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
+    VALUES ({_RESERVATION_VALUES})
+    RETURNING created_at, updated_at
+), v AS ({_INSERT_VOLUMES}
+), b AS ({_INSERT_BOXES}
 )
 SELECT created_at, updated_at, (SELECT count(*) FROM b) FROM r"""
 """The reservation row, its volumes (a JSON array) and its boxes in one statement.
@@ -88,6 +88,19 @@ tell from the count that it lost, report the conflicts and roll back, without a 
 
 
 _INSERT_RESERVATION = text(INSERT_RESERVATION_SQL)  # built once: text() parses the SQL
+_DROP_CONTENTS = text(
+    """WITH b AS (DELETE FROM reservation_boxes WHERE reservation_id = :id)
+    DELETE FROM reservation_volumes WHERE reservation_id = :id"""
+)
+_INSERT_CONTENTS = text(
+    f"""WITH v AS ({_INSERT_VOLUMES}
+), b AS ({_INSERT_BOXES}
+)
+SELECT count(*) FROM b"""
+)
+"""New volumes and boxes of an existing reservation (after ``_DROP_CONTENTS`` in an
+earlier statement: sub-statements of one statement run in no fixed order, so the
+exclusion constraint could still see the old boxes)."""
 _BLOCKER_HITS = text(
     f"""SELECT 0, coalesce(b.restriction_id, b.obstacle_id), 0, {sql.clip("b", sql.ranges("r"))},
                 lower(b.during * r.during), upper(b.during * r.during)
@@ -110,6 +123,20 @@ def insert_reservation(
         _INSERT_RESERVATION, {**probe.params(), **values, "docs": volumes_json}
     ).one()
     return row[0], row[1], int(row[2])
+
+
+def replace_contents(
+    *, session: Session, reservation_id: uuid.UUID, priority: int, volumes_json: str, probe: Probe
+) -> int:
+    """Delete a reservation's volumes and boxes and insert new ones (in the caller's
+    transaction, whose rollback brings the old ones back); the number of boxes stored
+    (fewer than the probe's: overlap, roll back)."""
+    session.execute(_DROP_CONTENTS, {"id": reservation_id})
+    row = session.execute(
+        _INSERT_CONTENTS,
+        {**probe.params(), "id": reservation_id, "priority": priority, "docs": volumes_json},
+    ).one()
+    return int(row[0])
 
 
 def insert_blocker_boxes(
@@ -143,16 +170,23 @@ def reservation_owners(*, session: Session, probe: Probe) -> dict[uuid.UUID, int
 
 
 def reservation_hits(
-    *, session: Session, probe: Probe, min_priority: int = 0, limit: int = 100
+    *,
+    session: Session,
+    probe: Probe,
+    min_priority: int = 0,
+    limit: int = 100,
+    exclude: uuid.UUID | None = None,
 ) -> list[Hit]:
-    """Intersections of the probe with active reservation boxes of at least ``min_priority``."""
+    """Intersections of the probe with active reservation boxes of at least
+    ``min_priority``, other than those of reservation ``exclude``."""
     rows = session.execute(
         text(
             f"""SELECT m.i, b.reservation_id, b.priority, {_MEET} FROM {sql.PROBES}
             JOIN reservation_boxes b ON {_HIT} AND b.priority >= :minp
+                AND b.reservation_id IS DISTINCT FROM CAST(:ex AS uuid)
             ORDER BY m.i, b.id LIMIT :limit"""
         ),
-        {**probe.params(), "minp": min_priority, "limit": limit},
+        {**probe.params(), "minp": min_priority, "limit": limit, "ex": exclude},
     )
     return [Hit(int(r[0]) - 1, r[1], r[2], tuple(r[3:9]), r[9], r[10]) for r in rows]
 

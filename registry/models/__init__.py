@@ -33,6 +33,7 @@ from registry.models.roads import ROAD_ZOOM, RoadEdge, RoadNode
 from registry.models.terrain import TERRAIN_DATUMS, TerrainTile
 from registry.models.vehicles import (
     DEFAULT_ALTITUDE_BANDS,
+    DEFAULT_SNAP_DISTANCES_M,
     POSITION_VOXEL_ZOOM,
     VEHICLE_KINDS,
     VEHICLE_STATUSES,
@@ -43,6 +44,7 @@ from registry.models.vehicles import (
 __all__ = [
     "ALTITUDE_DATUM",
     "DEFAULT_ALTITUDE_BANDS",
+    "DEFAULT_SNAP_DISTANCES_M",
     "LEAF_ZOOM",
     "LIVE_STATES",
     "OPERATING_ROLES",

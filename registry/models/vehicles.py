@@ -30,6 +30,9 @@ VEHICLE_KINDS = ("drone", "robot", "car")
 DEFAULT_ALTITUDE_BANDS = {"drone": (0.0, 150.0), "robot": (0.0, 4.0), "car": (0.0, 4.0)}
 """The altitude band (metres, W84) of each kind where a vehicle sets none; robots and cars
 always keep to theirs (the ground band)."""
+DEFAULT_SNAP_DISTANCES_M = {"robot": 50.0, "car": 100.0}
+"""How far (metres) an origin or destination of a robot or car may be from a road it may
+use; farther is ``no_edge_nearby`` (settings ``KUKAN_SNAP_DISTANCE_<KIND>_M``)."""
 VEHICLE_STATUSES = ("active", "maintenance", "retired")
 
 

@@ -255,7 +255,7 @@ def create_reservation(
     res.created_at, res.updated_at, stored = _insert(session, res, built)
     if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
         # the caller rolls the transaction back (as for blockers below), so nothing stays
-        exc = reservation_conflicts(session=session, built=built, min_priority=0)
+        exc = reservation_conflicts(session=session, built=built, min_priority=0, exclude=res.id)
         if priority > 0 and not grant.may_preempt:
             note = f"priority {priority} preempts nothing: this operator may not preempt"
             raise Contested(f"{exc}; {note}", conflicts=exc.conflicts)
@@ -294,7 +294,9 @@ def get_reservation(
 ) -> Reservation:
     """A reservation the actor may see; another operator's is NotFound."""
     query = _visible(select(Reservation).where(Reservation.id == reservation_id), actor)
-    res = session.scalar(query.with_for_update() if lock else query)
+    if lock:  # locked, and read afresh even when the session already holds the row
+        query = query.with_for_update().execution_options(populate_existing=True)
+    res = session.scalar(query)
     if res is None:
         raise NotFound(f"reservation {reservation_id} not found")
     return res

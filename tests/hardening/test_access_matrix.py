@@ -139,6 +139,10 @@ B: dict[tuple[str, str], Builder] = {
         f"/v1/reservations/{res(w, r, o)}",
         {"json": {"state": "cancelled", "version": 1}},
     ),
+    ("PUT", "/v1/reservations/{reservation_id}"): lambda w, r, o: (
+        f"/v1/reservations/{res(w, r, o)}",
+        {"json": {"volumes": reservation_body()["volumes"]}, "headers": {"If-Match": '"1"'}},
+    ),
     ("DELETE", "/v1/reservations/{reservation_id}"): lambda w, r, o: (
         f"/v1/reservations/{res(w, r, o)}",
         {},
@@ -225,6 +229,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/reservations"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/reservations/{reservation_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("PATCH", "/v1/reservations/{reservation_id}"): owned(401, (200, 404), (200, 404), 404, 200),
+    ("PUT", "/v1/reservations/{reservation_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("DELETE", "/v1/reservations/{reservation_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("POST", "/v1/restrictions"): owned(401, 403, 403, 201, 201),
     ("GET", "/v1/restrictions"): owned(401, 200, 200, 200, 200),
@@ -281,7 +286,8 @@ def test_matrix(world: World) -> None:
             cell = []
             for own in (True, False):
                 path, kw = build(world, role, own)
-                headers = {} if role == "none" else world.keys[role].headers
+                headers = {} if role == "none" else dict(world.keys[role].headers)
+                headers.update(kw.pop("headers", {}))  # e.g. If-Match
                 cell.append(world.client.request(method, path, headers=headers, **kw).status_code)
             row[role] = (cell[0], cell[1])
         observed[op] = row

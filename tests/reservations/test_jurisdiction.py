@@ -24,7 +24,8 @@ from tests.reservations.helpers import (
 TOKYO = square(138.9, 35.5, 1.0)
 """Roughly the Tokyo metropolis (west of 139.9 E, south of 36.5 N)."""
 TOKYO_STATION = square(139.7660, 35.6800, 0.001)
-HELSINKI = square(24.9440, 60.1728, 0.002)
+HELSINKI = square(25.1400, 60.2100, 0.002)
+"""In Helsinki (Vuosaari), away from the demo extract the route tests plan on."""
 
 
 def _body(geometry: dict[str, Any]) -> dict[str, Any]:

@@ -23,24 +23,38 @@ def centre(sid: str) -> tuple[float, float]:
 
 
 def test_a_robot_detours_around_a_restriction_created_mid_way(
-    client: httpx.Client, make_key: Callable[..., Key], helsinki: str,  # noqa: F811
-    nodes: list[tuple[float, float]], db_sessions: sessionmaker[Session],  # noqa: F811
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    helsinki: str,  # noqa: F811
+    nodes: list[tuple[float, float]],  # noqa: F811
+    db_sessions: sessionmaker[Session],
 ) -> None:
     fleet, town = make_key("fleet"), make_key("municipality")
     vid = vehicle(client, fleet.headers, kind="robot")
     o, d = pair(nodes, random.Random(11))
-    ask = {"vehicle_id": vid, "origin": o, "destination": d, "departure_time": depart(7),
-           "source": helsinki}
+    ask = {
+        "vehicle_id": vid,
+        "origin": o,
+        "destination": d,
+        "departure_time": depart(7),
+        "source": helsinki,
+    }
     first = client.post("/v1/routes", headers=fleet.headers, json=ask)
     assert first.status_code == 200, first.text
     ids = first.json()["route"]["spatial_ids"]
     mid = centre(ids[len(ids) // 2]["id"])
     made: list[str] = []
     try:
-        r = client.post("/v1/restrictions", headers=town.headers, json={
-            "geometry": square(*mid, 4.0), "altitude_lower": 0, "altitude_upper": 30,
-            "reason": "street works",  # permanent: no time_start / time_end
-        })
+        r = client.post(
+            "/v1/restrictions",
+            headers=town.headers,
+            json={
+                "geometry": square(*mid, 4.0),
+                "altitude_lower": 0,
+                "altitude_upper": 30,
+                "reason": "street works",  # permanent: no time_start / time_end
+            },
+        )
         assert r.status_code == 201, r.text
         made.append(r.json()["id"])
         where = f"b.restriction_id = '{made[0]}'"
@@ -54,10 +68,16 @@ def test_a_robot_detours_around_a_restriction_created_mid_way(
         assert route["length_m"] >= first.json()["route"]["length_m"]
         assert route["duration_s"] > first.json()["route"]["duration_s"]  # the detour
 
-        r = client.post("/v1/restrictions", headers=town.headers, json={
-            "geometry": square(d["lng"], d["lat"], 4.0), "altitude_lower": 0,
-            "altitude_upper": 30, "reason": "closed square",
-        })
+        r = client.post(
+            "/v1/restrictions",
+            headers=town.headers,
+            json={
+                "geometry": square(d["lng"], d["lat"], 4.0),
+                "altitude_lower": 0,
+                "altitude_upper": 30,
+                "reason": "closed square",
+            },
+        )
         assert r.status_code == 201, r.text
         made.append(r.json()["id"])
         later = {**ask, "departure_time": depart(9)}  # not behind its own reservation
@@ -66,5 +86,7 @@ def test_a_robot_detours_around_a_restriction_created_mid_way(
         assert blocked.json()["reason"] == "destination_blocked"
     finally:  # the Helsinki roads are shared with other tests
         for rid in made:
-            assert client.delete(f"/v1/restrictions/{rid}", headers=town.headers).status_code \
-                in (200, 204)
+            assert client.delete(f"/v1/restrictions/{rid}", headers=town.headers).status_code in (
+                200,
+                204,
+            )

@@ -23,8 +23,9 @@ from spatialid import Voxel, lnglat_to_voxel
 from tests.routing.helpers import T0, pairwise_conflicts
 
 LNG, LAT = 139.767125, 35.681236
-ROBOT = VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0,
-                      safety_buffer_s=1.0)
+ROBOT = VehicleLimits(
+    max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0, safety_buffer_s=1.0
+)
 
 
 def node(g: nx.DiGraph, n: Any) -> tuple[float, float]:
@@ -57,9 +58,36 @@ def test_cars_are_faster_and_snap_to_the_nearest_edge() -> None:
     lng, lat = node(g, (1, 0))
     off = 3.0 / M_PER_DEG_LAT
     r = GroundPlanner(net, ROBOT).plan((lng + 0.0001, lat + off), node(g, (3, 0)), T0)
-    assert r.duration_s == pytest.approx((150.0 - 0.0001 * M_PER_DEG_LAT *
-                                          math.cos(math.radians(LAT)) - 50.0) / 8.0, rel=0.02)
+    assert r.duration_s == pytest.approx(
+        (150.0 - 0.0001 * M_PER_DEG_LAT * math.cos(math.radians(LAT)) - 50.0) / 8.0, rel=0.02
+    )
     assert abs(r.waypoints[0][1] - lat) < 1e-6  # on the street, not 3 m north of it
+
+
+def test_ends_snap_only_within_the_vehicle_s_distance() -> None:
+    g = grid_network(LNG, LAT, 4, 50.0)  # streets every 50 m south-east of (LNG, LAT)
+    net = GroundNetwork(g)
+    near = 30.0 / M_PER_DEG_LAT  # north of the northern street: 30 m, 80 m
+    far = 80.0 / M_PER_DEG_LAT
+    lng, lat = node(g, (1, 0))
+    strict = GroundPlanner(net, VehicleLimits(**{**ROBOT.__dict__, "snap_max_m": 50.0}))
+    strict.plan((lng, lat + near), node(g, (3, 0)), T0)
+    with pytest.raises(NoRoute) as caught:
+        strict.plan(node(g, (3, 0)), (lng, lat + far), T0)
+    exc = caught.value
+    assert exc.reason == "no_edge_nearby"
+    assert getattr(exc, "field", None) == "destination"
+    assert getattr(exc, "distance_m", 0) == pytest.approx(80.0, abs=0.5)
+    fleet = plan_fleet(
+        net,
+        [
+            GroundRequest("a", (lng, lat + near), node(g, (3, 0)), T0),
+            GroundRequest("b", (lng, lat + far), node(g, (3, 0)), T0),
+        ],
+        strict.limits,
+    )
+    assert list(fleet.routes) == ["a"] and fleet.unserved == {"b": "no_edge_nearby"}
+    assert "origin is 79.7 m" in fleet.details["b"]  # a degree of latitude is 110.95 km here
 
 
 def line_graph(n: int = 5) -> nx.DiGraph:
@@ -121,9 +149,16 @@ def test_fleet_of_50_has_no_conflicts() -> None:
     rng = random.Random(6)
     nodes = list(g.nodes)
     picks = rng.sample(nodes, 50), rng.sample(nodes, 50)
-    reqs = [GroundRequest(f"r{i}", node(g, o), node(g, d), T0 + rng.uniform(0, 60),
-                         priority=rng.choice([0, 0, 50]))
-            for i, (o, d) in enumerate(zip(*picks, strict=True))]
+    reqs = [
+        GroundRequest(
+            f"r{i}",
+            node(g, o),
+            node(g, d),
+            T0 + rng.uniform(0, 60),
+            priority=rng.choice([0, 0, 50]),
+        )
+        for i, (o, d) in enumerate(zip(*picks, strict=True))
+    ]
     occ = MemoryOccupancy()
     res = plan_fleet(GroundNetwork(g), reqs, ROBOT, occupancy=occ)
     assert len(res.routes) + len(res.unserved) == 50
@@ -192,8 +227,7 @@ class Counting(GroundNetwork):
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[Any, Any]] = []
 
-    def times_to(self, seeds: dict, stop: object = None,
-                 slack: float = 1.5) -> tuple[dict, float]:
+    def times_to(self, seeds: dict, stop: object = None, slack: float = 1.5) -> tuple[dict, float]:
         self.calls.append((tuple(sorted(seeds, key=repr)), stop))
         return super().times_to(seeds, stop, slack)
 
@@ -204,27 +238,28 @@ def test_fleet_with_shared_goals_reuses_heuristic_and_stays_conflict_free() -> N
     g = grid_network(LNG, LAT, 8, 40.0)
     rng = random.Random(7)
     depot = node(g, (4, 4))
-    reqs = [GroundRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
-            for i, o in enumerate(rng.sample([n for n in g.nodes if n != (4, 4)], 6))]
+    reqs = [
+        GroundRequest(f"r{i}", node(g, o), depot, T0 + 20.0 * i)
+        for i, o in enumerate(rng.sample([n for n in g.nodes if n != (4, 4)], 6))
+    ]
     net = Counting(g)
     res = plan_fleet(net, reqs, ROBOT)
     assert len({seeds for seeds, _ in net.calls}) == 1  # one goal
     assert len(net.calls) < len(reqs)  # its table reused by later robots
     assert pairwise_conflicts(res.routes) == []
     for r in reqs:  # each alone on a fresh network: same free-flow optimum or later
-        alone = GroundPlanner(GroundNetwork(g), ROBOT).plan(r.origin, r.destination,
-                                                            r.departure)
+        alone = GroundPlanner(GroundNetwork(g), ROBOT).plan(r.origin, r.destination, r.departure)
         if r.id in res.routes:
             assert res.routes[r.id].arrival >= alone.arrival - 1e-9
     first = next(iter(res.routes.values()))
     again = GroundPlanner(net, ROBOT).plan(reqs[0].origin, depot, reqs[0].departure)
-    fresh = GroundPlanner(GroundNetwork(g), ROBOT).plan(reqs[0].origin, depot,
-                                                        reqs[0].departure)
+    fresh = GroundPlanner(GroundNetwork(g), ROBOT).plan(reqs[0].origin, depot, reqs[0].departure)
     assert again.arrival == pytest.approx(fresh.arrival) and first is not None
 
 
 def test_the_fleet_planner_leaves_the_garbage_collector_alone(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Planning never switches the process-wide collector (other threads share it)."""
     import gc
 
@@ -250,14 +285,30 @@ def test_one_planner_runs_many_plans_at_once_as_it_runs_them_in_turn() -> None:
     nodes = sorted(g.nodes)
     rng = random.Random(3)
     occ = MemoryOccupancy()  # busy ground voxels made by a fleet
-    plan_fleet(GroundNetwork(g), [
-        GroundRequest(f"b{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
-                     T0 + rng.uniform(0, 60)) for i in range(40)], ROBOT, occupancy=occ,
-        park_first=False)
+    plan_fleet(
+        GroundNetwork(g),
+        [
+            GroundRequest(
+                f"b{i}",
+                node(g, rng.choice(nodes)),
+                node(g, rng.choice(nodes)),
+                T0 + rng.uniform(0, 60),
+            )
+            for i in range(40)
+        ],
+        ROBOT,
+        occupancy=occ,
+        park_first=False,
+    )
     goals = [node(g, n) for n in rng.sample(nodes, 4)]  # shared goals: shared tables
-    trips = [(node(g, rng.choice(nodes)),
-              rng.choice(goals) if rng.random() < 0.5 else node(g, rng.choice(nodes)),
-              T0 + rng.uniform(0, 90)) for _ in range(40)]
+    trips = [
+        (
+            node(g, rng.choice(nodes)),
+            rng.choice(goals) if rng.random() < 0.5 else node(g, rng.choice(nodes)),
+            T0 + rng.uniform(0, 90),
+        )
+        for _ in range(40)
+    ]
     queries = [(*trip, park) for trip in trips for park in (False, True)] * 3
     rng.shuffle(queries)
 
@@ -268,8 +319,10 @@ def test_one_planner_runs_many_plans_at_once_as_it_runs_them_in_turn() -> None:
             return ("none", exc.reason)
         return (r.arrival, [(v.voxel, v.enter, v.leave) for v in r.visits], r.waypoints)
 
-    alone = {q: run(GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT), q)
-             for q in set(queries)}
+    alone = {
+        q: run(GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT), q)
+        for q in set(queries)
+    }
     assert sum(alone[(*t, False)] != alone[(*t, True)] for t in trips) >= 8
     assert sum(a[0] != "none" for a in alone.values()) > 50
     shared = GroundPlanner.from_occupancy(GroundNetwork(g), occ, T0, ROBOT)
@@ -295,14 +348,25 @@ def test_fleets_on_one_network_in_threads_match_fleets_in_turn() -> None:
     fleets = []
     for seed in range(4):
         rng = random.Random(seed)
-        fleets.append([GroundRequest(f"r{i}", node(g, rng.choice(nodes)),
-                                    node(g, rng.choice(nodes)), T0 + rng.uniform(0, 60))
-                       for i in range(12)])
+        fleets.append(
+            [
+                GroundRequest(
+                    f"r{i}",
+                    node(g, rng.choice(nodes)),
+                    node(g, rng.choice(nodes)),
+                    T0 + rng.uniform(0, 60),
+                )
+                for i in range(12)
+            ]
+        )
 
     def run(net: GroundNetwork, reqs: list[GroundRequest]) -> dict[str, Any]:
         res = plan_fleet(net, reqs, ROBOT)
-        return {"routes": {k: (r.arrival, r.waypoints) for k, r in res.routes.items()},
-                "unserved": res.unserved, "repaired": res.repaired}
+        return {
+            "routes": {k: (r.arrival, r.waypoints) for k, r in res.routes.items()},
+            "unserved": res.unserved,
+            "repaired": res.repaired,
+        }
 
     alone = [run(GroundNetwork(g), f) for f in fleets]
     net = GroundNetwork(g)
