@@ -239,7 +239,8 @@ def top_up(sessions: Any, actor: Any, target: int, t0: datetime) -> tuple[int, f
         try:
             with session_scope(sessions) as s:
                 reservations.create_reservation(
-                    session=s, actor=actor,
+                    session=s,
+                    actor=actor,
                     volumes=[reservations.VolumeRequest(**volume(*block(rng, t0), json=False))],
                 )
             made += 1

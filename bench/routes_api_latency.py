@@ -25,14 +25,18 @@ def main() -> None:
     reserve: list[float] = []
     planning: list[float] = []
     with httpx.Client(base_url=base, timeout=60) as c:
-        drone = next(v for v in c.get("/v1/vehicles", headers=h).json()["items"]
-                     if v["kind"] == "drone")
+        drone = next(
+            v for v in c.get("/v1/vehicles", headers=h).json()["items"] if v["kind"] == "drone"
+        )
         for i in range(n):
             dep = (datetime.now(UTC) + timedelta(hours=2, minutes=7 * i)).isoformat()
-            body = {"vehicle_id": drone["id"],
-                    "origin": {"lng": 24.9410, "lat": 60.1690, "alt": 60},
-                    "destination": {"lng": 24.9590, "lat": 60.1690, "alt": 60},
-                    "departure_time": dep, "reserve": i % 2 == 1}
+            body = {
+                "vehicle_id": drone["id"],
+                "origin": {"lng": 24.9410, "lat": 60.1690, "alt": 60},
+                "destination": {"lng": 24.9590, "lat": 60.1690, "alt": 60},
+                "departure_time": dep,
+                "reserve": i % 2 == 1,
+            }
             t0 = time.perf_counter()
             r = c.post("/v1/routes", headers=h, json=body)
             ms = (time.perf_counter() - t0) * 1000
@@ -43,8 +47,10 @@ def main() -> None:
     print(f"plan only: {[round(t) for t in plan]} ms, p50 {statistics.median(plan):.0f} ms")
     p50 = statistics.median(reserve)
     print(f"plan+reserve: {[round(t) for t in reserve]} ms, p50 {p50:.0f} ms")
-    print(f"server planning_ms: {[round(t) for t in planning]}, "
-          f"p50 {statistics.median(planning):.0f} ms (first request builds the grid)")
+    print(
+        f"server planning_ms: {[round(t) for t in planning]}, "
+        f"p50 {statistics.median(planning):.0f} ms (first request builds the grid)"
+    )
     print(f"route: {route['length_m']:.0f} m, {len(route['spatial_ids'])} IDs, {route['meta']}")
 
 

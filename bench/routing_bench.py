@@ -88,15 +88,20 @@ class LazyAdj:
         sides = side_offsets(grid)
         # a move is allowed when its target and the cells it passes at an edge or corner
         # are unblocked (the planner's rule)
-        self.moves = [(df, dx, dy, table[off], (off, *sides.get(off, ())))
-                      for off, df, dx, dy in grid.offsets()]
+        self.moves = [
+            (df, dx, dy, table[off], (off, *sides.get(off, ())))
+            for off, df, dx, dy in grid.offsets()
+        ]
 
     def __getitem__(self, u: tuple[int, int, int]) -> dict[tuple[int, int, int], dict]:
         f, x, y = u
         g = self.grid
         k, blocked = g.key(f, x, y), g.blocked  # u is free, so inside the blocked border
-        return {(f + df, x + dx, y + dy): {"weight": dt} for df, dx, dy, dt, need in self.moves
-                if not any(blocked[k + o] for o in need)}
+        return {
+            (f + df, x + dx, y + dy): {"weight": dt}
+            for df, dx, dy, dt, need in self.moves
+            if not any(blocked[k + o] for o in need)
+        }
 
 
 class LazyVoxelGraph(nx.Graph):
@@ -121,8 +126,13 @@ def networkx_route(planner: DronePlanner, o: Any, t: Any) -> tuple[float, float,
     h = heuristic(grid, planner.limits, goal)
     graph = LazyVoxelGraph(grid, planner.limits)
     started = time.perf_counter()
-    path = nx.astar_path(graph, (a.f, a.x, a.y), (b.f, b.x, b.y),
-                         heuristic=lambda u, _v: h(grid.key(*u)), weight="weight")
+    path = nx.astar_path(
+        graph,
+        (a.f, a.x, a.y),
+        (b.f, b.x, b.y),
+        heuristic=lambda u, _v: h(grid.key(*u)),
+        weight="weight",
+    )
     elapsed = time.perf_counter() - started
     cost = sum(graph._adj[path[i]][path[i + 1]]["weight"] for i in range(len(path) - 1))
     return elapsed, cost, len(path)
@@ -155,15 +165,17 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
 
     shared = SharedGrid()
     full = DronePlanner(c.full, limits, zoom=Z, region=c.region, grid_cache=shared)
-    fine = DronePlanner(c.full, limits, zoom=Z, region=c.region, grid_cache=shared,
-                        coarse_levels=0)
+    fine = DronePlanner(c.full, limits, zoom=Z, region=c.region, grid_cache=shared, coarse_levels=0)
     started = time.perf_counter()
     full.grid_for(c.region)
-    print(f"static grid build (once per static version, with the open-block flags): "
-          f"{time.perf_counter() - started:.2f} s")
+    print(
+        f"static grid build (once per static version, with the open-block flags): "
+        f"{time.perf_counter() - started:.2f} s"
+    )
     runs: dict[str, dict[str, list[float]]] = {
         "default": {"ms": [], "exp": [], "dur": [], "grid": []},
-        "fine": {"ms": [], "exp": [], "dur": [], "grid": []}}
+        "fine": {"ms": [], "exp": [], "dur": [], "grid": []},
+    }
     invalid, relaxed = {"default": 0, "fine": 0}, {"default": 0, "fine": 0}
     coarse: list[int] = []
     for i, (o, t, dep) in enumerate(c.queries):
@@ -181,20 +193,24 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
             invalid[name] += bool(validate_route(r, c.full, limits))
     for name, rr in runs.items():
         times, exps = rr["ms"], rr["exp"]
-        print(f"drone full {name:7s}: p50 {pct(times, .5):7.1f} ms  p95 {pct(times, .95):7.1f} ms"
-              f"  max {max(times):7.1f} ms  expansions p50 {pct(exps, .5):.0f} "
-              f"p95 {pct(exps, .95):.0f}  fallback to w={full.fallback_weight} "
-              f"{relaxed[name]}/{len(times)}  invalid routes {invalid[name]}/{len(times)}")
+        print(
+            f"drone full {name:7s}: p50 {pct(times, 0.5):7.1f} ms  p95 {pct(times, 0.95):7.1f} ms"
+            f"  max {max(times):7.1f} ms  expansions p50 {pct(exps, 0.5):.0f} "
+            f"p95 {pct(exps, 0.95):.0f}  fallback to w={full.fallback_weight} "
+            f"{relaxed[name]}/{len(times)}  invalid routes {invalid[name]}/{len(times)}"
+        )
     m, f = runs["default"], runs["fine"]
     flown = [(a - b) / b * 100 for a, b in zip(m["dur"], f["dur"], strict=True)]
     grid = [(m["grid"][i] - f["grid"][i]) / f["grid"][i] * 100 for i in coarse] or [0.0]
-    print(f"default: {len(coarse)}/{len(c.queries)} queries went on to the multi-resolution "
-          f"search (grid duration {min(grid):+.2f} % .. {max(grid):+.2f} % vs fine only); "
-          f"default vs fine only (same queries, same process): p50 "
-          f"{pct(f['ms'], .5) / pct(m['ms'], .5):.1f}x, p95 "
-          f"{pct(f['ms'], .95) / pct(m['ms'], .95):.1f}x faster; flown duration "
-          f"{min(flown):+.2f} % .. {max(flown):+.2f} % (median {statistics.median(flown):+.2f} %)")
-    out: dict[str, Any] = {"p50": pct(m["ms"], .5), "p95": pct(m["ms"], .95)}
+    print(
+        f"default: {len(coarse)}/{len(c.queries)} queries went on to the multi-resolution "
+        f"search (grid duration {min(grid):+.2f} % .. {max(grid):+.2f} % vs fine only); "
+        f"default vs fine only (same queries, same process): p50 "
+        f"{pct(f['ms'], 0.5) / pct(m['ms'], 0.5):.1f}x, p95 "
+        f"{pct(f['ms'], 0.95) / pct(m['ms'], 0.95):.1f}x faster; flown duration "
+        f"{min(flown):+.2f} % .. {max(flown):+.2f} % (median {statistics.median(flown):+.2f} %)"
+    )
+    out: dict[str, Any] = {"p50": pct(m["ms"], 0.5), "p95": pct(m["ms"], 0.95)}
     if not baseline:
         return out
     static = DronePlanner(c.static, limits, zoom=Z, region=c.region)
@@ -207,13 +223,18 @@ def drone_section(c: City, limits: VehicleLimits, baseline: bool) -> dict[str, A
         sec, cost, _ = networkx_route(static, o, t)
         nxs.append(sec * 1000)
         diffs.append((r.grid_duration_s - cost) / cost * 100)
-        print(f"  w={r.meta['weight']:<4} ours {ours[-1]:8.1f} ms  networkx {nxs[-1]:9.1f} ms  "
-              f"ratio {nxs[-1] / ours[-1]:6.1f}x  grid cost {r.grid_duration_s:8.2f} s vs "
-              f"{cost:8.2f} s ({diffs[-1]:+.3f} %)  smoothed {r.duration_s:8.2f} s", flush=True)
+        print(
+            f"  w={r.meta['weight']:<4} ours {ours[-1]:8.1f} ms  networkx {nxs[-1]:9.1f} ms  "
+            f"ratio {nxs[-1] / ours[-1]:6.1f}x  grid cost {r.grid_duration_s:8.2f} s vs "
+            f"{cost:8.2f} s ({diffs[-1]:+.3f} %)  smoothed {r.duration_s:8.2f} s",
+            flush=True,
+        )
     ratio = statistics.median(n / o for n, o in zip(nxs, ours, strict=True))
-    print(f"static only : ours p50 {pct(ours, .5):.1f} ms  networkx p50 {pct(nxs, .5):.1f} ms"
-          f"  median ratio {ratio:.1f}x  total ratio {sum(nxs) / sum(ours):.1f}x  "
-          f"max |cost diff| {max(abs(d) for d in diffs):.3f} %")
+    print(
+        f"static only : ours p50 {pct(ours, 0.5):.1f} ms  networkx p50 {pct(nxs, 0.5):.1f} ms"
+        f"  median ratio {ratio:.1f}x  total ratio {sum(nxs) / sum(ours):.1f}x  "
+        f"max |cost diff| {max(abs(d) for d in diffs):.3f} %"
+    )
     return out
 
 
@@ -234,7 +255,7 @@ def conflicts(routes: dict[str, Any]) -> int:
     bad = 0
     for items in held.values():  # every pair of windows in one voxel
         for i, (a0, a1, ra) in enumerate(items):
-            for b0, b1, rb in items[i + 1:]:
+            for b0, b1, rb in items[i + 1 :]:
                 bad += ra != rb and a0 < b1 and b0 < a1
     return bad
 
@@ -248,24 +269,35 @@ def largest_component(net: GroundNetwork) -> list[Any]:
     return sorted(big, key=str)
 
 
-def fleet_section(n: int, seed: int, g: nx.DiGraph | nx.MultiDiGraph, zoom: int | None = None,
-                  t0: float = T0) -> float:
+def fleet_section(
+    n: int, seed: int, g: nx.DiGraph | nx.MultiDiGraph, zoom: int | None = None, t0: float = T0
+) -> float:
     """Plan ``n`` robots at once on the road network ``g``; check all pairs."""
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
-    net = (GroundNetwork(g, kind="robot") if zoom is None
-           else GroundNetwork(g, kind="robot", zoom=zoom, max_speed_mps=2.0))
+    net = (
+        GroundNetwork(g, kind="robot")
+        if zoom is None
+        else GroundNetwork(g, kind="robot", zoom=zoom, max_speed_mps=2.0)
+    )
     prep = time.perf_counter() - started
     nodes = largest_component(net)
     o = rng.choice(len(nodes), n, replace=False)
     d = rng.choice(len(nodes), n, replace=False)
-    reqs = [GroundRequest(f"r{i}", (g.nodes[nodes[a]]["lng"], g.nodes[nodes[a]]["lat"]),
-                         (g.nodes[nodes[b]]["lng"], g.nodes[nodes[b]]["lat"]),
-                         t0 + float(rng.uniform(0, 120)), int(rng.choice([0, 0, 0, 50])))
-            for i, (a, b) in enumerate(zip(o, d, strict=True))]
+    reqs = [
+        GroundRequest(
+            f"r{i}",
+            (g.nodes[nodes[a]]["lng"], g.nodes[nodes[a]]["lat"]),
+            (g.nodes[nodes[b]]["lng"], g.nodes[nodes[b]]["lat"]),
+            t0 + float(rng.uniform(0, 120)),
+            int(rng.choice([0, 0, 0, 50])),
+        )
+        for i, (a, b) in enumerate(zip(o, d, strict=True))
+    ]
     occ = MemoryOccupancy()
-    limits = VehicleLimits(max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0,
-                           safety_buffer_s=1.0)
+    limits = VehicleLimits(
+        max_speed_mps=2.0, altitude_lower_m=0.0, altitude_upper_m=4.0, safety_buffer_s=1.0
+    )
     started, cpu = time.perf_counter(), time.process_time()
     res = plan_fleet(net, reqs, limits, occupancy=occ)
     took, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -275,13 +307,15 @@ def fleet_section(n: int, seed: int, g: nx.DiGraph | nx.MultiDiGraph, zoom: int 
     reasons: dict[str, int] = {}
     for why in res.unserved.values():
         reasons[why] = reasons.get(why, 0) + 1
-    print(f"fleet: {n} robots on {g.number_of_nodes()} nodes / {g.number_of_edges()} edges "
-          f"(origins/destinations from the largest strongly connected component, "
-          f"{len(nodes)} nodes): "
-          f"planned in {took:.2f} s wall, {cpu:.2f} s CPU (network prep {prep:.2f} s once); "
-          f"served "
-          f"{len(res.routes)}, unserved {reasons or 0}, repaired {len(res.repaired)}; "
-          f"pairwise conflicts {bad} (checked in {check:.2f} s)")
+    print(
+        f"fleet: {n} robots on {g.number_of_nodes()} nodes / {g.number_of_edges()} edges "
+        f"(origins/destinations from the largest strongly connected component, "
+        f"{len(nodes)} nodes): "
+        f"planned in {took:.2f} s wall, {cpu:.2f} s CPU (network prep {prep:.2f} s once); "
+        f"served "
+        f"{len(res.routes)}, unserved {reasons or 0}, repaired {len(res.repaired)}; "
+        f"pairwise conflicts {bad} (checked in {check:.2f} s)"
+    )
     return took
 
 
@@ -294,18 +328,27 @@ def main() -> None:
     ap.add_argument("--robots", type=int, default=200)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--only", choices=["drone", "fleet"], default=None)
-    ap.add_argument("--occupancy", choices=["memory", "postgis"], default="memory",
-                    help="postgis: store the reservations in the database (demo city only)")
+    ap.add_argument(
+        "--occupancy",
+        choices=["memory", "postgis"],
+        default="memory",
+        help="postgis: store the reservations in the database (demo city only)",
+    )
     args = ap.parse_args()
     if args.occupancy == "postgis" and args.city != "demo":
         ap.error("--occupancy postgis needs --city demo")
     factory = demo_database() if args.city == "demo" else None
     if args.only != "fleet":
         started = time.perf_counter()
-        c = (synthetic_city(args.seed, args.queries) if factory is None
-             else demo_city(factory, args.seed, args.queries))
-        print(f"city ({args.city}): {len(c.static.blocked_static(Z))} blocked voxels, built in "
-              f"{time.perf_counter() - started:.1f} s; {len(c.queries)} queries 1-5 km at z{Z}")
+        c = (
+            synthetic_city(args.seed, args.queries)
+            if factory is None
+            else demo_city(factory, args.seed, args.queries)
+        )
+        print(
+            f"city ({args.city}): {len(c.static.blocked_static(Z))} blocked voxels, built in "
+            f"{time.perf_counter() - started:.1f} s; {len(c.queries)} queries 1-5 km at z{Z}"
+        )
         if args.occupancy == "postgis":
             assert factory is not None
             postgis_section(factory, c)

@@ -45,12 +45,19 @@ class City:
 
 
 def _offset(lng: float, lat: float, east_m: Any, north_m: Any) -> tuple[Any, Any]:
-    return (lng + east_m / (M_PER_DEG_LAT * math.cos(math.radians(lat))),
-            lat + north_m / M_PER_DEG_LAT)
+    return (
+        lng + east_m / (M_PER_DEG_LAT * math.cos(math.radians(lat))),
+        lat + north_m / M_PER_DEG_LAT,
+    )
 
 
-def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
-                   reservations: int = 1000, half_m: float = 3000.0) -> City:
+def synthetic_city(
+    seed: int,
+    n_queries: int,
+    buildings: int = 1500,
+    reservations: int = 1000,
+    half_m: float = 3000.0,
+) -> City:
     """Random boxes (footprint 15-60 m, height 10-120 m) and random reserved corridors."""
     rng = np.random.default_rng(seed)
     lng0, lat0 = TOKYO
@@ -71,16 +78,25 @@ def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
         rows_y.append(yy.ravel())
         rows_a.append(np.full(ff.size, x0[i]))
         rows_b.append(np.full(ff.size, x1[i]))
-    obstacles = VoxelSet.from_runs(Z, np.concatenate(rows_f), np.concatenate(rows_y),
-                                   np.concatenate(rows_a), np.concatenate(rows_b))
+    obstacles = VoxelSet.from_runs(
+        Z,
+        np.concatenate(rows_f),
+        np.concatenate(rows_y),
+        np.concatenate(rows_a),
+        np.concatenate(rows_b),
+    )
     static, full = MemoryOccupancy(), MemoryOccupancy()
     static.add_static(obstacles)
     full.add_static(obstacles)
     corridors = add_corridors(full, rng, (lng0, lat0), half_m, reservations)
     lo_lng, hi_lat = _offset(lng0, lat0, -half_m, half_m)
     hi_lng, lo_lat = _offset(lng0, lat0, half_m, -half_m)
-    region = TileBox(int(lng_to_tile_x(lo_lng, Z)), int(lat_to_tile_y(hi_lat, Z)),
-                     int(lng_to_tile_x(hi_lng, Z)) + 1, int(lat_to_tile_y(lo_lat, Z)) + 1)
+    region = TileBox(
+        int(lng_to_tile_x(lo_lng, Z)),
+        int(lat_to_tile_y(hi_lat, Z)),
+        int(lng_to_tile_x(hi_lng, Z)) + 1,
+        int(lat_to_tile_y(lo_lat, Z)) + 1,
+    )
     queries: list[Query] = []
     while len(queries) < n_queries:
         a = rng.uniform(-half_m * 0.95, half_m * 0.95, 2)
@@ -97,9 +113,13 @@ def synthetic_city(seed: int, n_queries: int, buildings: int = 1500,
     return City(static, full, region, queries, corridors)
 
 
-def add_corridors(full: MemoryOccupancy, rng: np.random.Generator,
-                  centre: tuple[float, float], half_m: float,
-                  reservations: int) -> list[BusyArrays]:
+def add_corridors(
+    full: MemoryOccupancy,
+    rng: np.random.Generator,
+    centre: tuple[float, float],
+    half_m: float,
+    reservations: int,
+) -> list[BusyArrays]:
     """Random straight reserved corridors (500-2,000 m, 30-120 m high) starting within
     ``half_m`` of ``centre``, added to ``full`` in memory; returned (one row per voxel)."""
     lng0, lat0 = centre
@@ -110,13 +130,22 @@ def add_corridors(full: MemoryOccupancy, rng: np.random.Generator,
         b = a + length * np.array([math.cos(ang), math.sin(ang)])
         alt = rng.uniform(30, 120)
         lng, lat = _offset(lng0, lat0, np.array([a[0], b[0]]), np.array([a[1], b[1]]))
-        pts = np.stack([lng_to_tile_x(lng, Z), lat_to_tile_y(lat, Z),
-                        alt_to_tile_f(np.array([alt, alt]), Z)], axis=1)
+        pts = np.stack(
+            [lng_to_tile_x(lng, Z), lat_to_tile_y(lat, Z), alt_to_tile_f(np.array([alt, alt]), Z)],
+            axis=1,
+        )
         cells = traverse(pts)
         start = T0 + rng.uniform(-600, 1800)
         n = len(cells)
-        parts.append(BusyArrays(cells[:, 2], cells[:, 0], cells[:, 1], np.full(n, start),
-                                np.full(n, start + length / 10.0 + 60.0)))
+        parts.append(
+            BusyArrays(
+                cells[:, 2],
+                cells[:, 0],
+                cells[:, 1],
+                np.full(n, start),
+                np.full(n, start + length / 10.0 + 60.0),
+            )
+        )
     for p in parts:
         full.add_busy_arrays(Z, p)
     return parts
@@ -150,33 +179,49 @@ def demo_database() -> sessionmaker[Session]:
     with session_scope(factory) as session:
         out = write_buildings(session=session, source=DEMO_SOURCE, buildings=data.buildings)
         session.flush()
-        write_roads(session=session, source=DEMO_SOURCE, nodes=data.nodes,
-                    stretches=data.stretches, out=out)
-    print(f"demo: imported {out.buildings} buildings ({out.boxes:,} leaf boxes) and "
-          f"{out.edges:,} road edges into {name}")
+        write_roads(
+            session=session, source=DEMO_SOURCE, nodes=data.nodes, stretches=data.stretches, out=out
+        )
+    print(
+        f"demo: imported {out.buildings} buildings ({out.boxes:,} leaf boxes) and "
+        f"{out.edges:,} road edges into {name}"
+    )
     return factory
 
 
-def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
-              reservations: int = 1000, half_m: float = 3000.0) -> City:
+def demo_city(
+    factory: sessionmaker[Session],
+    seed: int,
+    n_queries: int,
+    reservations: int = 1000,
+    half_m: float = 3000.0,
+) -> City:
     """The demo extract's buildings (from the database) and random reserved corridors."""
     from planning.postgis_occupancy import PostgisOccupancy
     from registry.db import session_scope
 
     rng = np.random.default_rng(seed)
     with session_scope(factory) as session:
-        w, s_, e, n = session.execute(text(
-            "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
-            "(SELECT ST_Extent(geometry) AS b FROM road_nodes WHERE source = :s) q"),
-            {"s": DEMO_SOURCE}).one()
+        w, s_, e, n = session.execute(
+            text(
+                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
+                "(SELECT ST_Extent(geometry) AS b FROM road_nodes WHERE source = :s) q"
+            ),
+            {"s": DEMO_SOURCE},
+        ).one()
         lng0, lat0 = (w + e) / 2.0, (s_ + n) / 2.0
         lo_lng, hi_lat = _offset(lng0, lat0, -half_m, half_m)
         hi_lng, lo_lat = _offset(lng0, lat0, half_m, -half_m)
-        region = TileBox(int(lng_to_tile_x(lo_lng, Z)), int(lat_to_tile_y(hi_lat, Z)),
-                         int(lng_to_tile_x(hi_lng, Z)) + 1, int(lat_to_tile_y(lo_lat, Z)) + 1)
+        region = TileBox(
+            int(lng_to_tile_x(lo_lng, Z)),
+            int(lat_to_tile_y(hi_lat, Z)),
+            int(lng_to_tile_x(hi_lng, Z)) + 1,
+            int(lat_to_tile_y(lo_lat, Z)) + 1,
+        )
         db = PostgisOccupancy(session, now=T0, horizon=1.0)
-        obstacles = db.blocked_static(Z, TileBox(region.x0 - 8, region.y0 - 8,
-                                                 region.x1 + 8, region.y1 + 8))
+        obstacles = db.blocked_static(
+            Z, TileBox(region.x0 - 8, region.y0 - 8, region.x1 + 8, region.y1 + 8)
+        )
     static, full = MemoryOccupancy(), MemoryOccupancy()
     static.add_static(obstacles)
     full.add_static(obstacles)
@@ -188,8 +233,10 @@ def demo_city(factory: sessionmaker[Session], seed: int, n_queries: int,
         o_lat = lat0 + float(rng.uniform(-0.95, 0.95)) * ns
         ang, length = rng.uniform(0, 2 * math.pi), rng.uniform(1000, 5000)
         t_lng, t_lat = _offset(o_lng, o_lat, length * math.cos(ang), length * math.sin(ang))
-        east, north = ((t_lng - lng0) * M_PER_DEG_LAT * math.cos(math.radians(lat0)),
-                       (t_lat - lat0) * M_PER_DEG_LAT)
+        east, north = (
+            (t_lng - lng0) * M_PER_DEG_LAT * math.cos(math.radians(lat0)),
+            (t_lat - lat0) * M_PER_DEG_LAT,
+        )
         if max(abs(east), abs(north)) > half_m * 0.95:
             continue
         alt = float(rng.uniform(40, 80))

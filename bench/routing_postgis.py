@@ -80,10 +80,16 @@ def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, An
     with session_scope(factory) as s:
         op = operators.create_operator(session=s, actor=None, name="bench-routing-drones")
         actor, _ = principals.create_principal(
-            session=s, actor=None, name="bench-routing", role="operator", operator_id=op.id)
+            session=s, actor=None, name="bench-routing", role="operator", operator_id=op.id
+        )
         drone = vehicles.create_vehicle(
-            session=s, actor=None, name="bench drone", kind="drone", max_speed_mps=15.0,
-            operator_id=op.id)
+            session=s,
+            actor=None,
+            name="bench drone",
+            kind="drone",
+            max_speed_mps=15.0,
+            operator_id=op.id,
+        )
         s.flush()
         drone_id = drone.id
         for rows in c.corridors:
@@ -102,15 +108,17 @@ def store_corridors(factory: sessionmaker[Session], c: City) -> tuple[Stored, An
                 vol = VolumeRequest(spatial_ids=ids, time_start=t0, time_end=t1)
                 try:
                     with s.begin_nested():
-                        create_reservation(session=s, actor=actor, volumes=[vol],
-                                           vehicle_id=drone_id)
+                        create_reservation(
+                            session=s, actor=actor, volumes=[vol], vehicle_id=drone_id
+                        )
                 except Contested as exc:
                     kinds = {c.kind for c in exc.conflicts}
                     why = "+".join(sorted(kinds))
                     continue
                 n = f.size
-                out.rows.append(BusyArrays(f, x, y, np.full(n, t0.timestamp()),
-                                           np.full(n, t1.timestamp())))
+                out.rows.append(
+                    BusyArrays(f, x, y, np.full(n, t0.timestamp()), np.full(n, t1.timestamp()))
+                )
                 out.voxels += n
                 if attempt:
                     out.moved += 1
@@ -148,8 +156,16 @@ def _outside(static: Any, rows: BusyArrays) -> np.ndarray:
 
 def _same_rows(a: BusyArrays, b: BusyArrays) -> bool:
     def rows(r: BusyArrays) -> list[tuple[int, int, int, float, float]]:
-        return sorted(zip(r.f.tolist(), r.x.tolist(), r.y.tolist(), r.start.tolist(),
-                          r.end.tolist(), strict=True))
+        return sorted(
+            zip(
+                r.f.tolist(),
+                r.x.tolist(),
+                r.y.tolist(),
+                r.start.tolist(),
+                r.end.tolist(),
+                strict=True,
+            )
+        )
 
     return rows(a) == rows(b)
 
@@ -163,13 +179,17 @@ def _corridor_box(c: City, q: Any, grid: Any) -> TileBox:
     span = float(np.hypot(b.x - a.x, b.y - a.y))
     w = max(300.0 / grid.tile_m, 0.2 * span)
     ax, ay, bx, by = a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5
-    return TileBox(max(grid.x0, int(min(ax, bx) - w) - 1), max(grid.y0, int(min(ay, by) - w) - 1),
-                   min(grid.x0 + grid.nx, int(max(ax, bx) + w) + 2),
-                   min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2))
+    return TileBox(
+        max(grid.x0, int(min(ax, bx) - w) - 1),
+        max(grid.y0, int(min(ay, by) - w) - 1),
+        min(grid.x0 + grid.nx, int(max(ax, bx) + w) + 2),
+        min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2),
+    )
 
 
 def _timed(fn: Any, into: list[float]) -> Any:
     """``fn`` that appends the milliseconds of each call to ``into``."""
+
     def call(*args: Any) -> Any:
         s0 = time.perf_counter()
         out = fn(*args)
@@ -187,8 +207,9 @@ def _in_corridor(q: Any, grid: Any, rows: BusyArrays) -> int:
     o, t, _ = q
     a, b = lnglat_to_voxel(o[0], o[1], o[2], Z), lnglat_to_voxel(t[0], t[1], t[2], Z)
     w = max(300.0 / grid.tile_m, 0.2 * float(np.hypot(b.x - a.x, b.y - a.y)))
-    return int(in_corridor(rows.x, rows.y, (a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5,
-                                            w + 2.0)).sum())
+    return int(
+        in_corridor(rows.x, rows.y, (a.x + 0.5, a.y + 0.5, b.x + 0.5, b.y + 0.5, w + 2.0)).sum()
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -210,33 +231,50 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
 
     grids = GridCache.of_mb(Settings.model_fields["route_grid_cache_mb"].default)
     stored, drone_id = store_corridors(factory, c)
-    print(f"reservations: {len(stored.rows)}/{len(c.corridors)} stored through the "
-          f"reservation service in {stored.seconds:.1f} s ({stored.first_try} as generated, "
-          f"{stored.moved} moved later after an exclusion-constraint refusal; refused "
-          f"{stored.refused or 0}); {stored.voxels:,} z23 voxels "
-          f"({stored.in_buildings:,} corridor voxels inside buildings left out)")
+    print(
+        f"reservations: {len(stored.rows)}/{len(c.corridors)} stored through the "
+        f"reservation service in {stored.seconds:.1f} s ({stored.first_try} as generated, "
+        f"{stored.moved} moved later after an exclusion-constraint refusal; refused "
+        f"{stored.refused or 0}); {stored.voxels:,} z23 voxels "
+        f"({stored.in_buildings:,} corridor voxels inside buildings left out)"
+    )
     with session_scope(factory) as s:
-        limits: VehicleLimits = limits_of(get_vehicle(session=s, actor=None,
-                                                      vehicle_id=drone_id))
+        limits: VehicleLimits = limits_of(get_vehicle(session=s, actor=None, vehicle_id=drone_id))
     mem = MemoryOccupancy()
     mem.add_static(c.static.blocked_static(Z))
     for rows in stored.rows:
         mem.add_busy_arrays(Z, rows)
     budget = Budget()
-    memory = DronePlanner(mem, limits, zoom=Z, region=c.region,
-                          max_expansions=budget.expansions, time_budget_s=budget.seconds)
+    memory = DronePlanner(
+        mem,
+        limits,
+        zoom=Z,
+        region=c.region,
+        max_expansions=budget.expansions,
+        time_budget_s=budget.seconds,
+    )
     s0 = time.perf_counter()
     grid = memory.grid_for(c.region)
-    print(f"static grids (once each, outside the timings): memory {time.perf_counter() - s0:.2f} s",
-          end="")
+    print(
+        f"static grids (once each, outside the timings): memory {time.perf_counter() - s0:.2f} s",
+        end="",
+    )
     with session_scope(factory) as s:
         s0 = time.perf_counter()
-        DronePlanner(occupancy_for(s, c.queries[0][2], limits, Z), limits, zoom=Z,
-                     region=c.region, grid_cache=grids).grid_for(c.region)
-        print(f", postgis {time.perf_counter() - s0:.2f} s (blocked_static over the region; "
-              f"grid cache {grids.bytes / 2**20:.0f} MiB)")
+        DronePlanner(
+            occupancy_for(s, c.queries[0][2], limits, Z),
+            limits,
+            zoom=Z,
+            region=c.region,
+            grid_cache=grids,
+        ).grid_for(c.region)
+        print(
+            f", postgis {time.perf_counter() - s0:.2f} s (blocked_static over the region; "
+            f"grid cache {grids.bytes / 2**20:.0f} MiB)"
+        )
     runs: dict[str, dict[str, list[float]]] = {
-        k: {"ms": [], "exp": [], "val": []} for k in ("memory", "postgis")}
+        k: {"ms": [], "exp": [], "val": []} for k in ("memory", "postgis")
+    }
     invalid = {"memory": 0, "postgis": 0}
     same_rows = same_route = sql = fetched = inside = 0
     busy_ms: list[float] = []
@@ -245,12 +283,22 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
         routes = {}
         for name in ("memory", "postgis") if i % 2 == 0 else ("postgis", "memory"):
             with session_scope(factory) as s:
-                occ = (mem if name == "memory" else occupancy_for(s, dep, limits, Z))
+                occ = mem if name == "memory" else occupancy_for(s, dep, limits, Z)
                 if name == "postgis":  # time the reads of busy rows (SQL and numpy)
                     occ.busy_in = _timed(occ.busy_in, busy_ms)  # type: ignore[method-assign]
-                planner = memory if name == "memory" else DronePlanner(
-                    occ, limits, zoom=Z, region=c.region, max_expansions=budget.expansions,
-                    time_budget_s=budget.seconds, grid_cache=grids)
+                planner = (
+                    memory
+                    if name == "memory"
+                    else DronePlanner(
+                        occ,
+                        limits,
+                        zoom=Z,
+                        region=c.region,
+                        max_expansions=budget.expansions,
+                        time_budget_s=budget.seconds,
+                        grid_cache=grids,
+                    )
+                )
                 s0 = time.perf_counter()
                 r = planner.plan(o, t, dep)
                 runs[name]["ms"].append((time.perf_counter() - s0) * 1000)
@@ -265,30 +313,38 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
                     sql += occ.queries  # type: ignore[attr-defined]
                     box = _corridor_box(c, q, grid)
                     buf = limits.safety_buffer_s
-                    db_rows = occupancy_for(s, dep, limits, Z).busy_in(Z, box, dep - 2 * buf,
-                                                                         float("inf"))
-                    same_rows += _same_rows(db_rows, mem.busy_in(Z, box, dep - 2 * buf,
-                                                                 float("inf")))
+                    db_rows = occupancy_for(s, dep, limits, Z).busy_in(
+                        Z, box, dep - 2 * buf, float("inf")
+                    )
+                    same_rows += _same_rows(
+                        db_rows, mem.busy_in(Z, box, dep - 2 * buf, float("inf"))
+                    )
                     fetched += db_rows.f.size
                     inside += _in_corridor(q, grid, db_rows)
         same_route += routes["memory"] == routes["postgis"]
     n = len(c.queries)
     for name, rr in runs.items():
         ms, ex, val = rr["ms"], rr["exp"], rr["val"]
-        print(f"drone {name:7s}: p50 {pct(ms, .5):7.1f} ms  p95 {pct(ms, .95):7.1f} ms  max "
-              f"{max(ms):7.1f} ms  expansions p50 {pct(ex, .5):.0f} p95 {pct(ex, .95):.0f}  "
-              f"invalid routes {invalid[name]}/{n}  validation p50 {pct(val, .5):.1f} ms "
-              f"p95 {pct(val, .95):.1f} ms")
+        print(
+            f"drone {name:7s}: p50 {pct(ms, 0.5):7.1f} ms  p95 {pct(ms, 0.95):7.1f} ms  max "
+            f"{max(ms):7.1f} ms  expansions p50 {pct(ex, 0.5):.0f} p95 {pct(ex, 0.95):.0f}  "
+            f"invalid routes {invalid[name]}/{n}  validation p50 {pct(val, 0.5):.1f} ms "
+            f"p95 {pct(val, 0.95):.1f} ms"
+        )
     m, p = runs["memory"]["ms"], runs["postgis"]["ms"]
     ratio = statistics.median(b / a for a, b in zip(m, p, strict=True))
-    print(f"postgis / memory (same queries, same process): p50 {pct(p, .5) / pct(m, .5):.2f}x, "
-          f"p95 {pct(p, .95) / pct(m, .95):.2f}x, median per query {ratio:.2f}x; "
-          f"SQL statements {sql} ({sql / n:.1f} per query with the validation's); "
-          f"same busy rows {same_rows}/{n}, "
-          f"same routes {same_route}/{n}; grid cache hits {grids.hits} misses {grids.misses}")
-    print(f"postgis busy_in while planning: {len(busy_ms)} calls, p50 {pct(busy_ms, .5):.1f} "
-          f"ms, p95 {pct(busy_ms, .95):.1f} ms, {sum(busy_ms) / sum(p) * 100:.0f} % of the "
-          f"planning time; "
-          f"rows of the first corridor box {fetched:,}, of which inside the corridor the "
-          f"planner keeps {inside:,} ({inside / max(fetched, 1) * 100:.0f} %)")
-    return {"p50": pct(p, .5), "p95": pct(p, .95)}
+    print(
+        f"postgis / memory (same queries, same process): p50 {pct(p, 0.5) / pct(m, 0.5):.2f}x, "
+        f"p95 {pct(p, 0.95) / pct(m, 0.95):.2f}x, median per query {ratio:.2f}x; "
+        f"SQL statements {sql} ({sql / n:.1f} per query with the validation's); "
+        f"same busy rows {same_rows}/{n}, "
+        f"same routes {same_route}/{n}; grid cache hits {grids.hits} misses {grids.misses}"
+    )
+    print(
+        f"postgis busy_in while planning: {len(busy_ms)} calls, p50 {pct(busy_ms, 0.5):.1f} "
+        f"ms, p95 {pct(busy_ms, 0.95):.1f} ms, {sum(busy_ms) / sum(p) * 100:.0f} % of the "
+        f"planning time; "
+        f"rows of the first corridor box {fetched:,}, of which inside the corridor the "
+        f"planner keeps {inside:,} ({inside / max(fetched, 1) * 100:.0f} %)"
+    )
+    return {"p50": pct(p, 0.5), "p95": pct(p, 0.95)}

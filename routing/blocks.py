@@ -27,8 +27,9 @@ from routing.grid import VoxelGrid
 IntArray = npt.NDArray[np.int64]
 
 
-def static_open(grid: VoxelGrid, k: int, kf: int = 0
-                ) -> tuple[bytearray, tuple[int, int, int, int, int, int]]:
+def static_open(
+    grid: VoxelGrid, k: int, kf: int = 0
+) -> tuple[bytearray, tuple[int, int, int, int, int, int]]:
     """Per block of the grid: 1 iff none of its voxels is blocked or outside the grid.
 
     Returns the flags and the block frame ``(bf0, by0, bx0, bnf, bny, bnx)`` (block
@@ -45,7 +46,7 @@ def static_open(grid: VoxelGrid, k: int, kf: int = 0
     arr = grid.blocked_array().reshape(grid.nf, grid.ny, grid.nx)
     pad = np.ones((bnf * sf, bny * s, bnx * s), dtype=np.uint8)  # outside the grid: blocked
     of, oy, ox = grid.f0 - bf0 * sf, grid.y0 - by0 * s, grid.x0 - bx0 * s
-    pad[of:of + grid.nf, oy:oy + grid.ny, ox:ox + grid.nx] = arr
+    pad[of : of + grid.nf, oy : oy + grid.ny, ox : ox + grid.nx] = arr
     if s in (2, 4, 8):  # s bytes of a row as one integer: nonzero iff any voxel is blocked
         rows = pad.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[s]) != 0
     else:
@@ -104,8 +105,7 @@ class Blocks:
         k = self.k
         bf, by, bx = f >> self.kf, y >> k, x >> k
         f0, y0, x0, nf, ny, nx = self.frame
-        ok = ((bf >= f0) & (bf < f0 + nf) & (by >= y0) & (by < y0 + ny)
-              & (bx >= x0) & (bx < x0 + nx))
+        ok = (bf >= f0) & (bf < f0 + nf) & (by >= y0) & (by < y0 + ny) & (bx >= x0) & (bx < x0 + nx)
         idx = ((bf[ok] - f0) * ny + (by[ok] - y0)) * nx + (bx[ok] - x0)
         idx.sort()
         first = np.ones(len(idx), dtype=bool)

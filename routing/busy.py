@@ -32,9 +32,12 @@ class BusyTable:
     def __init__(self, grid: VoxelGrid, rows: BusyArrays, t_ref: float, buffer_s: float) -> None:
         f, x, y, s, e = rows
         inside = (
-            (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
-            & (y > grid.y0) & (y < grid.y0 + grid.ny - 1)
-            & (f > grid.f0) & (f < grid.f0 + grid.nf - 1)
+            (x > grid.x0)
+            & (x < grid.x0 + grid.nx - 1)
+            & (y > grid.y0)
+            & (y < grid.y0 + grid.ny - 1)
+            & (f > grid.f0)
+            & (f < grid.f0 + grid.nf - 1)
         )
         keys = grid.keys(f[inside], x[inside], y[inside])
         s = s[inside] - t_ref - buffer_s
@@ -66,7 +69,8 @@ class BusyTable:
         if len(out) > MAX_INTERVALS:
             raise TooManyIntervals(
                 f"grid key {key} has {len(out)} safe intervals; a search state numbers at "
-                f"most {MAX_INTERVALS} (split the planning window)")
+                f"most {MAX_INTERVALS} (split the planning window)"
+            )
         self._cache[key] = out
         return out
 

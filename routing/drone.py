@@ -108,8 +108,10 @@ class GridStore(Protocol):
 def snap_box(box: TileBox, q: int, n: int) -> TileBox:
     """``box`` grown outward to multiples of ``q`` (clipped to ``[0, n)``)."""
     return TileBox(
-        max(0, box.x0 // q * q), max(0, box.y0 // q * q),
-        min(n, -(-box.x1 // q) * q), min(n, -(-box.y1 // q) * q),
+        max(0, box.x0 // q * q),
+        max(0, box.y0 // q * q),
+        min(n, -(-box.x1 // q) * q),
+        min(n, -(-box.y1 // q) * q),
     )
 
 
@@ -173,7 +175,11 @@ class DronePlanner:
             g = self.grid_cache.find(shared, box) if self.grid_cache is not None else None
             if g is None:
                 g = build_grid(
-                    self.occupancy, self.zoom, box, self.f_lo, self.f_hi,
+                    self.occupancy,
+                    self.zoom,
+                    box,
+                    self.f_lo,
+                    self.f_hi,
                     self.limits.clearance_m,
                 )
                 if self.coarse_levels > 0:
@@ -194,8 +200,10 @@ class DronePlanner:
         pad = max(self.min_pad_tiles, int(span * self.pad_fraction))
         n = 1 << self.zoom
         box = TileBox(
-            max(0, min(a.x, b.x) - pad), max(0, min(a.y, b.y) - pad),
-            min(n, max(a.x, b.x) + pad + 1), min(n, max(a.y, b.y) + pad + 1),
+            max(0, min(a.x, b.x) - pad),
+            max(0, min(a.y, b.y) - pad),
+            min(n, max(a.x, b.x) + pad + 1),
+            min(n, max(a.y, b.y) + pad + 1),
         )
         if self.grid_cache is None:
             return box
@@ -228,8 +236,9 @@ class DronePlanner:
         route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
         return route
 
-    def _plan_in(self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float,
-                 corridor: Corridor) -> Route:
+    def _plan_in(
+        self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float, corridor: Corridor
+    ) -> Route:
         """One search inside ``corridor``, first with the busy rows of a time window (see
         ``busy_window``), then, if the route ends too late for it, with all of them."""
         lower = octile(rates(grid, self.limits), b.x - a.x, b.y - a.y, b.f - a.f)
@@ -239,21 +248,30 @@ class DronePlanner:
             return route
         return self._plan_until(grid, a, b, departure, corridor, math.inf)
 
-    def _plan_until(self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float,
-                    corridor: Corridor, until: float) -> Route:
+    def _plan_until(
+        self,
+        grid: VoxelGrid,
+        a: Voxel,
+        b: Voxel,
+        departure: float,
+        corridor: Corridor,
+        until: float,
+    ) -> Route:
         """One search with the busy rows of the corridor that start before ``until``: its
         route is right when it ends (with its buffer) before ``until``."""
         buf = self.limits.safety_buffer_s
         ax, ay, bx, by, w = corridor
         box = TileBox(
-            max(grid.x0, int(min(ax, bx) - w) - 1), max(grid.y0, int(min(ay, by) - w) - 1),
+            max(grid.x0, int(min(ax, bx) - w) - 1),
+            max(grid.y0, int(min(ay, by) - w) - 1),
             min(grid.x0 + grid.nx, int(max(ax, bx) + w) + 2),
             min(grid.y0 + grid.ny, int(max(ay, by) + w) + 2),
         )
         rows = self.occupancy.busy_in(self.zoom, box, departure - 2 * buf, until)
         near = in_corridor(rows.x, rows.y, (ax, ay, bx, by, w + 2.0))
-        rows = BusyArrays(rows.f[near], rows.x[near], rows.y[near], rows.start[near],
-                          rows.end[near])
+        rows = BusyArrays(
+            rows.f[near], rows.x[near], rows.y[near], rows.start[near], rows.end[near]
+        )
         busy = BusyTable(grid, rows, departure, buf)
         goal = grid.key(b.f, b.x, b.y)
         start = grid.key(a.f, a.x, a.y)
@@ -263,19 +281,31 @@ class DronePlanner:
             nonlocal graph
             if levels == 0:
                 return search(
-                    moves(grid, self.limits), grid.blocked, busy, start, goal,
+                    moves(grid, self.limits),
+                    grid.blocked,
+                    busy,
+                    start,
+                    goal,
                     heuristic(grid, self.limits, goal, w, corridor),
-                    max_expansions=cap, time_budget_s=self.time_budget_s,
-                    deferral=deferral(grid, self.limits, w), sides=side_offsets(grid),
+                    max_expansions=cap,
+                    time_budget_s=self.time_budget_s,
+                    deferral=deferral(grid, self.limits, w),
+                    sides=side_offsets(grid),
                 )
             if graph is None:
                 blocks = Blocks(grid, levels)
                 blocks.close(rows.f, rows.x, rows.y)
                 blocks.close(np.array([a.f, b.f]), np.array([a.x, b.x]), np.array([a.y, b.y]))
                 graph = MultiResGraph(grid, blocks, self.limits)
-            return search_graph(graph.adjacency, busy, start, goal,
-                                graph.heuristic(goal, w, corridor), max_expansions=cap,
-                                time_budget_s=self.time_budget_s)
+            return search_graph(
+                graph.adjacency,
+                busy,
+                start,
+                goal,
+                graph.heuristic(goal, w, corridor),
+                max_expansions=cap,
+                time_budget_s=self.time_budget_s,
+            )
 
         try:
             path, levels, w, spent = self._search(run, max(abs(b.x - a.x), abs(b.y - a.y)))
@@ -293,8 +323,9 @@ class DronePlanner:
         route.meta["coarse_levels"] = levels
         return route
 
-    def _search(self, run: Callable[[int, float, int], GridPath], span: int
-                ) -> tuple[GridPath, int, float, int]:
+    def _search(
+        self, run: Callable[[int, float, int], GridPath], span: int
+    ) -> tuple[GridPath, int, float, int]:
         """Run the attempts in order (see the module docstring): the path, its levels and
         weight, and the expansions spent on attempts that gave up."""
         k, w, first = self.coarse_levels, self.weight, self.fallback_after
@@ -320,8 +351,15 @@ class DronePlanner:
                 return run(0, weight, self.max_expansions), 0, weight, spent
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _route(self, grid: VoxelGrid, busy: BusyTable, points: np.ndarray, times: np.ndarray,
-               expansions: int, t_ref: float) -> Route:
+    def _route(
+        self,
+        grid: VoxelGrid,
+        busy: BusyTable,
+        points: np.ndarray,
+        times: np.ndarray,
+        expansions: int,
+        t_ref: float,
+    ) -> Route:
         grid_duration = float(times[-1] - times[0])
         if self.smoothing and len(points) > 2:
             best = float(times[-1])
@@ -329,19 +367,33 @@ class DronePlanner:
                 sp, st = smooth(grid, busy, p, t, self.limits)
                 if st[-1] < best and polyline_free(grid, busy, sp, st):
                     best, points, times = float(st[-1]), sp, st
-        return to_route(grid, points, times, t_ref, self.limits.safety_buffer_s,
-                        expansions=expansions, grid_duration_s=grid_duration)
+        return to_route(
+            grid,
+            points,
+            times,
+            t_ref,
+            self.limits.safety_buffer_s,
+            expansions=expansions,
+            grid_duration_s=grid_duration,
+        )
 
 
 def to_route(
-    grid: VoxelGrid, points: np.ndarray, times: np.ndarray, t_ref: float, buffer_s: float,
-    *, expansions: int = 0, grid_duration_s: float = 0.0,
+    grid: VoxelGrid,
+    points: np.ndarray,
+    times: np.ndarray,
+    t_ref: float,
+    buffer_s: float,
+    *,
+    expansions: int = 0,
+    grid_duration_s: float = 0.0,
 ) -> Route:
     """A :class:`Route` from a timed tile-space polyline (times relative to ``t_ref``)."""
     z = grid.z
     cells, enters, leaves = polyline_visits(points, times)
-    voxels = map(_new_voxel, zip(repeat(z), cells[:, 2].tolist(), cells[:, 0].tolist(),
-                                 cells[:, 1].tolist()))
+    voxels = map(
+        _new_voxel, zip(repeat(z), cells[:, 2].tolist(), cells[:, 0].tolist(), cells[:, 1].tolist())
+    )
     visits = list(map(Visit, voxels, (enters + t_ref).tolist(), (leaves + t_ref).tolist()))
     lng = tile_x_to_lng(points[:, 0], z)
     lat = tile_y_to_lat(points[:, 1], z)

@@ -41,8 +41,14 @@ class IntervalTable:
         g = rows.f == 0
         keys = (rows.x[g] << 32) | rows.y[g]
         order = np.argsort(keys, kind="stable")
-        t.add_many(zip(keys[order].tolist(), rows.start[g][order].tolist(),
-                       rows.end[g][order].tolist(), strict=True))
+        t.add_many(
+            zip(
+                keys[order].tolist(),
+                rows.start[g][order].tolist(),
+                rows.end[g][order].tolist(),
+                strict=True,
+            )
+        )
         return t
 
     def add(self, key: int, start: float, end: float) -> None:

@@ -46,8 +46,7 @@ def side_offsets(grid: VoxelGrid) -> dict[int, tuple[int, ...]]:
     for off, df, dx, dy in grid.offsets():
         if (df != 0) + (dx != 0) + (dy != 0) < 2:
             continue
-        sides = {(a * grid.ny + c) * grid.nx + b
-                 for a in (0, df) for b in (0, dx) for c in (0, dy)}
+        sides = {(a * grid.ny + c) * grid.nx + b for a in (0, df) for b in (0, dx) for c in (0, dy)}
         out[off] = tuple(sorted(sides - {0, off}))
     return out
 
@@ -82,10 +81,12 @@ def deferral(grid: VoxelGrid, limits: VehicleLimits, weight: float = 1.0) -> Def
     if bound <= 0:
         return None
     table = dict(moves(grid, limits))
-    flat = sorted(((off, table[off]) for off, df, _, _ in grid.offsets() if df == 0),
-                  key=lambda m: m[1])
-    vertical = sorted(((off, table[off]) for off, df, _, _ in grid.offsets() if df != 0),
-                      key=lambda m: m[1])
+    flat = sorted(
+        ((off, table[off]) for off, df, _, _ in grid.offsets() if df == 0), key=lambda m: m[1]
+    )
+    vertical = sorted(
+        ((off, table[off]) for off, df, _, _ in grid.offsets() if df != 0), key=lambda m: m[1]
+    )
     return Deferral(flat, vertical, grid.nx * grid.ny, bound * (1.0 - 1e-9))
 
 
@@ -142,7 +143,10 @@ def outside(c: Corridor) -> Callable[[float, float], bool]:
 
 
 def heuristic(
-    grid: VoxelGrid, limits: VehicleLimits, goal: int, weight: float = 1.0,
+    grid: VoxelGrid,
+    limits: VehicleLimits,
+    goal: int,
+    weight: float = 1.0,
     corridor: Corridor | None = None,
 ) -> Callable[[int], float]:
     """``weight`` x :func:`octile` to ``goal``: a consistent lower bound of the time to it,

@@ -37,8 +37,9 @@ from routing.vehicle import VehicleLimits
 Centre = tuple[float, float, float]
 """``(x, y, f)`` in tile units."""
 
-DIRS = [(df, dx, dy) for df in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
-        if df or dx or dy]
+DIRS = [
+    (df, dx, dy) for df in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if df or dx or dy
+]
 
 
 class MultiResGraph:
@@ -55,9 +56,17 @@ class MultiResGraph:
         self._fine_offsets = offs
         # per move: offset, direction, seconds, and the bit mask of the neighbours (by
         # position in ``offs``) it must find unblocked: itself and its edge/corner cells
-        self.fine = [(off, df, dx, dy, table[off],
-                      sum(1 << offs.index(o) for o in (off, *sides.get(off, ()))))
-                     for off, df, dx, dy in grid.offsets()]
+        self.fine = [
+            (
+                off,
+                df,
+                dx,
+                dy,
+                table[off],
+                sum(1 << offs.index(o) for o in (off, *sides.get(off, ()))),
+            )
+            for off, df, dx, dy in grid.offsets()
+        ]
         s, sf = blocks.size, blocks.layers
         self.block_moves = [
             (df, dx, dy, self.octile(dx * s, dy * s, df * sf), _crossed(df, dx, dy))
@@ -68,7 +77,8 @@ class MultiResGraph:
         self._block_steps = [  # offset, seconds, bits of the blocks that must be open
             (o, dt, (1 << d) | sum(1 << DIRS.index(c) for c in crossed))
             for d, (o, (_, _, _, dt, crossed)) in enumerate(
-                zip(self._dir_offsets, self.block_moves, strict=True))
+                zip(self._dir_offsets, self.block_moves, strict=True)
+            )
         ]
         self._adj: dict[int, list[tuple[int, float]]] = {}
 
@@ -162,8 +172,11 @@ class MultiResGraph:
                 df, dx, dy = DIRS[d]
                 for f, x, y in _face(bf, bx, by, df, dx, dy, s, sf):
                     there = (x + 0.5, y + 0.5, f + 0.5)
-                    if (g.inside(f, x, y) and not g.blocked[key := g.key(f, x, y)]
-                            and self._direct(here, there, df, dx)):
+                    if (
+                        g.inside(f, x, y)
+                        and not g.blocked[key := g.key(f, x, y)]
+                        and self._direct(here, there, df, dx)
+                    ):
                         out.append((key, self.time(here, there)))
         return out
 
@@ -174,11 +187,15 @@ class MultiResGraph:
         half = (self.blocks.layers if df else self.blocks.size) / 2.0
         t = half / (half + 0.5)
         axis = 2 if df else 0 if dx else 1
-        return all(math.floor(block[i] + t * (vox[i] - block[i])) == math.floor(vox[i])
-                   for i in range(3) if i != axis)
+        return all(
+            math.floor(block[i] + t * (vox[i] - block[i])) == math.floor(vox[i])
+            for i in range(3)
+            if i != axis
+        )
 
-    def heuristic(self, goal: int, weight: float, corridor: Corridor | None
-                  ) -> Callable[[int], float]:
+    def heuristic(
+        self, goal: int, weight: float, corridor: Corridor | None
+    ) -> Callable[[int], float]:
         """``weight`` x the octile time to ``goal``; ``inf`` outside ``corridor``."""
         gx, gy, gf = self.centre(goal)
         r = rates(self.grid, self.limits, weight)
@@ -207,8 +224,9 @@ def _crossed(df: int, dx: int, dy: int) -> list[tuple[int, int, int]]:
     return sorted(set(out))
 
 
-def _face(bf: int, bx: int, by: int, df: int, dx: int, dy: int, s: int, sf: int
-          ) -> list[tuple[int, int, int]]:
+def _face(
+    bf: int, bx: int, by: int, df: int, dx: int, dy: int, s: int, sf: int
+) -> list[tuple[int, int, int]]:
     """Voxels ``(f, x, y)`` of the neighbouring block ``+(df, dx, dy)`` on the shared face."""
     f0, x0, y0 = (bf + df) * sf, (bx + dx) * s, (by + dy) * s
     fs = [f0] if df > 0 else [f0 + sf - 1] if df < 0 else list(range(f0, f0 + sf))
@@ -217,8 +235,9 @@ def _face(bf: int, bx: int, by: int, df: int, dx: int, dy: int, s: int, sf: int
     return [(f, x, y) for f in fs for x in xs for y in ys]
 
 
-def graph_polyline(graph: MultiResGraph, nodes: list[int], arrivals: list[float],
-                   departures: list[float]) -> tuple[np.ndarray, np.ndarray]:
+def graph_polyline(
+    graph: MultiResGraph, nodes: list[int], arrivals: list[float], departures: list[float]
+) -> tuple[np.ndarray, np.ndarray]:
     """Vertices ``(N, 3)`` in tile space and times of a path of nodes (hovers as two
     vertices at one place, collinear runs merged)."""
     centres = [graph.centre(n) for n in nodes]
@@ -235,6 +254,6 @@ def graph_polyline(graph: MultiResGraph, nodes: list[int], arrivals: list[float]
         return p, t
     d = np.diff(p, axis=0)
     cross = np.cross(d[1:], d[:-1])
-    same = (np.all(np.abs(cross) < 1e-12, axis=1) & (np.einsum("ij,ij->i", d[1:], d[:-1]) > 0))
+    same = np.all(np.abs(cross) < 1e-12, axis=1) & (np.einsum("ij,ij->i", d[1:], d[:-1]) > 0)
     keep = np.r_[True, ~same, True]
     return p[keep], t[keep]

@@ -72,8 +72,10 @@ def concat_busy(parts: list[BusyArrays]) -> BusyArrays:
     if not parts:
         return _empty_busy()
     return BusyArrays(
-        np.concatenate([p.f for p in parts]), np.concatenate([p.x for p in parts]),
-        np.concatenate([p.y for p in parts]), np.concatenate([p.start for p in parts]),
+        np.concatenate([p.f for p in parts]),
+        np.concatenate([p.x for p in parts]),
+        np.concatenate([p.y for p in parts]),
+        np.concatenate([p.start for p in parts]),
         np.concatenate([p.end for p in parts]),
     )
 
@@ -112,9 +114,9 @@ def busy_to_zoom(rows: BusyArrays, zs: int, z: int, box: TileBox | None) -> Busy
             f, x, y, s, e = f[keep], x[keep], y[keep], s[keep], e[keep]
         off = np.arange(side, dtype=np.int64)
         n = f.size
-        cf = ((f << k)[:, None, None, None] + off[None, :, None, None])
-        cx = ((x << k)[:, None, None, None] + off[None, None, :, None])
-        cy = ((y << k)[:, None, None, None] + off[None, None, None, :])
+        cf = (f << k)[:, None, None, None] + off[None, :, None, None]
+        cx = (x << k)[:, None, None, None] + off[None, None, :, None]
+        cy = (y << k)[:, None, None, None] + off[None, None, None, :]
         shape = (n, side, side, side)
         f = np.broadcast_to(cf, shape).ravel()
         x = np.broadcast_to(cx, shape).ravel()
@@ -219,9 +221,7 @@ class MemoryOccupancy:
         z, f, x, y = voxel
         rows = self.busy_in(z, TileBox(x, y, x + 1, y + 1), -math.inf, math.inf)
         sel = rows.f == f
-        return merge_intervals(
-            zip(rows.start[sel].tolist(), rows.end[sel].tolist(), strict=True)
-        )
+        return merge_intervals(zip(rows.start[sel].tolist(), rows.end[sel].tolist(), strict=True))
 
 
 def _union_at(sets: list[VoxelSet], cache: dict[int, VoxelSet], z: int) -> VoxelSet:

@@ -79,8 +79,9 @@ class GroundVisits(Sequence[Visit]):
 
     __slots__ = ("enter", "leave", "xs", "ys", "z")
 
-    def __init__(self, z: int, xs: list[int], ys: list[int], enter: list[float],
-                 leave: list[float]) -> None:
+    def __init__(
+        self, z: int, xs: list[int], ys: list[int], enter: list[float], leave: list[float]
+    ) -> None:
         self.z, self.xs, self.ys, self.enter, self.leave = z, xs, ys, enter, leave
 
     def __len__(self) -> int:
@@ -195,8 +196,13 @@ class Route:
         g0 = g1 = 0.0
         for v, t0, t1 in self.windows():
             if ids and (max(g1, t1) - g0 > max_window_s or len(ids) >= max_ids):
-                out.append({"spatial_ids": ids, "time_start": rfc3339(g0),
-                            "time_end": rfc3339(g1, up=True)})
+                out.append(
+                    {
+                        "spatial_ids": ids,
+                        "time_start": rfc3339(g0),
+                        "time_end": rfc3339(g1, up=True),
+                    }
+                )
                 ids, seen = [], set()
             if not ids:
                 g0, g1 = t0, t1
@@ -206,6 +212,7 @@ class Route:
                 seen.add(s)
                 ids.append(s)
         if ids:
-            out.append({"spatial_ids": ids, "time_start": rfc3339(g0),
-                        "time_end": rfc3339(g1, up=True)})
+            out.append(
+                {"spatial_ids": ids, "time_start": rfc3339(g0), "time_end": rfc3339(g1, up=True)}
+            )
         return out

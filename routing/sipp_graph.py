@@ -68,13 +68,19 @@ def search_graph(
             raise SearchBudgetExceeded(
                 f"search stopped after {expansions} expansions", expansions=expansions
             )
-        relax(state, g, end, adjacency(node), best, parent, hcache, heuristic, heap,
-              busy_keys, safe)
+        relax(
+            state, g, end, adjacency(node), best, parent, hcache, heuristic, heap, busy_keys, safe
+        )
     raise NoRoute("no_path", f"no route inside the planning box ({expansions} expansions)")
 
 
-def _path(state: int, best: dict[int, float], parent: dict[int, int], adjacency: Adjacency,
-          expansions: int) -> GridPath:
+def _path(
+    state: int,
+    best: dict[int, float],
+    parent: dict[int, int],
+    adjacency: Adjacency,
+    expansions: int,
+) -> GridPath:
     """Walk the parents back from the goal state (node ids in ``GridPath.keys``)."""
     nodes, arrivals, departures = [], [], []
     while True:

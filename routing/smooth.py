@@ -56,9 +56,12 @@ def grid_polyline(grid: VoxelGrid, path: GridPath) -> tuple[FloatArray, FloatArr
 
 def _inside(grid: VoxelGrid, x: IntArray, y: IntArray, f: IntArray) -> npt.NDArray[np.bool_]:
     return (
-        (x > grid.x0) & (x < grid.x0 + grid.nx - 1)
-        & (y > grid.y0) & (y < grid.y0 + grid.ny - 1)
-        & (f > grid.f0) & (f < grid.f0 + grid.nf - 1)
+        (x > grid.x0)
+        & (x < grid.x0 + grid.nx - 1)
+        & (y > grid.y0)
+        & (y < grid.y0 + grid.ny - 1)
+        & (f > grid.f0)
+        & (f < grid.f0 + grid.nf - 1)
     )
 
 
@@ -71,8 +74,7 @@ def visits_free(
     touched = corner_cells(cells)
     if len(touched):
         tx, ty, tf = touched[:, 0], touched[:, 1], touched[:, 2]
-        if not _inside(grid, tx, ty, tf).all() or grid.blocked_array()[
-                grid.keys(tf, tx, ty)].any():
+        if not _inside(grid, tx, ty, tf).all() or grid.blocked_array()[grid.keys(tf, tx, ty)].any():
             return False
     x, y, f = cells[:, 0], cells[:, 1], cells[:, 2]
     if not _inside(grid, x, y, f).all():
@@ -169,8 +171,7 @@ def _farthest(i: int, n: int, ok: Callable[[int], bool]) -> int:
     return good
 
 
-def densify(points: FloatArray, times: FloatArray, step: float
-            ) -> tuple[FloatArray, FloatArray]:
+def densify(points: FloatArray, times: FloatArray, step: float) -> tuple[FloatArray, FloatArray]:
     """The same timed polyline with vertices at most ``step`` tile units apart (more places
     for :func:`smooth` to aim a shortcut at); hovers stay as they are."""
     out_p, out_t = [points[:1]], [times[:1]]
@@ -185,9 +186,7 @@ def densify(points: FloatArray, times: FloatArray, step: float
     return p, t
 
 
-def polyline_free(
-    grid: VoxelGrid, busy: BusyTable, points: FloatArray, times: FloatArray
-) -> bool:
+def polyline_free(grid: VoxelGrid, busy: BusyTable, points: FloatArray, times: FloatArray) -> bool:
     """True iff the whole timed polyline stays in free voxels."""
     cells, enters, leaves = polyline_visits(points, times)
     return visits_free(grid, busy, cells, enters, leaves)

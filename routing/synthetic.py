@@ -9,8 +9,15 @@ import networkx as nx
 M_PER_DEG_LAT = 111_320.0
 
 
-def grid_network(lng0: float, lat0: float, n: int = 10, spacing_m: float = 50.0, *,
-                 speed_mps: float = 2.0, oneway_rows: bool = False) -> nx.DiGraph:
+def grid_network(
+    lng0: float,
+    lat0: float,
+    n: int = 10,
+    spacing_m: float = 50.0,
+    *,
+    speed_mps: float = 2.0,
+    oneway_rows: bool = False,
+) -> nx.DiGraph:
     """An ``n x n`` street grid south-east of ``(lng0, lat0)``; nodes ``(i, j)``.
 
     Every street goes both ways, except (with ``oneway_rows``) the east-west streets
@@ -28,8 +35,10 @@ def grid_network(lng0: float, lat0: float, n: int = 10, spacing_m: float = 50.0,
                 a, b = (i, j), (i + di, j + dj)
                 if b not in g:
                     continue
-                attrs = {"length_m": spacing_m, "speeds": {"robot": speed_mps,
-                                                           "car": 4 * speed_mps}}
+                attrs = {
+                    "length_m": spacing_m,
+                    "speeds": {"robot": speed_mps, "car": 4 * speed_mps},
+                }
                 g.add_edge(a, b, **attrs)
                 if not (oneway_rows and dj == 0 and j % 2 == 1):
                     g.add_edge(b, a, **attrs)

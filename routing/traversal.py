@@ -80,5 +80,6 @@ def corner_cells(cells: IntArray) -> IntArray:
     return (cells[rows][:, None, :] + m)[ok]
 
 
-_MASKS = np.array([(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1)],
-                  dtype=np.int64)
+_MASKS = np.array(
+    [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1)], dtype=np.int64
+)

@@ -32,8 +32,9 @@ def _continuity(route: Route) -> list[str]:
         if i == 0:
             continue
         p = vs[i - 1]
-        step = max(abs(v.voxel.f - p.voxel.f), abs(v.voxel.x - p.voxel.x),
-                   abs(v.voxel.y - p.voxel.y))
+        step = max(
+            abs(v.voxel.f - p.voxel.f), abs(v.voxel.x - p.voxel.x), abs(v.voxel.y - p.voxel.y)
+        )
         if step != 1 or v.voxel.z != p.voxel.z:
             out.append(f"visits {i - 1}->{i}: {p.voxel} -> {v.voxel} are not 26-neighbours")
         if v.enter < p.enter - 1e-9 or v.enter > p.leave + 1e-6:
@@ -61,8 +62,10 @@ def _kinematics(route: Route, limits: VehicleLimits) -> list[str]:
         if abs(dz) > rate * dt * SPEED_TOLERANCE + 1e-6:
             out.append(f"segment {i}: {dz:.1f} m in {dt:.3f} s is over the climb/descent rate")
     for v in route.visits:
-        if v.voxel.f * h < limits.altitude_lower_m - 1e-6 or \
-                (v.voxel.f + 1) * h > limits.altitude_upper_m + 1e-6:
+        if (
+            v.voxel.f * h < limits.altitude_lower_m - 1e-6
+            or (v.voxel.f + 1) * h > limits.altitude_upper_m + 1e-6
+        ):
             out.append(f"{v.voxel} is outside the altitude band")
             break
     return out
@@ -73,8 +76,12 @@ def _occupancy(route: Route, occupancy: Occupancy) -> list[str]:
     arr = np.array([(v.voxel.f, v.voxel.x, v.voxel.y) for v in route.visits], np.int64)
     t0 = np.array([v.enter for v in route.visits]) - route.safety_buffer_s
     t1 = np.array([v.leave for v in route.visits]) + route.safety_buffer_s
-    box = TileBox(int(arr[:, 1].min()), int(arr[:, 2].min()),
-                  int(arr[:, 1].max()) + 1, int(arr[:, 2].max()) + 1)
+    box = TileBox(
+        int(arr[:, 1].min()),
+        int(arr[:, 2].min()),
+        int(arr[:, 1].max()) + 1,
+        int(arr[:, 2].max()) + 1,
+    )
     out = []
     mine = VoxelSet.from_arrays(z, arr[:, 0], arr[:, 1], arr[:, 2])
     static = occupancy.blocked_static(z, box)  # corner cells lie inside it too
@@ -85,8 +92,10 @@ def _occupancy(route: Route, occupancy: Occupancy) -> list[str]:
     if len(touched):
         near = VoxelSet.from_arrays(z, touched[:, 0], touched[:, 1], touched[:, 2]) & static
         if near:
-            out.append(f"passes an edge or corner of statically blocked voxels: "
-                       f"{[str(v) for v in list(near)[:5]]}")
+            out.append(
+                f"passes an edge or corner of statically blocked voxels: "
+                f"{[str(v) for v in list(near)[:5]]}"
+            )
     rows = occupancy.busy_in(z, box, float(t0.min()), float(t1.max()))
     if rows.f.size:
         fmin = min(int(arr[:, 0].min()), int(rows.f.min()))
@@ -99,8 +108,10 @@ def _occupancy(route: Route, occupancy: Occupancy) -> list[str]:
         for r in np.flatnonzero(np.isin(rk, mk)).tolist():
             for i in np.flatnonzero(mk == rk[r]).tolist():
                 if t0[i] < rows.end[r] and rows.start[r] < t1[i]:
-                    out.append(f"{route.visits[i].voxel} is busy [{rows.start[r]}, "
-                               f"{rows.end[r]}) while the route holds it [{t0[i]}, {t1[i]}]")
+                    out.append(
+                        f"{route.visits[i].voxel} is busy [{rows.start[r]}, "
+                        f"{rows.end[r]}) while the route holds it [{t0[i]}, {t1[i]}]"
+                    )
     return out
 
 

@@ -78,8 +78,9 @@ def check_coords(coords: np.ndarray, where: str) -> np.ndarray:
     return coords
 
 
-def band_to_f(z: int, alt_lower: float | None, alt_upper: float | None,
-              what: str) -> tuple[int, int]:
+def band_to_f(
+    z: int, alt_lower: float | None, alt_upper: float | None, what: str
+) -> tuple[int, int]:
     """Half-open ``[f0, f1)`` covered by the altitude band (positive-overlap rule)."""
     for name, value in (("alt_lower", alt_lower), ("alt_upper", alt_upper)):
         if value is None:
@@ -95,13 +96,18 @@ def band_to_f(z: int, alt_lower: float | None, alt_upper: float | None,
     return f0, max(f0, f1)
 
 
-def extrude(y: np.ndarray, x0: np.ndarray, x1: np.ndarray, f0: int, f1: int) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def extrude(
+    y: np.ndarray, x0: np.ndarray, x1: np.ndarray, f0: int, f1: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Repeat 2D runs ``(y, x0, x1)`` on every ``f`` in ``[f0, f1)`` by broadcasting."""
     fs = np.arange(f0, f1, dtype=np.int64)
     shape_ = (fs.size, y.size)
-    return (np.broadcast_to(fs[:, None], shape_).ravel(), np.broadcast_to(y, shape_).ravel(),
-            np.broadcast_to(x0, shape_).ravel(), np.broadcast_to(x1, shape_).ravel())
+    return (
+        np.broadcast_to(fs[:, None], shape_).ravel(),
+        np.broadcast_to(y, shape_).ravel(),
+        np.broadcast_to(x0, shape_).ravel(),
+        np.broadcast_to(x1, shape_).ravel(),
+    )
 
 
 def polygon_rows(geom: shapely.Geometry, z: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,8 +151,14 @@ def _tile_coords(coords: np.ndarray, z: int) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _line_parts(coords: np.ndarray, z: int, band: tuple[float | None, float | None],
-                what: str, *, points: bool = False) -> Parts:
+def _line_parts(
+    coords: np.ndarray,
+    z: int,
+    band: tuple[float | None, float | None],
+    what: str,
+    *,
+    points: bool = False,
+) -> Parts:
     tc = _tile_coords(coords, z)
     cells = _wrap_cells(np.floor(tc).astype(np.int64) if points else traverse(tc), z)
     if coords.shape[1] == 3:
@@ -155,10 +167,12 @@ def _line_parts(coords: np.ndarray, z: int, band: tuple[float | None, float | No
     return [extrude(cells[:, 1], cells[:, 0], cells[:, 0] + 1, f0, f1)]
 
 
-def _polygon_parts(gi: dict[str, Any], z: int, band: tuple[float | None, float | None],
-                   max_voxels: int | None) -> Parts:
-    rings = gi["coordinates"] if gi["type"] == "Polygon" else [
-        r for p in gi["coordinates"] for r in p]
+def _polygon_parts(
+    gi: dict[str, Any], z: int, band: tuple[float | None, float | None], max_voxels: int | None
+) -> Parts:
+    rings = (
+        gi["coordinates"] if gi["type"] == "Polygon" else [r for p in gi["coordinates"] for r in p]
+    )
     coords = [check_coords(np.asarray(r, dtype=np.float64), gi["type"]) for r in rings]
     lo, hi = band
     if lo is None and hi is None and all(c.shape[1] == 3 for c in coords):
@@ -175,8 +189,13 @@ def _check_cap(count: int, max_voxels: int | None) -> None:
         raise TooManyVoxels(count, max_voxels)
 
 
-def _collect(gi: dict[str, Any], z: int, band: tuple[float | None, float | None],
-             max_voxels: int | None, out: Parts) -> None:
+def _collect(
+    gi: dict[str, Any],
+    z: int,
+    band: tuple[float | None, float | None],
+    max_voxels: int | None,
+    out: Parts,
+) -> None:
     kind = gi.get("type")
     if kind == "FeatureCollection":
         for feat in gi.get("features", []):
@@ -197,8 +216,7 @@ def _collect(gi: dict[str, Any], z: int, band: tuple[float | None, float | None]
         if not lines:
             raise SpatialIdError(f"{kind}: empty geometry")
         for line in lines:
-            out.extend(_line_parts(check_coords(np.asarray(line, np.float64), kind), z,
-                                   band, kind))
+            out.extend(_line_parts(check_coords(np.asarray(line, np.float64), kind), z, band, kind))
     elif kind in ("Polygon", "MultiPolygon"):
         if not gi.get("coordinates"):
             raise SpatialIdError(f"{kind}: empty geometry")
@@ -218,9 +236,14 @@ def parts_to_set(z: int, parts: Parts, max_voxels: int | None) -> VoxelSet:
     return vs
 
 
-def geometry_to_voxels(geometry: Any, z: int, *, alt_lower: float | None = None,
-                       alt_upper: float | None = None,
-                       max_voxels: int | None = None) -> VoxelSet:
+def geometry_to_voxels(
+    geometry: Any,
+    z: int,
+    *,
+    alt_lower: float | None = None,
+    alt_upper: float | None = None,
+    max_voxels: int | None = None,
+) -> VoxelSet:
     """The voxels at zoom ``z`` covering a geometry (see the module's convention).
 
     Parameters
@@ -258,8 +281,17 @@ def geometry_to_voxels(geometry: Any, z: int, *, alt_lower: float | None = None,
     return parts_to_set(z, out, max_voxels)
 
 
-def box_to_voxels(west: float, south: float, bottom: float, east: float, north: float,
-                  top: float, z: int, *, max_voxels: int | None = None) -> VoxelSet:
+def box_to_voxels(
+    west: float,
+    south: float,
+    bottom: float,
+    east: float,
+    north: float,
+    top: float,
+    z: int,
+    *,
+    max_voxels: int | None = None,
+) -> VoxelSet:
     """Voxels whose interior meets the box's interior (degrees and metres).
 
     >>> vs = box_to_voxels(0, 0, 0, 1, 1, 32, 20)
@@ -267,8 +299,14 @@ def box_to_voxels(west: float, south: float, bottom: float, east: float, north: 
     ([0], [[524288, 527201, 521375, 524288, 0, 1]])
     """
     check_zoom(z)
-    for name, value in (("west", west), ("south", south), ("bottom", bottom),
-                        ("east", east), ("north", north), ("top", top)):
+    for name, value in (
+        ("west", west),
+        ("south", south),
+        ("bottom", bottom),
+        ("east", east),
+        ("north", north),
+        ("top", top),
+    ):
         if not math.isfinite(value):
             raise SpatialIdError(f"{name}={value!r} must be finite")
     if not -180.0 <= west < east <= 180.0:
@@ -289,8 +327,9 @@ def box_to_voxels(west: float, south: float, bottom: float, east: float, north: 
     return VoxelSet(z, (row_key(f, y), a, b)) if x1 > x0 else VoxelSet.empty(z)
 
 
-def tube_to_voxels(path: Any, radius_m: float, z: int, *,
-                   max_voxels: int | None = None) -> VoxelSet:
+def tube_to_voxels(
+    path: Any, radius_m: float, z: int, *, max_voxels: int | None = None
+) -> VoxelSet:
     """Flight-corridor cover; see :func:`spatialid.tube.tube_to_voxels` (re-exported here).
 
     >>> len(tube_to_voxels([[0.0, 0.0, 50.0]], 5.0, 20)) > 0

@@ -37,8 +37,12 @@ def footprint(vs: VoxelSet) -> shapely.Geometry:
     z = vs.zoom
     _, y, x0, x1 = vs.runs()
     flat = VoxelSet.from_runs(z, np.zeros_like(y), y, x0, x1).boxes()
-    boxes = shapely.box(tile_x_to_lng(flat[:, 0], z), tile_y_to_lat(flat[:, 3], z),
-                        tile_x_to_lng(flat[:, 1], z), tile_y_to_lat(flat[:, 2], z))
+    boxes = shapely.box(
+        tile_x_to_lng(flat[:, 0], z),
+        tile_y_to_lat(flat[:, 3], z),
+        tile_x_to_lng(flat[:, 1], z),
+        tile_y_to_lat(flat[:, 2], z),
+    )
     return shapely.union_all(boxes)
 
 

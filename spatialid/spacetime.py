@@ -98,12 +98,11 @@ class VoxelSet4D:
         v, t = item
         return t in self._sets and v in self._sets[t]
 
-    def _combine(self, other: VoxelSet4D, op: Callable[[VoxelSet, VoxelSet], VoxelSet],
-                 keys: set[int]) -> VoxelSet4D:
+    def _combine(
+        self, other: VoxelSet4D, op: Callable[[VoxelSet, VoxelSet], VoxelSet], keys: set[int]
+    ) -> VoxelSet4D:
         if (self.z, self.i) != (other.z, other.i):
-            raise SpatialIdError(
-                f"mismatch: z={self.z}, i={self.i} vs z={other.z}, i={other.i}"
-            )
+            raise SpatialIdError(f"mismatch: z={self.z}, i={self.i} vs z={other.z}, i={other.i}")
         return VoxelSet4D(self.z, self.i, {t: op(self[t], other[t]) for t in keys})
 
     def __or__(self, other: VoxelSet4D) -> VoxelSet4D:
@@ -127,5 +126,7 @@ class VoxelSet4D:
         return not (self & other)
 
     def __repr__(self) -> str:
-        return f"VoxelSet4D(z={self.z}, i={self.i}, intervals={len(self._sets)}, " \
-               f"voxel_intervals={len(self)})"
+        return (
+            f"VoxelSet4D(z={self.z}, i={self.i}, intervals={len(self._sets)}, "
+            f"voxel_intervals={len(self)})"
+        )

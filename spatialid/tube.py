@@ -94,8 +94,9 @@ def _pieces(tc: np.ndarray, lat: np.ndarray, r: float, z: int) -> tuple[np.ndarr
     return tc[idx] + t0 * seg[idx], tc[idx] + t1 * seg[idx], scale[idx], length
 
 
-def tube_to_voxels(path: Any, radius_m: float, z: int, *,
-                   max_voxels: int | None = None) -> VoxelSet:
+def tube_to_voxels(
+    path: Any, radius_m: float, z: int, *, max_voxels: int | None = None
+) -> VoxelSet:
     """Voxels at zoom ``z`` meeting the corridor of ``radius_m`` metres around ``path``.
 
     Parameters
@@ -118,8 +119,9 @@ def tube_to_voxels(path: Any, radius_m: float, z: int, *,
     if coords.shape[1] != 3:
         raise SpatialIdError("path coordinates need an altitude: [lng, lat, alt]")
     r = float(radius_m)
-    tc = np.column_stack([tile_x(coords[:, 0], z), lat_to_tile_y(coords[:, 1], z),
-                          alt_to_tile_f(coords[:, 2], z)])
+    tc = np.column_stack(
+        [tile_x(coords[:, 0], z), lat_to_tile_y(coords[:, 1], z), alt_to_tile_f(coords[:, 2], z)]
+    )
     a, b, scale, length = _pieces(tc, coords[:, 1], r, z)
     if max_voxels is not None:
         vol = float(np.max(math.pi * r * r * length)) + 4.0 / 3.0 * math.pi * r**3
@@ -133,8 +135,11 @@ def tube_to_voxels(path: Any, radius_m: float, z: int, *,
     chunk = np.searchsorted(sizes, np.arange(0, int(sizes[-1]), CHUNK_CANDIDATES), "right")
     bounds_ = [*np.unique(chunk).tolist(), a.shape[0]]
     bounds_[0] = 0
-    found = [_classify(a[s:e], b[s:e], scale[s:e], lo[s:e], cnt[s:e], r)
-             for s, e in itertools.pairwise(bounds_) if e > s]
+    found = [
+        _classify(a[s:e], b[s:e], scale[s:e], lo[s:e], cnt[s:e], r)
+        for s, e in itertools.pairwise(bounds_)
+        if e > s
+    ]
     cells = np.concatenate(found)
     n = 1 << z
     cells[:, 0] %= n
@@ -146,8 +151,9 @@ def tube_to_voxels(path: Any, radius_m: float, z: int, *,
     return vs
 
 
-def _classify(a: np.ndarray, b: np.ndarray, scale: np.ndarray, lo: np.ndarray,
-              cnt: np.ndarray, r: float) -> np.ndarray:
+def _classify(
+    a: np.ndarray, b: np.ndarray, scale: np.ndarray, lo: np.ndarray, cnt: np.ndarray, r: float
+) -> np.ndarray:
     """Cells ``(K, 3)`` (x, y, f) of a chunk of pieces whose box is within ``r``."""
     sizes = np.prod(cnt, axis=1)
     piece = np.repeat(np.arange(sizes.size), sizes)

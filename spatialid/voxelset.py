@@ -73,17 +73,20 @@ class VoxelSet:
         a, b = np.asarray(x0, np.int64), np.asarray(x1, np.int64)
         fa, ya, a, b = np.broadcast_arrays(fa, ya, a, b)
         if fa.size and (
-            fa.min() < -n or fa.max() >= n or ya.min() < 0 or ya.max() >= n
-            or a.min() < 0 or b.max() > n
+            fa.min() < -n
+            or fa.max() >= n
+            or ya.min() < 0
+            or ya.max() >= n
+            or a.min() < 0
+            or b.max() > n
         ):
-            raise SpatialIdError(f"runs out of range at zoom {z}: need -2^z<=f<2^z, "
-                                 "0<=y<2^z, 0<=x0, x1<=2^z")
+            raise SpatialIdError(
+                f"runs out of range at zoom {z}: need -2^z<=f<2^z, 0<=y<2^z, 0<=x0, x1<=2^z"
+            )
         return cls(z, R.normalize(R.row_key(fa, ya), a, b))
 
     @classmethod
-    def from_arrays(
-        cls, z: int, f: npt.ArrayLike, x: npt.ArrayLike, y: npt.ArrayLike
-    ) -> VoxelSet:
+    def from_arrays(cls, z: int, f: npt.ArrayLike, x: npt.ArrayLike, y: npt.ArrayLike) -> VoxelSet:
         """Build from index arrays (duplicates allowed).
 
         >>> len(VoxelSet.from_arrays(2, [0, 0, 1], [1, 1, 1], [0, 0, 0]))
@@ -261,8 +264,7 @@ class VoxelSet:
         f, y, x0, x1 = self.runs()
         if z <= self._z:
             k = self._z - z
-            return VoxelSet(z, R.normalize(R.row_key(f >> k, y >> k), x0 >> k,
-                                           ((x1 - 1) >> k) + 1))
+            return VoxelSet(z, R.normalize(R.row_key(f >> k, y >> k), x0 >> k, ((x1 - 1) >> k) + 1))
         k = z - self._z
         side = 1 << k
         off = np.arange(side, dtype=np.int64)

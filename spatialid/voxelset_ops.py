@@ -83,9 +83,14 @@ def from_compact(voxels: Iterable[Voxel], z: int) -> VoxelSet:
     if not parts:
         return VoxelSet.empty(z)
     keys = [p._key for p in parts]
-    return VoxelSet(z, R.normalize(np.concatenate(keys),
-                                   np.concatenate([p._x0 for p in parts]),
-                                   np.concatenate([p._x1 for p in parts])))
+    return VoxelSet(
+        z,
+        R.normalize(
+            np.concatenate(keys),
+            np.concatenate([p._x0 for p in parts]),
+            np.concatenate([p._x1 for p in parts]),
+        ),
+    )
 
 
 def _merge(sort_cols: list[np.ndarray], step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +125,14 @@ def boxes(vs: VoxelSet) -> np.ndarray:
     starts = np.flatnonzero(new)
     ends = np.r_[starts[1:], order.size] - 1
     out = np.stack(
-        [bx0[order][starts], bx1[order][starts], by[order][starts], by[order][ends] + 1,
-         bf0[order][starts], bf1[order][starts]],
+        [
+            bx0[order][starts],
+            bx1[order][starts],
+            by[order][starts],
+            by[order][ends] + 1,
+            bf0[order][starts],
+            bf1[order][starts],
+        ],
         axis=1,
     )
     return out[np.lexsort((out[:, 0], out[:, 2], out[:, 4]))]
@@ -159,15 +170,21 @@ def to_geojson(vs: VoxelSet) -> dict[str, Any]:
     features = []
     for i, row in enumerate(b.tolist()):
         ring = [[w[i], s[i]], [e[i], s[i]], [e[i], n[i]], [w[i], n[i]], [w[i], s[i]]]
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {
-                "zoom": z,
-                "x_min": row[0], "x_max": row[1] - 1,
-                "y_min": row[2], "y_max": row[3] - 1,
-                "f_min": row[4], "f_max": row[5] - 1,
-                "altitude_lower": lo[i], "altitude_upper": hi[i],
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "zoom": z,
+                    "x_min": row[0],
+                    "x_max": row[1] - 1,
+                    "y_min": row[2],
+                    "y_max": row[3] - 1,
+                    "f_min": row[4],
+                    "f_max": row[5] - 1,
+                    "altitude_lower": lo[i],
+                    "altitude_upper": hi[i],
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from api.settings import REPO_ROOT
 
-PROBE = '''
+PROBE = """
 import pytest
 
 def test_required():
@@ -32,7 +32,7 @@ def test_known_failure():
 
 def test_passes():
     pass
-'''
+"""
 
 
 def _run(tmp_path: Path, ci: bool) -> str:
@@ -41,16 +41,27 @@ def _run(tmp_path: Path, ci: bool) -> str:
     env["PYTHONPATH"] = str(REPO_ROOT)
     if ci:
         env["CI"] = "true"
-    cmd = [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider",
-           "-rA", "test_probe.py"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "tests.conftest",
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        "test_probe.py",
+    ]
     out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     return out.stdout + out.stderr
 
 
 def test_in_ci_a_skip_fails_unless_optional(tmp_path: Path) -> None:
     out = _run(tmp_path, ci=True)
-    assert "FAILED test_probe.py::test_required - skipped in CI, where every test is " \
-        "required: no engine here" in out, out
+    assert (
+        "FAILED test_probe.py::test_required - skipped in CI, where every test is "
+        "required: no engine here" in out
+    ), out
     assert "ERROR test_probe.py::test_needs_a_fixture - skipped in CI" in out, out
     assert "SKIPPED [1] test_probe.py:9: no engine here" in out, out  # the optional one
     assert "XFAIL test_probe.py::test_known_failure" in out, out

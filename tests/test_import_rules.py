@@ -82,7 +82,8 @@ def violations(root: Path, rules: Rules) -> dict[str, list[str]]:
             row = rule_of(module, rules)
             assert row is not None
             wrong = sorted(
-                name for name in imported_modules(path, root)
+                name
+                for name in imported_modules(path, root)
                 if not any(covers(a, name) for a in rules[row])
             )
             if wrong:
@@ -156,5 +157,7 @@ def test_the_rules_are_read_from_the_doc() -> None:
 <!-- /import-rules -->
 | `z` | `z` |"""
     assert parse_rules(table) == {
-        "a": {"a", "b.c"}, "a.x": {"a.x"}, "a.y": {"a.x"},
+        "a": {"a", "b.c"},
+        "a.x": {"a.x"},
+        "a.y": {"a.x"},
     }

@@ -23,14 +23,13 @@ def _every(client: httpx.Client, key: Key) -> list[dict[str, Any]]:
     return out
 
 
-def test_admins_list_every_operator_by_name_in_pages(
-    client: httpx.Client, admin_key: Key
-) -> None:
+def test_admins_list_every_operator_by_name_in_pages(client: httpx.Client, admin_key: Key) -> None:
     prefix = f"list-{uuid.uuid4().hex[:10]}"
     made = {}
     for suffix in ("c", "a", "b"):  # created out of order: the list is by name
-        r = client.post("/v1/operators", headers=admin_key.headers,
-                        json={"name": f"{prefix}-{suffix}"})
+        r = client.post(
+            "/v1/operators", headers=admin_key.headers, json={"name": f"{prefix}-{suffix}"}
+        )
         assert r.status_code == 201, r.text
         made[suffix] = r.json()
     every = _every(client, admin_key)
@@ -65,8 +64,11 @@ def test_others_list_only_their_own_operator(
 
 
 def test_list_bounds_are_422_naming_the_parameter(client: httpx.Client, admin_key: Key) -> None:
-    for params, field in (({"limit": 0}, "query.limit"), ({"limit": "many"}, "query.limit"),
-                          ({"after": "not-a-cursor"}, "after")):
+    for params, field in (
+        ({"limit": 0}, "query.limit"),
+        ({"limit": "many"}, "query.limit"),
+        ({"after": "not-a-cursor"}, "after"),
+    ):
         r = client.get("/v1/operators", headers=admin_key.headers, params=params)
         assert r.status_code == 422, (params, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")

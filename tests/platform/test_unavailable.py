@@ -79,8 +79,11 @@ def failing_inserts(
 
 @pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
 def test_a_transaction_rolled_back_every_time_is_503_after_the_retries(
-    client: httpx.Client, make_key: Callable[..., Key], db_sessions: sessionmaker[Session],
-    caplog: pytest.LogCaptureFixture, sqlstate: str,
+    client: httpx.Client,
+    make_key: Callable[..., Key],
+    db_sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+    sqlstate: str,
 ) -> None:
     caplog.set_level(logging.INFO, logger="kukan.api")  # the live server runs in this process
     key = make_key("operator")
@@ -118,28 +121,40 @@ def named_server(database_url: str) -> Iterator[tuple[str, str]]:
     (so the test can find them): (base URL, application_name)."""
     name = f"kukan-test-{uuid.uuid4().hex[:8]}"
     url = make_url(database_url).update_query_dict({"application_name": name})
-    settings = Settings(database_url=url.render_as_string(hide_password=False), db_pool_size=1,
-                        retry_after_s=RETRY_AFTER_S)
+    settings = Settings(
+        database_url=url.render_as_string(hide_password=False),
+        db_pool_size=1,
+        retry_after_s=RETRY_AFTER_S,
+    )
     with serve(create_app(settings)) as base:
         yield base, name
 
 
 def _unavailable(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == "kukan.api" and r.getMessage().startswith("database unavailable")]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "kukan.api" and r.getMessage().startswith("database unavailable")
+    ]
 
 
 def test_a_connection_the_database_cut_is_503_once_then_the_server_reconnects(
-    named_server: tuple[str, str], admin_key: Key, db_sessions: sessionmaker[Session],
+    named_server: tuple[str, str],
+    admin_key: Key,
+    db_sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     base, name = named_server
     with httpx.Client(base_url=base, timeout=60) as c:
         assert c.get("/v1/vehicles", headers=admin_key.headers).status_code == 200
         with db_sessions() as s:
-            cut = s.execute(text(
-                """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                WHERE application_name = :name"""), {"name": name}).scalar_one()
+            cut = s.execute(
+                text(
+                    """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE application_name = :name"""
+                ),
+                {"name": name},
+            ).scalar_one()
         assert cut == 1  # the pooled connection of the last request
         r = c.get("/v1/vehicles", headers=admin_key.headers)
         assert r.status_code == 503, r.text
@@ -151,8 +166,11 @@ def test_a_connection_the_database_cut_is_503_once_then_the_server_reconnects(
 
 
 def test_no_free_connection_in_the_pool_is_503(
-    named_server: tuple[str, str], make_key: Callable[..., Key], admin_key: Key,
-    db_sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture,
+    named_server: tuple[str, str],
+    make_key: Callable[..., Key],
+    admin_key: Key,
+    db_sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Two reservations wait on a held lock with both connections of the pool (one and
     one overflow); a third request finds none within the pool's timeout."""
@@ -174,9 +192,13 @@ def test_no_free_connection_in_the_pool_is_503(
         deadline = time.monotonic() + 60
         while True:
             gate.execute(text("SELECT pg_stat_clear_snapshot()"))
-            waiting = gate.execute(text(
-                """SELECT count(*) FROM pg_stat_activity WHERE application_name = :name
-                AND :me = ANY(pg_blocking_pids(pid))"""), {"name": name, "me": me}).scalar_one()
+            waiting = gate.execute(
+                text(
+                    """SELECT count(*) FROM pg_stat_activity WHERE application_name = :name
+                AND :me = ANY(pg_blocking_pids(pid))"""
+                ),
+                {"name": name, "me": me},
+            ).scalar_one()
             if waiting == 2:
                 break
             assert all(t.is_alive() for t in threads), [r.text for r in out]

@@ -30,8 +30,13 @@ def _area(x: int, y: int) -> dict[str, Any]:
 
 
 def _restriction(client: httpx.Client, town: Key, x: int, y: int, reason: str) -> dict[str, Any]:
-    body = {"geometry": _area(x, y), "altitude_lower": 0, "altitude_upper": 100,
-            "reason": reason, "zoom": 20}
+    body = {
+        "geometry": _area(x, y),
+        "altitude_lower": 0,
+        "altitude_upper": 100,
+        "reason": reason,
+        "zoom": 20,
+    }
     return created(client.post("/v1/restrictions", headers=town.headers, json=body))
 
 
@@ -91,13 +96,21 @@ def test_patch_is_for_its_author_and_admins_and_checks_its_body(
         assert r.headers["content-type"].startswith("application/problem+json")
     r = client.patch(path, headers=admin_key.headers, json={"reason": "by the admin"})
     assert r.status_code == 200 and r.json()["reason"] == "by the admin"
-    for bad, field in (({"reason": ""}, "reason"), ({"reason": "   "}, "reason"),
-                       ({"active": "maybe"}, "active"), ({"zoom": 3}, "zoom")):
+    for bad, field in (
+        ({"reason": ""}, "reason"),
+        ({"reason": "   "}, "reason"),
+        ({"active": "maybe"}, "active"),
+        ({"zoom": 3}, "zoom"),
+    ):
         r = client.patch(path, headers=town.headers, json=bad)
         assert r.status_code == 422, (bad, r.text)
         assert any(field in e["field"] for e in r.json()["errors"]), (bad, r.json())
-    assert client.patch(f"/v1/restrictions/{uuid.uuid4()}", headers=town.headers,
-                        json={"reason": "x"}).status_code == 404
+    assert (
+        client.patch(
+            f"/v1/restrictions/{uuid.uuid4()}", headers=town.headers, json={"reason": "x"}
+        ).status_code
+        == 404
+    )
     assert client.patch(path, json={"reason": "x"}).status_code == 401
     assert client.get(path, headers=town.headers).json()["reason"] == "by the admin"
 
@@ -126,8 +139,9 @@ def test_restriction_list_filters_active_and_mine(
     assert lifted not in {i["id"] for i in everyone_active}
     inactive = _all(client, "/v1/restrictions", operator_key, active=False)
     assert lifted in {i["id"] for i in inactive} and not any(i["active"] for i in inactive)
-    page = client.get("/v1/restrictions", headers=town.headers,
-                      params={"mine": True, "limit": 1}).json()
+    page = client.get(
+        "/v1/restrictions", headers=town.headers, params={"mine": True, "limit": 1}
+    ).json()
     assert [i["id"] for i in page["items"]] == [kept] and page["next"] is not None
     rest = client.get(page["next"], headers=town.headers).json()
     assert kept not in [i["id"] for i in rest["items"]]
@@ -142,8 +156,13 @@ def test_obstacle_list_filters_by_source_and_keeps_only_active(
     x, y = spot()
     made = []
     for k, src in enumerate((source, source, other)):
-        body = {"geometry": _area(x + 2 * k, y), "height_m": 30, "source": src,
-                "source_ref": f"ref-{k}", "name": f"mast {k}"}
+        body = {
+            "geometry": _area(x + 2 * k, y),
+            "height_m": 30,
+            "source": src,
+            "source_ref": f"ref-{k}",
+            "name": f"mast {k}",
+        }
         made.append(created(client.post("/v1/obstacles", headers=admin_key.headers, json=body)))
 
     def listed(**params: Any) -> list[str]:
@@ -152,13 +171,16 @@ def test_obstacle_list_filters_by_source_and_keeps_only_active(
     assert listed(source=source) == [made[0]["id"], made[1]["id"]]
     assert listed(source=other) == [made[2]["id"]]
     assert listed(source=f"none-{uuid.uuid4().hex[:8]}") == []
-    got = client.get("/v1/obstacles", headers=operator_key.headers,
-                     params={"source": source, "limit": 1}).json()
+    got = client.get(
+        "/v1/obstacles", headers=operator_key.headers, params={"source": source, "limit": 1}
+    ).json()
     assert [i["source_ref"] for i in got["items"]] == ["ref-0"] and got["next"] is not None
     second = client.get(got["next"], headers=operator_key.headers).json()
     assert [i["source_ref"] for i in second["items"]] == ["ref-1"] and second["next"] is None
-    assert client.delete(f"/v1/obstacles/{made[0]['id']}", headers=admin_key.headers
-                         ).status_code == 200
+    assert (
+        client.delete(f"/v1/obstacles/{made[0]['id']}", headers=admin_key.headers).status_code
+        == 200
+    )
     assert listed(source=source) == [made[1]["id"]]  # removed obstacles leave the list
     first = client.get("/v1/obstacles", headers=operator_key.headers).json()["items"]
     assert first and all(i["active"] for i in first)

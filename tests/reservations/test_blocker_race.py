@@ -17,8 +17,11 @@ from tests.reservations.helpers import ids, spot, square, tile_corner
 
 def _vol(x: int, y: int) -> list[reservations.VolumeRequest]:
     t0 = datetime.now(UTC) + timedelta(hours=1)
-    return [reservations.VolumeRequest(spatial_ids=ids(x, y, 1), time_start=t0,
-                                       time_end=t0 + timedelta(hours=1))]
+    return [
+        reservations.VolumeRequest(
+            spatial_ids=ids(x, y, 1), time_start=t0, time_end=t0 + timedelta(hours=1)
+        )
+    ]
 
 
 def _area(x: int, y: int) -> dict[str, Any]:

@@ -95,10 +95,15 @@ def no_overlap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, Any]]:
 def _blocked_by(gate: Session, pid: int) -> int:
     """Backends of this database waiting on a lock that backend ``pid`` holds."""
     gate.execute(text("SELECT pg_stat_clear_snapshot()"))  # else cached per transaction
-    return int(gate.execute(text(
-        """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+    return int(
+        gate.execute(
+            text(
+                """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
         AND :pid = ANY(pg_blocking_pids(pid))"""
-    ), {"pid": pid}).scalar_one())
+            ),
+            {"pid": pid},
+        ).scalar_one()
+    )
 
 
 def test_one_winner_per_contested_box(

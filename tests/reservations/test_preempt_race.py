@@ -131,8 +131,9 @@ def _overlapping_active(db_sessions: sessionmaker[Session], ids: list[str]) -> i
         )
 
 
-def _two_victims(client: httpx.Client, make_key: Any
-                 ) -> tuple[Any, Any, int, int, datetime, Any, str, str]:
+def _two_victims(
+    client: httpx.Client, make_key: Any
+) -> tuple[Any, Any, int, int, datetime, Any, str, str]:
     """Two preempting operators and, 10 tiles apart, two low-priority reservations of a
     third for the next hour: ``(a, b, x, y, t0, hour, l1, l2)``."""
     low = make_key("operator")
@@ -193,13 +194,17 @@ def _deadlocks(db_sessions: sessionmaker[Session]) -> int:
     """Deadlocks PostgreSQL has detected in the test database so far."""
     with db_sessions() as s:
         s.execute(text("SELECT pg_stat_clear_snapshot()"))
-        return int(s.execute(text(
-            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
-        )).scalar_one())
+        return int(
+            s.execute(
+                text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            ).scalar_one()
+        )
 
 
 def test_simultaneous_plain_inserts_retry_the_deadlock(
-    live_server: str, make_key: Any, db_sessions: sessionmaker[Session],
+    live_server: str,
+    make_key: Any,
+    db_sessions: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Priority 0 takes no area locks: the same crossing inserts deadlock in PostgreSQL,
@@ -212,8 +217,9 @@ def test_simultaneous_plain_inserts_retry_the_deadlock(
     body_b = {"volumes": _contested(x, y, t0, True)}
     before = _deadlocks(db_sessions)
     ra, rb = _race(live_server, db_sessions, None, [(a, body_a), (b, body_b)])
-    retried = [r for r in caplog.records if r.getMessage() ==
-               "transaction rolled back (40P01), retrying"]
+    retried = [
+        r for r in caplog.records if r.getMessage() == "transaction rolled back (40P01), retrying"
+    ]
     assert len(retried) == 1, [r.getMessage() for r in caplog.records]  # the loser ran again
     deadline = time.monotonic() + 30  # backends report their statistics within seconds
     while _deadlocks(db_sessions) == before:

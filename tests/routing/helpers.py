@@ -19,14 +19,23 @@ Z = 23
 BASE = lnglat_to_voxel(139.767125, 35.681236, 0.0, Z)
 X0, Y0 = BASE.x, BASE.y
 T0 = 1_800_000_000.0
-LIMITS = VehicleLimits(max_speed_mps=10.0, climb_rate_mps=2.0, descent_rate_mps=2.0,
-                       altitude_lower_m=0.0, altitude_upper_m=40.0, safety_buffer_s=0.0)
+LIMITS = VehicleLimits(
+    max_speed_mps=10.0,
+    climb_rate_mps=2.0,
+    descent_rate_mps=2.0,
+    altitude_lower_m=0.0,
+    altitude_upper_m=40.0,
+    safety_buffer_s=0.0,
+)
 
 
 def centre(f: int, dx: int, dy: int) -> tuple[float, float, float]:
     """``(lng, lat, alt)`` of the centre of voxel ``(f, X0 + dx, Y0 + dy)``."""
-    return (float(tile_x_to_lng(X0 + dx + 0.5, Z)), float(tile_y_to_lat(Y0 + dy + 0.5, Z)),
-            float(tile_f_to_alt(f + 0.5, Z)))
+    return (
+        float(tile_x_to_lng(X0 + dx + 0.5, Z)),
+        float(tile_y_to_lat(Y0 + dy + 0.5, Z)),
+        float(tile_f_to_alt(f + 0.5, Z)),
+    )
 
 
 def cells(items: Iterable[tuple[int, int, int]]) -> VoxelSet:
@@ -44,8 +53,9 @@ def world(blocked: Iterable[tuple[int, int, int]] = ()) -> MemoryOccupancy:
     return occ
 
 
-def explicit_graph(grid: VoxelGrid, limits: VehicleLimits,
-                   blocks: Iterable[tuple[int, int, int]] = ()) -> nx.DiGraph:
+def explicit_graph(
+    grid: VoxelGrid, limits: VehicleLimits, blocks: Iterable[tuple[int, int, int]] = ()
+) -> nx.DiGraph:
     """Brute force, independent of the planner's tables: every free voxel of the
     planning box and every move to one of its 26 neighbours, its time from the geometry.
 
@@ -54,7 +64,7 @@ def explicit_graph(grid: VoxelGrid, limits: VehicleLimits,
     voxel of its ``2 x 2 (x 2)`` box is free; it takes the longer of the horizontal
     distance at the top speed and the vertical one at the climb or descent rate, one
     tile width (Web Mercator at the box's middle row) for the whole box."""
-    n = 2 ** Z
+    n = 2**Z
     lat = math.atan(math.sinh(math.pi * (1.0 - 2.0 * (grid.y0 + grid.ny / 2.0) / n)))
     tile_m = 2.0 * math.pi * 6378137.0 * math.cos(lat) / n
     height_m = 2.0 ** (25 - Z)
@@ -77,12 +87,18 @@ def explicit_graph(grid: VoxelGrid, limits: VehicleLimits,
                         for dy in (-1, 0, 1):
                             if not (df or dx or dy):
                                 continue
-                            if not all(free(f + a, x + b, y + c) for a in {0, df}
-                                       for b in {0, dx} for c in {0, dy}):
+                            if not all(
+                                free(f + a, x + b, y + c)
+                                for a in {0, df}
+                                for b in {0, dx}
+                                for c in {0, dy}
+                            ):
                                 continue
                             rate = limits.climb_rate_mps if df > 0 else limits.descent_rate_mps
-                            secs = max(math.hypot(dx, dy) * tile_m / limits.max_speed_mps,
-                                       abs(df) * height_m / rate)
+                            secs = max(
+                                math.hypot(dx, dy) * tile_m / limits.max_speed_mps,
+                                abs(df) * height_m / rate,
+                            )
                             g.add_edge((f, x, y), (f + df, x + dx, y + dy), weight=secs)
     return g
 
@@ -102,7 +118,7 @@ def pairwise_conflicts(routes: dict[str, Route], *, parking: bool = True) -> lis
     ids = sorted(held)
     out = []
     for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
+        for b in ids[i + 1 :]:
             ha, hb = held[a], held[b]
             for v in ha.keys() & hb.keys():
                 if any(a0 < b1 and b0 < a1 for a0, a1 in ha[v] for b0, b1 in hb[v]):

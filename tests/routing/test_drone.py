@@ -23,21 +23,31 @@ def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
     """A planner with a small planning box and exact search on the fine grid (the
     brute-force optimum's graph) unless told otherwise."""
     limits = kw.pop("limits", LIMITS)
-    opts: dict[str, object] = {"min_pad_tiles": 4, "pad_fraction": 0.0, "weight": 1.0,
-                               "fallback_after": None, "coarse_levels": 0}
+    opts: dict[str, object] = {
+        "min_pad_tiles": 4,
+        "pad_fraction": 0.0,
+        "weight": 1.0,
+        "fallback_after": None,
+        "coarse_levels": 0,
+    }
     opts.update(kw)
     if opts["coarse_levels"]:  # exercise the blocks, not the fine attempt before them
         opts.setdefault("fine_first", 0)
     return DronePlanner(occ, limits, zoom=Z, **opts)  # type: ignore[arg-type]
 
 
-def brute_force(p: DronePlanner, a: tuple[int, int, int], b: tuple[int, int, int],
-                blocks: Iterable[tuple[int, int, int]] = ()) -> float:
+def brute_force(
+    p: DronePlanner,
+    a: tuple[int, int, int],
+    b: tuple[int, int, int],
+    blocks: Iterable[tuple[int, int, int]] = (),
+) -> float:
     """Dijkstra on an explicit voxel graph of the planner's box, built from the blocks
     and the geometry alone (not from the planner's move table or grid)."""
     g = explicit_graph(p._grid[1], p.limits, blocks)  # type: ignore[index]
-    return float(nx.dijkstra_path_length(g, (a[0], X0 + a[1], Y0 + a[2]),
-                                         (b[0], X0 + b[1], Y0 + b[2])))
+    return float(
+        nx.dijkstra_path_length(g, (a[0], X0 + a[1], Y0 + a[2]), (b[0], X0 + b[1], Y0 + b[2]))
+    )
 
 
 @pytest.fixture(params=[0, 2], ids=["fine", "multires"])
@@ -78,11 +88,14 @@ def test_climbing_respects_the_climb_rate() -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 9), st.integers(-4, 16), st.integers(-4, 6)),
-                max_size=120),
-       st.integers(0, 9), st.integers(0, 9))
-def test_random_obstacles_match_dijkstra(blocks: list[tuple[int, int, int]], fa: int,
-                                         fb: int) -> None:
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(-4, 16), st.integers(-4, 6)), max_size=120),
+    st.integers(0, 9),
+    st.integers(0, 9),
+)
+def test_random_obstacles_match_dijkstra(
+    blocks: list[tuple[int, int, int]], fa: int, fb: int
+) -> None:
     a, b = (fa, 0, 0), (fb, 12, 2)
     blocks = [c for c in blocks if c not in (a, b)]
     occ = world(blocks)
@@ -111,7 +124,8 @@ def test_fallback_relaxes_the_bound_and_says_so() -> None:
     occ = world(wall)
     exact = planner(occ, min_pad_tiles=8).plan(centre(2, 0, 0), centre(2, 20, 0), T0)
     quick = planner(occ, min_pad_tiles=8, fallback_after=64).plan(
-        centre(2, 0, 0), centre(2, 20, 0), T0)
+        centre(2, 0, 0), centre(2, 20, 0), T0
+    )
     assert exact.meta["weight"] == 1.0 and quick.meta["weight"] == 1.1
     assert quick.grid_duration_s <= 1.1 * exact.grid_duration_s + 1e-9
     check_route(quick, occ, LIMITS)
@@ -119,8 +133,13 @@ def test_fallback_relaxes_the_bound_and_says_so() -> None:
 
 def tunnel() -> tuple[MemoryOccupancy, list[tuple[int, int, int]]]:
     """A one-voxel tunnel along x at f=2, dy=0 (everything else in the box blocked)."""
-    blocks = [(f, dx, dy) for f in range(0, 10) for dx in range(-5, 16) for dy in range(-5, 6)
-              if not (f == 2 and dy == 0)]
+    blocks = [
+        (f, dx, dy)
+        for f in range(0, 10)
+        for dx in range(-5, 16)
+        for dy in range(-5, 6)
+        if not (f == 2 and dy == 0)
+    ]
     return world(blocks), blocks
 
 
@@ -134,8 +153,9 @@ def test_waits_when_a_voxel_is_busy_then_free(levels: int) -> None:
     check_route(r, occ, LIMITS)
     # leave voxel 3 for voxel 4 exactly when it frees up, then fly on: exact arrival
     assert r.arrival == pytest.approx(busy_until + 7 * dt)
-    hovers = [i for i in range(len(r.waypoints) - 1)
-              if r.waypoints[i][:3] == r.waypoints[i + 1][:3]]
+    hovers = [
+        i for i in range(len(r.waypoints) - 1) if r.waypoints[i][:3] == r.waypoints[i + 1][:3]
+    ]
     assert hovers, "the route must hover before the busy voxel"
 
 
@@ -157,7 +177,8 @@ def test_the_buffer_keeps_windows_apart(levels: int) -> None:
     limits = VehicleLimits(**{**LIMITS.__dict__, "safety_buffer_s": 3.0})
     occ.add_reservation([(Voxel(Z, 2, X0 + 4, Y0), T0, T0 + 5.0)])
     r = planner(occ, limits=limits, coarse_levels=levels).plan(
-        centre(2, 0, 0), centre(2, 10, 0), T0)
+        centre(2, 0, 0), centre(2, 10, 0), T0
+    )
     assert validate_route(r, occ, limits) == []
     v4 = next(v for v in r.visits if v.voxel.x == X0 + 4)
     assert v4.enter - 3.0 >= T0 + 5.0 - 1e-9
@@ -165,13 +186,23 @@ def test_the_buffer_keeps_windows_apart(levels: int) -> None:
 
 @pytest.mark.parametrize(
     ("o", "d", "reason"),
-    [((3, 0, 0), (3, 8, 0), "origin_blocked"), ((2, 0, 0), (3, 8, 0), "destination_blocked"),
-     ((2, 0, 0), (12, 8, 0), "outside_altitude_band"), ((2, 0, 0), (5, 8, 0), "no_path")],
+    [
+        ((3, 0, 0), (3, 8, 0), "origin_blocked"),
+        ((2, 0, 0), (3, 8, 0), "destination_blocked"),
+        ((2, 0, 0), (12, 8, 0), "outside_altitude_band"),
+        ((2, 0, 0), (5, 8, 0), "no_path"),
+    ],
 )
-def test_unreachable_gives_the_reason(o: tuple[int, int, int], d: tuple[int, int, int],
-                                      reason: str, levels: int) -> None:
-    cage = [(f, 8 + dx, dy) for f in range(4, 7) for dx in (-1, 0, 1) for dy in (-1, 0, 1)
-            if (f, dx, dy) != (5, 0, 0)]
+def test_unreachable_gives_the_reason(
+    o: tuple[int, int, int], d: tuple[int, int, int], reason: str, levels: int
+) -> None:
+    cage = [
+        (f, 8 + dx, dy)
+        for f in range(4, 7)
+        for dx in (-1, 0, 1)
+        for dy in (-1, 0, 1)
+        if (f, dx, dy) != (5, 0, 0)
+    ]
     occ = world([(3, 0, 0), (3, 8, 0), *cage])
     with pytest.raises(NoRoute) as info:
         planner(occ, coarse_levels=levels).plan(centre(*o), centre(*d), T0)
@@ -191,7 +222,8 @@ def test_budget_exceeded_is_a_clear_error(levels: int) -> None:
     wall = [(f, 30, dy) for f in range(0, 10) for dy in range(-30, 30)]
     with pytest.raises(SearchBudgetExceeded) as info:
         planner(world(wall), max_expansions=10, min_pad_tiles=40, coarse_levels=levels).plan(
-            centre(2, 0, 0), centre(2, 60, 0), T0)
+            centre(2, 0, 0), centre(2, 60, 0), T0
+        )
     assert info.value.reason == "budget_exceeded"
 
 
@@ -200,7 +232,8 @@ def test_clearance_keeps_the_route_away_from_obstacles(levels: int) -> None:
     wall = [(f, 6, dy) for f in range(0, 10) for dy in range(-3, 4)]
     occ = world(wall)
     r = planner(occ, limits=limits, min_pad_tiles=8, coarse_levels=levels).plan(
-        centre(2, 0, 0), centre(2, 14, 0), T0)
+        centre(2, 0, 0), centre(2, 14, 0), T0
+    )
     check_route(r, occ, limits)
     for v in r.visits:  # at least 2 tiles (> 5 m) from the wall horizontally
         assert abs(v.voxel.x - (X0 + 6)) >= 2 or abs(v.voxel.y - Y0) >= 5
@@ -221,10 +254,12 @@ def test_no_squeeze_between_obstacles_touching_at_a_corner(levels: int) -> None:
     line = [(f, 10 + i, i) for f in range(0, 10) for i in range(-12, 13)]
     with pytest.raises(NoRoute) as info:
         planner(world(line), coarse_levels=levels, min_pad_tiles=10).plan(
-            centre(2, 0, 0), centre(2, 18, 0), T0)
+            centre(2, 0, 0), centre(2, 18, 0), T0
+        )
     assert info.value.reason == "no_path"
     ok = planner(world(line[:-5]), coarse_levels=levels, min_pad_tiles=10).plan(
-        centre(2, 0, 0), centre(2, 18, 0), T0)  # one gap of a whole voxel at the top
+        centre(2, 0, 0), centre(2, 18, 0), T0
+    )  # one gap of a whole voxel at the top
     check_route(ok, world(line[:-5]), LIMITS)
 
 
@@ -241,8 +276,12 @@ def test_a_late_route_is_planned_again_with_every_busy_row(levels: int) -> None:
     wait past it is planned again with all rows, so a reservation that starts after the
     window is respected too."""
     occ, _ = tunnel()
-    occ.add_reservation([(Voxel(Z, 2, X0 + 4, Y0), T0, T0 + 700.0),
-                         (Voxel(Z, 2, X0 + 6, Y0), T0 + 700.5, T0 + 760.0)])
+    occ.add_reservation(
+        [
+            (Voxel(Z, 2, X0 + 4, Y0), T0, T0 + 700.0),
+            (Voxel(Z, 2, X0 + 6, Y0), T0 + 700.5, T0 + 760.0),
+        ]
+    )
     r = planner(occ, coarse_levels=levels).plan(centre(2, 0, 0), centre(2, 10, 0), T0)
     check_route(r, occ, LIMITS)
     v6 = next(v for v in r.visits if v.voxel.x == X0 + 6)

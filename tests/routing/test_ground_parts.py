@@ -27,8 +27,11 @@ from tests.routing.test_ground import LAT, LNG, ROBOT, node
 
 def test_ground_visits_read_like_a_list_of_visits() -> None:
     gv = GroundVisits(23, [5, 6, 6], [9, 9, 10], [0.0, 1.0, 2.0], [1.0, 2.0, 3.0])
-    plain = [Visit(Voxel(23, 0, 5, 9), 0.0, 1.0), Visit(Voxel(23, 0, 6, 9), 1.0, 2.0),
-             Visit(Voxel(23, 0, 6, 10), 2.0, 3.0)]
+    plain = [
+        Visit(Voxel(23, 0, 5, 9), 0.0, 1.0),
+        Visit(Voxel(23, 0, 6, 9), 1.0, 2.0),
+        Visit(Voxel(23, 0, 6, 10), 2.0, 3.0),
+    ]
     assert len(gv) == 3 and list(gv) == plain and gv == plain and plain == gv
     assert gv[0] == plain[0] and gv[-1] == plain[-1] and gv[1:] == plain[1:]
     assert replace(gv[0], enter=0.5).enter == 0.5  # Visits are still dataclasses
@@ -45,12 +48,14 @@ def test_planned_ground_routes_are_compact_and_continuous() -> None:
     r = GroundPlanner(GroundNetwork(g), ROBOT).plan(node(g, (0, 0)), node(g, (3, 2)), T0)
     assert isinstance(r.visits, GroundVisits)
     vs = list(r.visits)
-    assert all(max(abs(a.voxel.x - b.voxel.x), abs(a.voxel.y - b.voxel.y)) == 1
-               for a, b in pairwise(vs))
+    assert all(
+        max(abs(a.voxel.x - b.voxel.x), abs(a.voxel.y - b.voxel.y)) == 1 for a, b in pairwise(vs)
+    )
 
 
-intervals = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 400), st.integers(1, 30)),
-                     max_size=40)
+intervals = st.lists(
+    st.tuples(st.integers(0, 40), st.integers(0, 400), st.integers(1, 30)), max_size=40
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -72,8 +77,7 @@ def test_a_batch_gives_the_same_edge_index_as_one_by_one(a: list, b: list) -> No
 class NoHeuristic(GroundNetwork):
     """A network whose search heuristic is 0 everywhere (the search is then Dijkstra's)."""
 
-    def times_to(self, seeds: dict, stop: object = None,
-                 slack: float = 1.5) -> tuple[dict, float]:
+    def times_to(self, seeds: dict, stop: object = None, slack: float = 1.5) -> tuple[dict, float]:
         return {}, 0.0
 
 
@@ -87,8 +91,12 @@ def test_parked_routes_are_earliest_whatever_the_heuristic(seed: int) -> None:
     rng = random.Random(seed)
     g = grid_network(LNG, LAT, 8, 30.0)
     nodes = sorted(g.nodes)
-    reqs = [GroundRequest(f"r{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)),
-                         T0 + rng.uniform(0, 60)) for i in range(40)]
+    reqs = [
+        GroundRequest(
+            f"r{i}", node(g, rng.choice(nodes)), node(g, rng.choice(nodes)), T0 + rng.uniform(0, 60)
+        )
+        for i in range(40)
+    ]
     occ = MemoryOccupancy()  # busy voxels from a fleet (two may park in one voxel)
     plan_fleet(GroundNetwork(g), reqs, ROBOT, occupancy=occ, park_first=False)
     a, b = rng.sample(nodes, 2)
@@ -137,11 +145,13 @@ def _copy(table: IntervalTable) -> IntervalTable:
 def test_a_fleet_out_of_time_says_budget_exceeded_for_the_rest() -> None:
     g = grid_network(LNG, LAT, 5, 30.0)
     nodes = sorted(g.nodes)
-    reqs = [GroundRequest(f"r{i}", node(g, nodes[i]), node(g, nodes[-1 - i]), T0 + i)
-            for i in range(4)]
+    reqs = [
+        GroundRequest(f"r{i}", node(g, nodes[i]), node(g, nodes[-1 - i]), T0 + i) for i in range(4)
+    ]
     none = plan_fleet(GroundNetwork(g), reqs, ROBOT, time_budget_s=0.0)
     assert none.routes == {} and none.unserved == dict.fromkeys(
-        (r.id for r in reqs), "budget_exceeded")
+        (r.id for r in reqs), "budget_exceeded"
+    )
     tiny = plan_fleet(GroundNetwork(g), reqs, ROBOT, max_expansions=2)
     assert set(tiny.unserved.values()) == {"budget_exceeded"}
     assert len(plan_fleet(GroundNetwork(g), reqs, ROBOT).routes) == 4

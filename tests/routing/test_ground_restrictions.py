@@ -30,14 +30,15 @@ def around(n: tuple[int, int], r: int = 1) -> VoxelSet:
     """The ground voxels within ``r`` tiles of node ``n``'s voxel (z23)."""
     c = lnglat_to_voxel(*node(G, n), 0.5, 23)
     dx, dy = np.meshgrid(np.arange(-r, r + 1), np.arange(-r, r + 1))
-    return VoxelSet.from_arrays(23, np.zeros(dx.size, np.int64), c.x + dx.ravel(),
-                                c.y + dy.ravel())
+    return VoxelSet.from_arrays(23, np.zeros(dx.size, np.int64), c.x + dx.ravel(), c.y + dy.ravel())
 
 
-def plan(occ: MemoryOccupancy, a: tuple[int, int], b: tuple[int, int], *,
-         park: bool = False) -> Route:
+def plan(
+    occ: MemoryOccupancy, a: tuple[int, int], b: tuple[int, int], *, park: bool = False
+) -> Route:
     return GroundPlanner.from_occupancy(GroundNetwork(G), occ, T0, ROBOT).plan(
-        node(G, a), node(G, b), T0, park=park)
+        node(G, a), node(G, b), T0, park=park
+    )
 
 
 def test_memory_occupancy_keeps_restrictions_apart_from_obstacles() -> None:
@@ -104,10 +105,18 @@ def test_a_fleet_keeps_out_of_a_restriction() -> None:
     occ = MemoryOccupancy()
     banned = around((1, 1), 2)
     occ.add_static(banned, restriction=True)
-    ends = [((0, 0), (2, 2)), ((2, 2), (0, 0)), ((0, 2), (2, 0)), ((2, 0), (0, 2)),
-            ((0, 1), (2, 1)), ((1, 0), (1, 2))]
-    reqs = [GroundRequest(f"r{i}", node(G, a), node(G, b), T0 + 5.0 * i)
-            for i, (a, b) in enumerate(ends)]
+    ends = [
+        ((0, 0), (2, 2)),
+        ((2, 2), (0, 0)),
+        ((0, 2), (2, 0)),
+        ((2, 0), (0, 2)),
+        ((0, 1), (2, 1)),
+        ((1, 0), (1, 2)),
+    ]
+    reqs = [
+        GroundRequest(f"r{i}", node(G, a), node(G, b), T0 + 5.0 * i)
+        for i, (a, b) in enumerate(ends)
+    ]
     res = plan_fleet(GroundNetwork(G), reqs, ROBOT, occupancy=occ)
     assert len(res.routes) == 6, res.unserved
     for r in res.routes.values():

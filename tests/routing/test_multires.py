@@ -22,14 +22,21 @@ from routing.validate import validate_route
 from spatialid import Voxel
 from tests.routing.helpers import LIMITS, T0, X0, Y0, Z, centre, world
 
-BLOCKS = st.lists(st.tuples(st.integers(0, 9), st.integers(-8, 40), st.integers(-8, 8)),
-                  max_size=150)
+BLOCKS = st.lists(
+    st.tuples(st.integers(0, 9), st.integers(-8, 40), st.integers(-8, 8)), max_size=150
+)
 
 
 def planner(occ: MemoryOccupancy, **kw: object) -> DronePlanner:
     """An exact (w = 1) multi-resolution planner with room for open blocks."""
-    opts: dict[str, object] = {"min_pad_tiles": 10, "pad_fraction": 0.0, "weight": 1.0,
-                               "fallback_after": None, "coarse_levels": 2, "fine_first": 0}
+    opts: dict[str, object] = {
+        "min_pad_tiles": 10,
+        "pad_fraction": 0.0,
+        "weight": 1.0,
+        "fallback_after": None,
+        "coarse_levels": 2,
+        "fine_first": 0,
+    }
     opts.update(kw)
     return DronePlanner(occ, LIMITS, zoom=Z, **opts)  # type: ignore[arg-type]
 
@@ -64,9 +71,17 @@ def voxel(f: int, dx: int, dy: int) -> Voxel:
 @pytest.mark.parametrize(("k", "kf"), [(1, 0), (2, 0), (2, 1), (3, 0)])
 def test_open_blocks_match_brute_force(k: int, kf: int) -> None:
     rng = np.random.default_rng(k * 10 + kf)
-    occ = world({(int(f), int(x), int(y)) for f, x, y in zip(
-        rng.integers(0, 10, 60), rng.integers(-10, 30, 60), rng.integers(-10, 10, 60),
-        strict=True)})
+    occ = world(
+        {
+            (int(f), int(x), int(y))
+            for f, x, y in zip(
+                rng.integers(0, 10, 60),
+                rng.integers(-10, 30, 60),
+                rng.integers(-10, 10, 60),
+                strict=True,
+            )
+        }
+    )
     p = planner(occ)
     grid = p.grid_for(p._box(voxel(2, 0, 0), voxel(2, 20, 0)))
     flags, (bf0, by0, bx0, bnf, bny, bnx) = static_open(grid, k, kf)
@@ -76,9 +91,12 @@ def test_open_blocks_match_brute_force(k: int, kf: int) -> None:
         fy, bx = divmod(i, bnx)
         bf, by = divmod(fy, bny)
         bf, by, bx = bf + bf0, by + by0, bx + bx0
-        free = all(grid.inside(f, x, y) and not grid.blocked[grid.key(f, x, y)]
-                   for f in range(bf * sf, bf * sf + sf) for x in range(bx * s, bx * s + s)
-                   for y in range(by * s, by * s + s))
+        free = all(
+            grid.inside(f, x, y) and not grid.blocked[grid.key(f, x, y)]
+            for f in range(bf * sf, bf * sf + sf)
+            for x in range(bx * s, bx * s + s)
+            for y in range(by * s, by * s + s)
+        )
         assert bool(flag) == free, (bf, bx, by)
     assert any(flags) and not all(flags)
 
@@ -97,8 +115,7 @@ def test_busy_voxels_and_endpoints_close_their_blocks() -> None:
 
 @settings(max_examples=12, deadline=None)
 @given(BLOCKS)
-def test_every_move_stays_in_its_nodes_and_can_be_flown(blocks: list[tuple[int, int, int]]
-                                                         ) -> None:
+def test_every_move_stays_in_its_nodes_and_can_be_flown(blocks: list[tuple[int, int, int]]) -> None:
     a, b = voxel(2, 0, 0), voxel(3, 30, 2)
     occ = world(c for c in blocks if c not in ((2, 0, 0), (3, 30, 2)))
     p = planner(occ)
@@ -117,8 +134,7 @@ def test_every_move_stays_in_its_nodes_and_can_be_flown(blocks: list[tuple[int, 
     for u, v, dt in g.edges(data="weight"):
         p0, p1 = np.array(graph.centre(u)), np.array(graph.centre(v))
         d = p1 - p0
-        assert dt >= segment_time(d[0], d[1], d[2], grid.tile_m, grid.height_m,
-                                  LIMITS) - 1e-9
+        assert dt >= segment_time(d[0], d[1], d[2], grid.tile_m, grid.height_m, LIMITS) - 1e-9
         cells, _, _ = segment_pieces(p0, p1)
         for x, y, f in corner_cells(cells).tolist():
             assert not grid.is_blocked(f, x, y), ("passes an edge or corner", u, v)
@@ -131,8 +147,7 @@ def test_every_move_stays_in_its_nodes_and_can_be_flown(blocks: list[tuple[int, 
 
 @settings(max_examples=12, deadline=None)
 @given(BLOCKS, st.integers(0, 9), st.integers(0, 9))
-def test_search_is_exact_on_its_graph(blocks: list[tuple[int, int, int]], fa: int,
-                                      fb: int) -> None:
+def test_search_is_exact_on_its_graph(blocks: list[tuple[int, int, int]], fa: int, fb: int) -> None:
     a, b = voxel(fa, 0, 0), voxel(fb, 30, 2)
     occ = world(c for c in blocks if c not in ((fa, 0, 0), (fb, 30, 2)))
     p = planner(occ, smoothing=False)
@@ -154,15 +169,27 @@ def test_search_is_exact_on_its_graph(blocks: list[tuple[int, int, int]], fa: in
 
 
 @settings(max_examples=10, deadline=None)
-@given(BLOCKS, st.lists(st.tuples(st.integers(0, 9), st.integers(0, 30), st.integers(-3, 3),
-                                  st.floats(0, 20), st.floats(0.5, 20)), max_size=40))
+@given(
+    BLOCKS,
+    st.lists(
+        st.tuples(
+            st.integers(0, 9),
+            st.integers(0, 30),
+            st.integers(-3, 3),
+            st.floats(0, 20),
+            st.floats(0.5, 20),
+        ),
+        max_size=40,
+    ),
+)
 def test_routes_are_valid_among_busy_voxels(
     blocks: list[tuple[int, int, int]], busy: list[tuple[int, int, int, float, float]]
 ) -> None:
     ends = ((2, 0, 0), (2, 30, 0))
     occ = world(c for c in blocks if c not in ends)
-    occ.add_reservation([(voxel(f, x, y), T0 + s, T0 + s + d) for f, x, y, s, d in busy
-                         if (f, x, y) not in ends])
+    occ.add_reservation(
+        [(voxel(f, x, y), T0 + s, T0 + s + d) for f, x, y, s, d in busy if (f, x, y) not in ends]
+    )
     try:
         r = planner(occ, weight=1.01).plan(centre(*ends[0]), centre(*ends[1]), T0)
     except NoRoute as exc:

@@ -41,7 +41,8 @@ def test_merge_intervals() -> None:
 def test_route_serialises_for_the_api() -> None:
     occ = world()
     r = DronePlanner(occ, LIMITS, zoom=Z, min_pad_tiles=4).plan(
-        centre(2, 0, 0), centre(3, 9, 4), T0)
+        centre(2, 0, 0), centre(3, 9, 4), T0
+    )
     d = r.to_dict()
     assert set(d) >= {"spatial_ids", "geometry", "length_m", "departure_time", "arrival_time"}
     first = d["spatial_ids"][0]

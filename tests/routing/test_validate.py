@@ -14,7 +14,8 @@ from tests.routing.helpers import LIMITS, T0, X0, Y0, Z, centre, world
 def planned() -> Route:
     """A short valid route in free space."""
     return DronePlanner(world(), LIMITS, zoom=Z, min_pad_tiles=4).plan(
-        centre(2, 0, 0), centre(2, 6, 0), T0)
+        centre(2, 0, 0), centre(2, 6, 0), T0
+    )
 
 
 def test_a_planned_route_is_valid() -> None:

@@ -7,8 +7,12 @@ import pytest
 from spatialid import SpatialIdError, TooManyVoxels, box_to_voxels, geometry_to_voxels
 from spatialid.tube import tube_to_voxels
 
-SQUARE = {"type": "Polygon", "coordinates": [[[139.76, 35.68], [139.77, 35.68],
-                                              [139.77, 35.69], [139.76, 35.69], [139.76, 35.68]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[139.76, 35.68], [139.77, 35.68], [139.77, 35.69], [139.76, 35.69], [139.76, 35.68]]
+    ],
+}
 
 
 def test_polygon_over_the_cap_reports_count_and_cap() -> None:
@@ -34,6 +38,7 @@ def test_box_and_tube_caps() -> None:
 
 def test_a_bad_geometry_is_not_too_many() -> None:
     with pytest.raises(SpatialIdError) as info:
-        geometry_to_voxels({"type": "Polygon", "coordinates": []}, 20, alt_lower=0,
-                           alt_upper=1, max_voxels=1)
+        geometry_to_voxels(
+            {"type": "Polygon", "coordinates": []}, 20, alt_lower=0, alt_upper=1, max_voxels=1
+        )
     assert not isinstance(info.value, TooManyVoxels)

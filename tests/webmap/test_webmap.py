@@ -20,8 +20,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = (ROOT / "docs" / "webmap.png" if os.environ.get("KUKAN_UPDATE_SCREENSHOT") == "1"
-              else ROOT / ".data" / "webmap-test.png")
+SCREENSHOT = (
+    ROOT / "docs" / "webmap.png"
+    if os.environ.get("KUKAN_UPDATE_SCREENSHOT") == "1"
+    else ROOT / ".data" / "webmap-test.png"
+)
 """The README's screenshot is refreshed only on request (``KUKAN_UPDATE_SCREENSHOT=1 make
 test``), so a test run leaves the work tree as it was; otherwise it goes under .data/."""
 VIEWPORT = {"width": 1100, "height": 700}
