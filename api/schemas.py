@@ -334,8 +334,9 @@ class FieldError(BaseModel):
     reason: str
 
 
-RouteFailure = Literal[Reason, "invalid_route"]
-"""Why a route request has no route (``invalid_route``: the planner's route failed its check)."""
+RouteFailure = Literal[Reason, "invalid_route", "vehicle_busy"]
+"""Why a request has no route or booking (``invalid_route``: the planner's route failed its
+check; ``vehicle_busy``: the vehicle holds another live reservation at that time)."""
 
 
 class ConflictOut(BaseModel):
@@ -362,7 +363,8 @@ class Problem(BaseModel):
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
     request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
     ``max_distance_m``), the caps of a 413 (``cap``, ``count_at_least``,
-    ``max_body_bytes``) and ``max_priority`` (a 403 for a priority beyond the grant).
+    ``max_body_bytes``), ``max_priority`` (a 403 for a priority beyond the grant) and, for a
+    409 ``vehicle_busy``, ``vehicle_id``, ``reservation_id``, ``time_start`` and ``time_end``.
     """
 
     type: str = "about:blank"
@@ -374,7 +376,20 @@ class Problem(BaseModel):
         default=None, description="409 on space and time: the contested parts"
     )
     reason: RouteFailure | None = Field(
-        default=None, description="422 of a route request: why there is no route"
+        default=None,
+        description="422 of a route request: why there is no route; 409 `vehicle_busy`",
+    )
+    vehicle_id: uuid.UUID | None = Field(
+        default=None, description="409 `vehicle_busy`: the vehicle that is booked"
+    )
+    reservation_id: uuid.UUID | None = Field(
+        default=None, description="409 `vehicle_busy`: its other reservation (if readable)"
+    )
+    time_start: datetime | None = Field(
+        default=None, description="409 `vehicle_busy`: the other reservation's start"
+    )
+    time_end: datetime | None = Field(
+        default=None, description="409 `vehicle_busy`: the other reservation's end"
     )
     cap: int | None = Field(default=None, description="413 of a cover: the cap of spatial IDs")
     count_at_least: int | None = Field(
