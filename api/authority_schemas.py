@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from api.reservation_schemas import geometry_json
 from api.schemas import Area, Footprint, Input
@@ -16,7 +16,7 @@ class GrantIn(Input):
     whether a higher priority preempts lower-priority reservations."""
 
     max_priority: int = Field(ge=0, le=100)
-    may_preempt: bool = False
+    may_preempt: StrictBool = False
 
 
 class GrantOut(BaseModel):

@@ -78,6 +78,22 @@ ETAG = re.compile(r'\s*(?:W/)?"?(\d{1,9})"?\s*')
 """One entity tag of ``If-Match``: a reservation's version, quoted or not (weak allowed)."""
 
 
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": 'the version (or ETag) the change is made against, e.g. `"1"`, or `*`; '
+    "428 without it, 412 when the reservation has moved on",
+    "schema": {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,9}"?(\s*,\s*(W/)?"?[0-9]{1,9}"?)*)\s*$',
+    },
+}
+"""``If-Match`` as the OpenAPI states it: required (read from the request, so that its
+absence is a 428 rather than a validation error)."""
+
+
 def etag(res: Reservation) -> str:
     """The entity tag of a reservation: its version, quoted."""
     return f'"{res.version}"'
@@ -260,6 +276,7 @@ def get_reservation(
     "/{reservation_id}",
     response_model=ReservationOut,
     responses=problem_responses(400, 403, 404, 409, 412, 413, 422, 428),
+    openapi_extra={"parameters": [IF_MATCH]},
 )
 async def replace_reservation(
     reservation_id: uuid.UUID,
@@ -269,14 +286,6 @@ async def replace_reservation(
     token: TokenDep,
     settings: SettingsDep,
     altitudes: AltitudesDep,
-    if_match: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description='the version (or ETag) the change is made against, e.g. `"1"`; '
-            "required (428 without it)",
-        ),
-    ] = None,
 ) -> ReservationOut:
     """Replace the volumes atomically, keeping the id (and the slot until the new one is in).
 
@@ -289,7 +298,7 @@ async def replace_reservation(
     def work(session: Session, me: Principal) -> ReservationOut:
         # after authentication and the look-up: 401, then 404, before 428
         reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
-        versions = if_match_versions(if_match)
+        versions = if_match_versions(request.headers.get("if-match"))
         volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
         done = replace.replace_reservation(
             session=session,

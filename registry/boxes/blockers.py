@@ -47,6 +47,11 @@ def polygon(geometry: dict[str, Any], *, field: str = "geometry") -> MultiPolygo
         raise InvalidInput(f"expected a Polygon or MultiPolygon, got {geom.geom_type}", field=field)
     if not geom.is_valid:
         raise InvalidInput(f"invalid polygon: {shapely.is_valid_reason(geom)}", field=field)
+    west, south, east, north = geom.bounds
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        raise InvalidInput(
+            "coordinates must be longitude -180..180 and latitude -90..90 (degrees)", field=field
+        )
     assert isinstance(geom, MultiPolygon)
     return geom
 

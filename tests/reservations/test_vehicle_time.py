@@ -53,7 +53,7 @@ def busy(r: httpx.Response) -> dict[str, Any]:
 def test_tokyo_then_helsinki_is_refused(client: httpx.Client, operator_key: Key) -> None:
     """Why: a vehicle held Tokyo 06:00-06:07 and Helsinki at 06:02."""
     v = drone(client, operator_key)
-    tx, ty = tile(139.7671, 35.6812)
+    tx, ty = tile(139.7721, 35.6852)  # Tokyo, off the squares other tests restrict
     hx, hy = tile(24.9384, 60.1699)
     tokyo = created(reserve(client, operator_key, volume(ids(tx, ty, 1), _at(0, 7)), vehicle_id=v))
     refused = busy(reserve(client, operator_key, volume(ids(hx, hy, 1), _at(2, 3)), vehicle_id=v))
