@@ -85,9 +85,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identification_lookups")),
     )
-    op.create_index(
-        "ix_identification_lookups_asked", "identification_lookups", ["asked_at", "id"]
-    )
+    op.create_index("ix_identification_lookups_asked", "identification_lookups", ["asked_at", "id"])
     op.create_index(
         "ix_identification_lookups_principal_asked",
         "identification_lookups",
