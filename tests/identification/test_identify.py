@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Key
-from tests.identification.helpers import mark, made, plate, remote_id, vehicle
+from tests.identification.helpers import made, mark, plate, remote_id, vehicle
 from tests.reservations.helpers import (
     created,
     ids,
