@@ -35,12 +35,18 @@ REGISTRATION_MARK_PATTERN = r"^[Jj][Uu][0-9A-Za-z]{10}$"
 """A registration mark, any case (stored uppercase)."""
 REMOTE_ID_PATTERN = (
     rf"^[{_CTA_ANY_CASE}]{{4}}(?:"
-    + "|".join(f"[{c}{c.lower()}][{_CTA_ANY_CASE}]{{{n}}}" for n, c in enumerate(_LENGTHS, 1))
+    + "|".join(
+        f"{c if c.isdigit() else f'[{c}{c.lower()}]'}[{_CTA_ANY_CASE}]{{{n}}}"
+        for n, c in enumerate(_LENGTHS, 1)
+    )
     + ")$"
 )
 """A CTA-2063-A serial number, any case (stored uppercase); its length character agrees
 with the length of the serial part."""
 PLATE_PATTERN = r"\S"
+_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""Unicode White_Space (what ``\\s`` of the pattern means), and the byte-order mark."""
+_SPACES = re.compile(f"[{_SPACE}]+")
 PLATE_MAX = 32
 """Longest plate once normalised."""
 
@@ -61,19 +67,23 @@ _FORMS = {
 def normalise(field: str, value: str) -> str:
     """The stored form of an identifier (uppercase; a plate trimmed, single-spaced)."""
     if field == "plate":
-        return " ".join(value.split()).upper()
+        return _collapse(value).upper()
     return value.strip().upper()
+
+
+def _collapse(value: str) -> str:
+    return _SPACES.sub(" ", value).strip(" ")
 
 
 def check(field: str, value: str) -> str:
     """The normalised identifier, or InvalidInput naming ``field`` and the form it misses."""
     text = normalise(field, value)
-    if field == "plate":
-        if not 1 <= len(text) <= PLATE_MAX:
+    if field == "plate":  # the length before uppercasing: "ß" becomes "SS"
+        if not 1 <= len(_collapse(value)) <= PLATE_MAX:
             raise InvalidInput(f"plate must be 1 to {PLATE_MAX} characters", field=field)
         return text
     pattern, form = _FORMS[field]
-    if not pattern.fullmatch(text):
+    if not pattern.fullmatch(value):  # as given: the pattern the OpenAPI declares
         raise InvalidInput(f"{field} {value!r} is not valid: {form}", field=field)
     return text
 

@@ -165,8 +165,21 @@ def _route(item: dict[str, Any], rng: Random, vehicle: str | None) -> dict[str, 
     return item
 
 
+IDENTIFIER_KINDS = {"registration_mark": "drone", "remote_id": "drone", "plate": "car"}
+"""The kind each vehicle identifier fits."""
+
+
+def _fitting(label: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A vehicle body without the identifiers its kind does not carry (an update of the
+    spare vehicle, whose kind may change, without any)."""
+    kind = body.get("kind") if label == "POST /v1/vehicles" else None
+    return {k: v for k, v in body.items() if IDENTIFIER_KINDS.get(k, kind) == kind}
+
+
 def _fix_body(label: str, body: Any, rng: Random) -> Any:
     body = _repair(body, rng, label)
+    if label in ("POST /v1/vehicles", "PATCH /v1/vehicles/{vehicle_id}") and isinstance(body, dict):
+        return _fitting(label, body)
     if label == "POST /v1/routes" and isinstance(body, dict):
         return _route(body, rng, "drone" if "drone" in VEHICLES else None)
     if label == "POST /v1/fleets/routes" and isinstance(body, dict):
