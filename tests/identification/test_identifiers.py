@@ -3,7 +3,9 @@ vehicles (a retired vehicle's may be reused) and search."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -149,3 +151,21 @@ def test_search_by_identifier(client: httpx.Client, make_key: Callable[..., Key]
         link = page["next"]
         assert link is None or f"remote_id={rid}" in link
     assert ids == [drone["id"]]
+
+
+def test_racing_registrations_of_one_mark(live_server: str, make_key: Callable[..., Key]) -> None:
+    keys = [make_key("operator") for _ in range(2)] * 3
+    value = mark()
+    barrier = threading.Barrier(len(keys))
+
+    def register(key: Key) -> httpx.Response:
+        with httpx.Client(base_url=live_server, timeout=30) as c:
+            barrier.wait()
+            return vehicle(c, key, registration_mark=value)
+
+    with ThreadPoolExecutor(len(keys)) as pool:
+        answers = list(pool.map(register, keys))
+    assert sorted(r.status_code for r in answers) == [201] + [409] * (len(keys) - 1)
+    for r in answers:
+        if r.status_code == 409:
+            refused(r, 409, "registration_mark")
