@@ -6,6 +6,7 @@ import functools
 import re
 import typing
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -158,16 +159,28 @@ class OperatorPage(Page[OperatorOut]):
     """A page of operators, by name."""
 
 
+def _string_pattern(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """A ``json_schema_extra`` putting ``pattern`` on the string branch of ``str | None`` (the
+    check itself is a validator, for a reason that names the form)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                branch["pattern"] = pattern
+
+    return extra
+
+
 RegistrationMark = Field(
     default=None,
-    json_schema_extra={"pattern": identifiers.REGISTRATION_MARK_PATTERN},
+    json_schema_extra=_string_pattern(identifiers.REGISTRATION_MARK_PATTERN),
     description="drones: Japan's registration mark (登録記号), JU and 10 letters or digits; "
     "stored uppercase, unique among live vehicles",
     examples=["JU0123456789"],
 )
 RemoteId = Field(
     default=None,
-    json_schema_extra={"pattern": identifiers.REMOTE_ID_PATTERN},
+    json_schema_extra=_string_pattern(identifiers.REMOTE_ID_PATTERN),
     description="drones: the Remote ID serial number (ANSI/CTA-2063-A): manufacturer code "
     "(4), length (1-9, A-F) and that many characters, no O or I; stored uppercase, unique "
     "among live vehicles",

@@ -214,8 +214,25 @@ def _volume(volume: Any, rng: Random) -> dict[str, Any]:
     }
 
 
+def _identify(query: dict[str, Any], rng: Random) -> dict[str, Any]:
+    """One of ``identifier`` and ``spatial_id``, the voxel a valid one near the corner."""
+    if query.get("identifier") is not None:
+        query.pop("spatial_id", None)
+        return query
+    if query.get("spatial_id") is None:
+        query["identifier"] = "JU" + "".join(
+            rng.choices("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", k=10)
+        )
+        return query
+    lng, lat = _at(rng)
+    query["spatial_id"] = str(spatialid.lnglat_to_voxel(lng, lat, rng.uniform(0, 100), 20))
+    return query
+
+
 def _fix_query(label: str, query: dict[str, Any], rng: Random) -> dict[str, Any]:
     query = {k: v for k, v in _repair(query, rng, label).items() if v is not None}
+    if label == "GET /v1/identify":
+        query = _identify(query, rng)
     if "bbox" in query:
         lng, lat = _at(rng)
         d = rng.uniform(20, 200) * METRE_LAT
@@ -233,8 +250,8 @@ def map_case(ctx: Any, case: Any) -> Any:
     rng = _rng(case)
     if case.body is not None and not isinstance(case.body, (bytes, str)):
         case.body = _fix_body(label, case.body, rng)
-    if case.query:
-        case.query = _fix_query(label, dict(case.query), rng)
+    if case.query or label == "GET /v1/identify":
+        case.query = _fix_query(label, dict(case.query or {}), rng)
     path = case.path_parameters or {}
     if case.method.upper() in ("GET", "PATCH") and "vehicle_id" in path and "spare" in VEHICLES:
         case.path_parameters["vehicle_id"] = VEHICLES["spare"]

@@ -3,6 +3,7 @@ vehicles (a retired vehicle's may be reused) and search."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -169,3 +170,20 @@ def test_racing_registrations_of_one_mark(live_server: str, make_key: Callable[.
     for r in answers:
         if r.status_code == 409:
             refused(r, 409, "registration_mark")
+
+
+def test_the_openapi_declares_the_forms(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    props = spec["components"]["schemas"]["VehicleCreate"]["properties"]
+
+    def pattern(field: str) -> re.Pattern[str]:
+        [string] = [b for b in props[field]["anyOf"] if b.get("type") == "string"]
+        return re.compile(string["pattern"])
+
+    assert pattern("registration_mark").search(mark())
+    assert not pattern("registration_mark").search("JU0123456789AB")
+    for n in range(1, 16):
+        assert pattern("remote_id").search(remote_id(n))
+    assert not any(pattern("remote_id").search(v) for v in INVALID_REMOTE_IDS)
+    [plate_string] = [b for b in props["plate"]["anyOf"] if b.get("type") == "string"]
+    assert plate_string["maxLength"] == 32
