@@ -73,7 +73,7 @@ def list_vehicles(
         kind=kind,
         status=status,
         operator_id=operator_id,
-        identifiers_={
+        carrying={
             "registration_mark": registration_mark,
             "remote_id": remote_id,
             "plate": plate,

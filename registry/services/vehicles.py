@@ -152,12 +152,12 @@ def list_vehicles(
     kind: str | None = None,
     status: str | None = None,
     operator_id: uuid.UUID | None = None,
-    identifiers_: Mapping[str, str | None] | None = None,
+    carrying: Mapping[str, str | None] | None = None,
     limit: int = 50,
     after: str | None = None,
 ) -> Page[Vehicle]:
     """List visible vehicles, oldest first, filtered by kind, status, operator and
-    identifiers (``identifiers_``: field -> value, compared in their stored form)."""
+    identifiers (``carrying``: field -> value, compared in their stored form)."""
     _check({k: v for k, v in (("kind", kind), ("status", status)) if v is not None})
     query = _visible(select(Vehicle), actor)
     if kind is not None:
@@ -166,7 +166,7 @@ def list_vehicles(
         query = query.where(Vehicle.status == status)
     if operator_id is not None:
         query = query.where(Vehicle.operator_id == operator_id)
-    for field, value in (identifiers_ or {}).items():
+    for field, value in (carrying or {}).items():
         if value is not None:
             column = getattr(Vehicle, field)
             query = query.where(column == identifiers.normalise(field, value))
