@@ -13,6 +13,7 @@ from api.limits import BodyLimit
 from api.routers import (
     docs,
     health,
+    identification,
     obstacles,
     occupancy,
     operators,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operators.router)
     app.include_router(principals.router)
     app.include_router(vehicles.router)
+    app.include_router(identification.router)
     app.include_router(positions.router)
     app.include_router(spatial_ids.router)
     app.include_router(reservations.router)

@@ -6,6 +6,7 @@ import functools
 import re
 import typing
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -26,6 +27,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from registry.models import DEFAULT_ALTITUDE_BANDS
+from registry.services import identifiers
 from routing.errors import Reason
 
 Kind = Literal["drone", "robot", "car"]
@@ -157,11 +159,63 @@ class OperatorPage(Page[OperatorOut]):
     """A page of operators, by name."""
 
 
+def _string_pattern(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """A ``json_schema_extra`` putting ``pattern`` on the string branch of ``str | None`` (the
+    check itself is a validator, for a reason that names the form)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                branch["pattern"] = pattern
+
+    return extra
+
+
+RegistrationMark = Field(
+    default=None,
+    json_schema_extra=_string_pattern(identifiers.REGISTRATION_MARK_PATTERN),
+    description="drones: Japan's registration mark (登録記号), JU and 10 letters or digits; "
+    "stored uppercase, unique among live vehicles",
+    examples=["JU0123456789"],
+)
+RemoteId = Field(
+    default=None,
+    json_schema_extra=_string_pattern(identifiers.REMOTE_ID_PATTERN),
+    description="drones: the Remote ID serial number (ANSI/CTA-2063-A): manufacturer code "
+    "(4), length (1-9, A-F) and that many characters, no O or I; stored uppercase, unique "
+    "among live vehicles",
+    examples=["1581F4XFB00000000000"],
+)
+Plate = Field(
+    default=None,
+    min_length=1,
+    max_length=identifiers.PLATE_MAX,
+    pattern=identifiers.PLATE_PATTERN,
+    description="cars: the registration plate, stored trimmed, uppercase and single-spaced; "
+    "unique among live vehicles",
+    examples=["品川 300 あ 12-34"],
+)
+
+
 class VehicleFields(Input):
     """Optional vehicle attributes shared by create and update."""
 
     serial: str | None = Field(default=None, max_length=200)
-    remote_id: str | None = Field(default=None, max_length=200, description="ASTM F3411 ID")
+    remote_id: str | None = RemoteId
+    registration_mark: str | None = RegistrationMark
+    plate: str | None = Plate
+
+    @field_validator("registration_mark", "remote_id", "plate")
+    @classmethod
+    def _identifier(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """An identifier in its form (the reason names the form), then normalised."""
+        if value is None or info.field_name is None:
+            return value
+        try:
+            return identifiers.check(info.field_name, value)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
     length_m: float | None = Dimension
     width_m: float | None = Dimension
     height_m: float | None = Dimension
@@ -230,6 +284,8 @@ class VehicleOut(BaseModel):
     max_speed_mps: float
     serial: str | None
     remote_id: str | None
+    registration_mark: str | None
+    plate: str | None
     length_m: float | None
     width_m: float | None
     height_m: float | None
@@ -363,8 +419,10 @@ class Problem(BaseModel):
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
     request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
     ``max_distance_m``), the caps of a 413 (``cap``, ``count_at_least``,
-    ``max_body_bytes``), ``max_priority`` (a 403 for a priority beyond the grant) and, for a
-    409 ``vehicle_busy``, ``vehicle_id``, ``reservation_id``, ``time_start`` and ``time_end``.
+    ``max_body_bytes``), ``max_priority`` (a 403 for a priority beyond the grant), for a
+    409 ``vehicle_busy`` ``vehicle_id``, ``reservation_id``, ``time_start`` and ``time_end``,
+    ``vehicle_id`` also on a 409 of an identifier one's own vehicle already carries, and
+    ``lookup_id`` (a refused or fruitless identification, on record).
     """
 
     type: str = "about:blank"
@@ -380,7 +438,9 @@ class Problem(BaseModel):
         description="422 of a route request: why there is no route; 409 `vehicle_busy`",
     )
     vehicle_id: uuid.UUID | None = Field(
-        default=None, description="409 `vehicle_busy`: the vehicle that is booked"
+        default=None,
+        description="409 `vehicle_busy`: the vehicle that is booked; 409 of an identifier in "
+        "use: the caller's own vehicle carrying it",
     )
     reservation_id: uuid.UUID | None = Field(
         default=None, description="409 `vehicle_busy`: its other reservation (if readable)"
@@ -407,6 +467,9 @@ class Problem(BaseModel):
     )
     max_distance_m: float | None = Field(
         default=None, description="422 `no_edge_nearby`: the snap distance of the kind"
+    )
+    lookup_id: int | None = Field(
+        default=None, description="403/404 of an identification: the recorded look-up"
     )
 
 

@@ -15,6 +15,16 @@ class Conflict(RegistryError):
     """The operation conflicts with existing data (duplicate name, serial, ...)."""
 
 
+class Taken(Conflict):
+    """A unique value is already in use; ``field`` names it, ``problem_extra`` may name the
+    holder (e.g. ``vehicle_id``) where the caller may know it."""
+
+    def __init__(self, message: str, *, field: str, extra: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem_extra = extra or {}
+
+
 class Forbidden(RegistryError):
     """The caller's role or grant does not allow this operation; ``field`` names the value
     refused when one is, ``problem_extra`` adds members to the problem (e.g. a maximum)."""

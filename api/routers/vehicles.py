@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.schemas import (
@@ -54,14 +55,29 @@ def list_vehicles(
     kind: Kind | None = None,
     status: Status | None = None,
     operator_id: uuid.UUID | None = None,
+    registration_mark: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="drones' registration mark")
+    ] = None,
+    remote_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="drones' Remote ID serial")
+    ] = None,
+    plate: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="cars' registration plate")
+    ] = None,
 ) -> VehiclePage:
-    """List one's vehicles, oldest first, with filters; follow ``next`` for more."""
+    """List one's vehicles, oldest first, with filters (identifiers compare in their stored
+    form: uppercase, a plate single-spaced); follow ``next`` for more."""
     page = vehicles.list_vehicles(
         session=session,
         actor=me,
         kind=kind,
         status=status,
         operator_id=operator_id,
+        carrying={
+            "registration_mark": registration_mark,
+            "remote_id": remote_id,
+            "plate": plate,
+        },
         limit=paging.limit,
         after=paging.after,
     )

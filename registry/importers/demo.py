@@ -52,6 +52,15 @@ class Demo:
     reservation_ids: list[uuid.UUID] = field(default_factory=list)
 
 
+DRONE_IDS = (
+    {"registration_mark": "JUDEMO000001", "remote_id": "KUKNADEMQ000001"},
+    {"registration_mark": "JUDEMO000002", "remote_id": "KUKNADEMQ000002"},
+)
+"""The demo drones' registration marks and Remote ID serial numbers (manufacturer KUKN)."""
+CAR_PLATE = "DEM-101"
+"""The demo car's plate (the Finnish form: letters, a dash, digits)."""
+
+
 def load_map(*, session: Session, pbf: Path, report: Reporter = quiet) -> Written:
     """Import (or re-import) the demo extract: buildings as obstacles, roads as the graph."""
     data = read_osm(pbf, tick=report(f"reading {pbf.name}", None))
@@ -129,16 +138,16 @@ def load_people(*, session: Session, now: datetime | None = None) -> Demo | None
     )
     _, demo.tokens[Role.ADMIN] = _principal(session, Role.ADMIN, None)
     made = {}
-    for name, kind, speed, owner in (
-        ("Demo Quad 1", "drone", 15.0, drones.id),
-        ("Demo Quad 2", "drone", 20.0, drones.id),
-        ("Demo Rover", "robot", 1.5, ground.id),
-        ("Demo Delivery Robot", "robot", 1.8, ground.id),
-        ("Demo Car", "car", 13.9, ground.id),
+    for name, kind, speed, owner, ids in (
+        ("Demo Quad 1", "drone", 15.0, drones.id, DRONE_IDS[0]),
+        ("Demo Quad 2", "drone", 20.0, drones.id, DRONE_IDS[1]),
+        ("Demo Rover", "robot", 1.5, ground.id, {}),
+        ("Demo Delivery Robot", "robot", 1.8, ground.id, {}),
+        ("Demo Car", "car", 13.9, ground.id, {"plate": CAR_PLATE}),
     ):
         made[name] = vehicles.create_vehicle(
             session=session, actor=None, name=name, kind=kind, max_speed_mps=speed,
-            operator_id=owner,
+            operator_id=owner, attrs=ids,
         ).id  # fmt: skip
     restrictions.create_restriction(
         session=session, actor=city, geometry=_polygon(NO_FLY), altitude_lower=0.0,

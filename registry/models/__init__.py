@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from registry.models.base import ALTITUDE_DATUM, Base
 from registry.models.blockers import BlockerBox, Obstacle, Restriction
+from registry.models.identification import LOOKUP_OUTCOMES, IdentificationLookup
 from registry.models.operators import (
     OPERATING_ROLES,
     OPERATOR_BOUND_ROLES,
@@ -34,6 +35,8 @@ from registry.models.terrain import TERRAIN_DATUMS, TerrainTile
 from registry.models.vehicles import (
     DEFAULT_ALTITUDE_BANDS,
     DEFAULT_SNAP_DISTANCES_M,
+    IDENTIFIER_FIELDS,
+    IDENTIFIER_KINDS,
     POSITION_VOXEL_ZOOM,
     VEHICLE_KINDS,
     VEHICLE_STATUSES,
@@ -45,8 +48,11 @@ __all__ = [
     "ALTITUDE_DATUM",
     "DEFAULT_ALTITUDE_BANDS",
     "DEFAULT_SNAP_DISTANCES_M",
+    "IDENTIFIER_FIELDS",
+    "IDENTIFIER_KINDS",
     "LEAF_ZOOM",
     "LIVE_STATES",
+    "LOOKUP_OUTCOMES",
     "OPERATING_ROLES",
     "OPERATOR_BOUND_ROLES",
     "OVERSIGHT_ROLES",
@@ -62,6 +68,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "BlockerBox",
+    "IdentificationLookup",
     "Obstacle",
     "Operator",
     "Position",

@@ -34,6 +34,16 @@ DEFAULT_SNAP_DISTANCES_M = {"robot": 50.0, "car": 100.0}
 """How far (metres) an origin or destination of a robot or car may be from a road it may
 use; farther is ``no_edge_nearby`` (settings ``KUKAN_SNAP_DISTANCE_<KIND>_M``)."""
 VEHICLE_STATUSES = ("active", "maintenance", "retired")
+IDENTIFIER_FIELDS = ("registration_mark", "remote_id", "plate")
+"""The official identifiers a vehicle may carry, each unique among live vehicles."""
+IDENTIFIER_KINDS = {"registration_mark": ("drone",), "remote_id": ("drone",), "plate": ("car",)}
+"""The vehicle kinds each identifier fits."""
+
+
+def _live_unique(field: str) -> Index:
+    """A unique index of ``field`` among the vehicles that are not retired."""
+    where = text(f"{field} IS NOT NULL AND status <> 'retired'")
+    return Index(f"uq_vehicles_{field}_live", field, unique=True, postgresql_where=where)
 
 
 class Vehicle(Base):
@@ -50,6 +60,11 @@ class Vehicle(Base):
     name: Mapped[str] = mapped_column(Text)
     serial: Mapped[str | None] = mapped_column(Text)
     remote_id: Mapped[str | None] = mapped_column(Text)
+    """The Remote ID serial number (ANSI/CTA-2063-A) the drone broadcasts."""
+    registration_mark: Mapped[str | None] = mapped_column(Text)
+    """Japan's drone registration mark (登録記号), uppercase."""
+    plate: Mapped[str | None] = mapped_column(Text)
+    """A car's registration plate, normalised (trimmed, uppercase, single spaces)."""
     length_m: Mapped[float | None] = mapped_column(Float)
     width_m: Mapped[float | None] = mapped_column(Float)
     height_m: Mapped[float | None] = mapped_column(Float)
@@ -90,6 +105,7 @@ class Vehicle(Base):
             postgresql_where=text("serial IS NOT NULL"),
         ),
         Index("ix_vehicles_operator_created", "operator_id", "created_at", "id"),
+        *(_live_unique(field) for field in IDENTIFIER_FIELDS),
     )
 
 

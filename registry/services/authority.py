@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.boxes.blockers import polygon
 from registry.errors import Forbidden, InvalidInput, NotFound
-from registry.models import Operator, Principal, Role
+from registry.models import Operator, Principal, Reservation, Role
 from registry.services.operators import get_operator
 
 MAX_PRIORITY = 100
@@ -148,3 +148,23 @@ def require_governs(*, session: Session, actor: Principal, geometry: Any, what: 
         )
     if not row[1]:
         raise Forbidden(f"{what} is not inside this municipality's jurisdiction", field="geometry")
+
+
+def reservations_met(
+    *, session: Session, actor: Principal, reservation_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``reservation_ids`` whose footprint meets the actor's jurisdiction (admins:
+    all; a municipality without a jurisdiction: none)."""
+    if actor.is_admin:
+        return set(reservation_ids)
+    if not reservation_ids:
+        return set()
+    rows = session.scalars(
+        select(Reservation.id)
+        .join(Principal, Principal.id == actor.id)
+        .where(
+            Reservation.id.in_(reservation_ids),
+            func.ST_Intersects(Reservation.geometry, Principal.jurisdiction),
+        )
+    )
+    return set(rows)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
@@ -19,13 +20,15 @@ from registry.models import (
     Principal,
     Vehicle,
 )
-from registry.services import lifecycle
+from registry.services import identifiers, lifecycle
 from registry.services.integrity import integrity_as_domain
 from registry.services.paging import Page, keyset_page
 
 OPTIONAL_FIELDS = (
     "serial",
     "remote_id",
+    "registration_mark",
+    "plate",
     "length_m",
     "width_m",
     "height_m",
@@ -110,12 +113,28 @@ def create_vehicle(
     owner = _owner_for_create(session=session, actor=actor, operator_id=operator_id)
     values = {"name": name, "kind": kind, "max_speed_mps": max_speed_mps, **(attrs or {})}
     _check(values)
+    values = identifiers.normalise_values(values)
     values["name"] = name.strip()
-    vehicle = Vehicle(operator_id=owner, status="active", **values)
+    vehicle = Vehicle(id=uuid.uuid4(), operator_id=owner, status="active", **values)
     _check_band(vehicle)
-    with integrity_as_domain(session, what=f"vehicle {name!r}"):
+    identifiers.check_kind(vehicle)
+    identifiers.check_unique(session=session, vehicle=identifiers.carried(vehicle))
+    with _unique_identifiers(session, vehicle):
         session.add(vehicle)
     return vehicle
+
+
+@contextmanager
+def _unique_identifiers(session: Session, vehicle: Vehicle) -> Iterator[None]:
+    """Flush the vehicle; a racing vehicle that took one of its identifiers first (the
+    partial unique indexes) is named like the pre-check names it."""
+    mine = identifiers.carried(vehicle)
+    try:
+        with integrity_as_domain(session, what=f"vehicle {vehicle.name!r}"):
+            yield
+    except Conflict:
+        identifiers.check_unique(session=session, vehicle=mine)
+        raise
 
 
 def get_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
@@ -133,10 +152,12 @@ def list_vehicles(
     kind: str | None = None,
     status: str | None = None,
     operator_id: uuid.UUID | None = None,
+    carrying: Mapping[str, str | None] | None = None,
     limit: int = 50,
     after: str | None = None,
 ) -> Page[Vehicle]:
-    """List visible vehicles, oldest first, filtered by kind, status and operator."""
+    """List visible vehicles, oldest first, filtered by kind, status, operator and
+    identifiers (``carrying``: field -> value, compared in their stored form)."""
     _check({k: v for k, v in (("kind", kind), ("status", status)) if v is not None})
     query = _visible(select(Vehicle), actor)
     if kind is not None:
@@ -145,6 +166,10 @@ def list_vehicles(
         query = query.where(Vehicle.status == status)
     if operator_id is not None:
         query = query.where(Vehicle.operator_id == operator_id)
+    for field, value in (carrying or {}).items():
+        if value is not None:
+            column = getattr(Vehicle, field)
+            query = query.where(column == identifiers.normalise(field, value))
     keys = (Vehicle.created_at, Vehicle.id)
     return keyset_page(session=session, query=query, keys=keys, limit=limit, after=after)
 
@@ -159,12 +184,23 @@ def update_vehicle(
     """Apply ``changes`` to a visible vehicle; a retired vehicle cannot be changed."""
     vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     _check(changes)
+    changes = identifiers.normalise_values(changes)
     if vehicle.status == "retired":
         raise Conflict(f"vehicle {vehicle_id} is retired and cannot be changed")
-    with integrity_as_domain(session, what=f"vehicle {vehicle.name!r}"):
-        for field, value in changes.items():
-            setattr(vehicle, field, value.strip() if field == "name" else value)
+    before = {f: getattr(vehicle, f) for f in changes}
+    for field, value in changes.items():
+        setattr(vehicle, field, value.strip() if field == "name" else value)
+    try:
         _check_band(vehicle)
+        identifiers.check_kind(vehicle)
+        with session.no_autoflush:
+            identifiers.check_unique(session=session, vehicle=identifiers.carried(vehicle))
+    except (InvalidInput, Conflict):
+        for field, value in before.items():  # leave the session's vehicle as it was
+            setattr(vehicle, field, value)
+        raise
+    with _unique_identifiers(session, vehicle):
+        pass
     return vehicle
 
 

@@ -165,8 +165,21 @@ def _route(item: dict[str, Any], rng: Random, vehicle: str | None) -> dict[str, 
     return item
 
 
+IDENTIFIER_KINDS = {"registration_mark": "drone", "remote_id": "drone", "plate": "car"}
+"""The kind each vehicle identifier fits."""
+
+
+def _fitting(label: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A vehicle body without the identifiers its kind does not carry (an update of the
+    spare vehicle, whose kind may change, without any)."""
+    kind = body.get("kind") if label == "POST /v1/vehicles" else None
+    return {k: v for k, v in body.items() if IDENTIFIER_KINDS.get(k, kind) == kind}
+
+
 def _fix_body(label: str, body: Any, rng: Random) -> Any:
     body = _repair(body, rng, label)
+    if label in ("POST /v1/vehicles", "PATCH /v1/vehicles/{vehicle_id}") and isinstance(body, dict):
+        return _fitting(label, body)
     if label == "POST /v1/routes" and isinstance(body, dict):
         return _route(body, rng, "drone" if "drone" in VEHICLES else None)
     if label == "POST /v1/fleets/routes" and isinstance(body, dict):
@@ -201,9 +214,26 @@ def _volume(volume: Any, rng: Random) -> dict[str, Any]:
     }
 
 
+def _identify(query: dict[str, Any], rng: Random) -> dict[str, Any]:
+    """One of ``identifier`` and ``spatial_id``, the voxel a valid one near the corner."""
+    if query.get("identifier") is not None:
+        query.pop("spatial_id", None)
+        return query
+    if query.get("spatial_id") is None:
+        query["identifier"] = "JU" + "".join(
+            rng.choices("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", k=10)
+        )
+        return query
+    lng, lat = _at(rng)
+    query["spatial_id"] = str(spatialid.lnglat_to_voxel(lng, lat, rng.uniform(0, 100), 20))
+    return query
+
+
 def _fix_query(label: str, query: dict[str, Any], rng: Random) -> dict[str, Any]:
     # an opaque cursor only comes from a page's `next` link: a drawn one is no cursor
     query = {k: v for k, v in _repair(query, rng, label).items() if v is not None and k != "after"}
+    if label == "GET /v1/identify":
+        query = _identify(query, rng)
     if "bbox" in query:
         lng, lat = _at(rng)
         d = rng.uniform(20, 200) * METRE_LAT
@@ -221,8 +251,8 @@ def map_case(ctx: Any, case: Any) -> Any:
     rng = _rng(case)
     if case.body is not None and not isinstance(case.body, (bytes, str)):
         case.body = _fix_body(label, case.body, rng)
-    if case.query:
-        case.query = _fix_query(label, dict(case.query), rng)
+    if case.query or label == "GET /v1/identify":
+        case.query = _fix_query(label, dict(case.query or {}), rng)
     if case.method.upper() == "PUT" and case.operation.path == "/v1/reservations/{reservation_id}":
         case.headers = {**(case.headers or {}), "If-Match": "*"}  # a drawn version is stale
     path = case.path_parameters or {}

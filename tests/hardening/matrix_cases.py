@@ -57,6 +57,15 @@ class World:
         key = self.keys["municipality"] if own else self.other_muni
         return str(self.make(key, "/v1/restrictions", restriction_body())["id"])
 
+    def flight(self, key: Key) -> tuple[str, str]:
+        """A fresh drone of ``key``'s operator with a registration mark and a booked voxel:
+        (its mark, an instant inside its reservation)."""
+        mark = identifier()
+        v = self.make(key, "/v1/vehicles", {**vehicle_body(), "registration_mark": mark})
+        body = reservation_body(str(v["id"]))
+        self.make(key, "/v1/reservations", body)
+        return mark, instant_in(body)
+
     def obstacle(self) -> str:
         """A fresh obstacle (admin-made; obstacles belong to no operator)."""
         return str(self.make(self.keys["admin"], "/v1/obstacles", obstacle_body())["id"])
@@ -75,6 +84,17 @@ def vehicle_body(operator_id: uuid.UUID | None = None) -> dict[str, Any]:
     if operator_id:
         body["operator_id"] = str(operator_id)
     return body
+
+
+def identifier() -> str:
+    """A fresh registration mark."""
+    return "JU" + "".join(random.choices("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", k=10))
+
+
+def instant_in(body: dict[str, Any]) -> str:
+    """An instant one minute into the first volume of a reservation body."""
+    t0 = datetime.fromisoformat(body["volumes"][0]["time_start"])
+    return (t0 + timedelta(minutes=1)).isoformat()
 
 
 def position_body() -> dict[str, Any]:
@@ -203,6 +223,26 @@ class Authority:
             key, "/v1/restrictions", {**body, "geometry": geometry or body["geometry"]}
         )
 
+    def identify(self, key: Key, where: str, by: str = "identifier") -> httpx.Response:
+        """Identify, as ``key``, an ordinary operator's drone booked in ``where`` (tokyo or
+        helsinki), by its registration mark or by its voxel, at an instant of its booking."""
+        mark = identifier()
+        r = self.post(self.ordinary, "/v1/vehicles", {**vehicle_body(), "registration_mark": mark})
+        assert r.status_code == 201, r.text
+        x0, y0 = PLACES[where]
+        voxel = f"20/2/{x0 + random.randrange(150)}/{y0 + random.randrange(150)}"
+        t0, t1 = window()
+        volume = {"spatial_ids": [voxel], "time_start": t0, "time_end": t1}
+        body = {"vehicle_id": r.json()["id"], "volumes": [volume]}
+        assert self.post(self.ordinary, "/v1/reservations", body).status_code == 201
+        query = {"identifier": mark} if by == "identifier" else {"spatial_id": voxel}
+        params = {**query, "at": instant_in(body)}
+        return self.client.get("/v1/identify", headers=key.headers, params=params)
+
+    def lookups(self, key: Key) -> httpx.Response:
+        """The recorded look-ups as ``key``."""
+        return self.client.get("/v1/identify/lookups", headers=key.headers)
+
     def change(self, key: Key, method: str) -> httpx.Response:
         """PATCH or DELETE, as ``key``, a restriction ``key`` declared near Tokyo."""
         r = self.restrict(key)
@@ -226,6 +266,8 @@ def across_tokyo_edge() -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
+PLACES = {"tokyo": (931_193, 413_018), "helsinki": (596_931, 303_513)}
+"""North-west corners (z20 x, y) of small areas inside TOKYO and in Helsinki."""
 AuthorityCase = Callable[[Authority], httpx.Response]
 KEEP_GRANT = {"max_priority": 0, "may_preempt": False}
 
@@ -295,5 +337,27 @@ AUTHORITY: dict[str, tuple[AuthorityCase, int]] = {
         lambda a: a.jurisdiction(a.admin, a.ordinary, {"geometry": TOKYO}),
         422,
     ),
+    # jurisdictions: identification
+    "tokyo identifies a drone booked in Tokyo": (lambda a: a.identify(a.tokyo, "tokyo"), 200),
+    "tokyo identifies a drone booked in Helsinki": (
+        lambda a: a.identify(a.tokyo, "helsinki"),
+        403,
+    ),
+    "tokyo identifies a voxel in Tokyo": (lambda a: a.identify(a.tokyo, "tokyo", "voxel"), 200),
+    "tokyo identifies a voxel in Helsinki": (
+        lambda a: a.identify(a.tokyo, "helsinki", "voxel"),
+        403,
+    ),
+    "a town without jurisdiction identifies in Tokyo": (
+        lambda a: a.identify(a.nowhere, "tokyo"),
+        403,
+    ),
+    "admin identifies a drone booked in Helsinki": (
+        lambda a: a.identify(a.admin, "helsinki"),
+        200,
+    ),
+    "ordinary identifies its own drone": (lambda a: a.identify(a.ordinary, "tokyo"), 403),
+    "tokyo reads its look-ups": (lambda a: a.lookups(a.tokyo), 200),
+    "ordinary reads look-ups": (lambda a: a.lookups(a.ordinary), 403),
 }
 """Grant and jurisdiction cells: what each principal may do, by its grant or its area."""

@@ -66,6 +66,13 @@ def town_of(w: World, own: bool) -> str:
     return str((w.keys["municipality"] if own else w.other_muni).principal_id)
 
 
+def identify(w: World, owner: Key) -> tuple[str, dict[str, Any]]:
+    """Identify, by its registration mark at an instant of its booking, a drone of ``owner``
+    (municipality 1 governs the whole world)."""
+    mark, at = w.flight(owner)
+    return "/v1/identify", {"params": {"identifier": mark, "at": at}}
+
+
 B: dict[tuple[str, str], Builder] = {
     ("GET", "/health"): lambda w, r, o: ("/health", {}),
     ("POST", "/v1/operators"): lambda w, r, o: (
@@ -200,6 +207,8 @@ B: dict[tuple[str, str], Builder] = {
         "/v1/map/obstacles/12/0/0.mvt",  # empty: the matrix creates obstacles in Tokyo
         {},
     ),
+    ("GET", "/v1/identify"): lambda w, r, o: identify(w, operator_of(w, r, o)),
+    ("GET", "/v1/identify/lookups"): lambda w, r, o: ("/v1/identify/lookups", {}),
 }
 
 # (none, operator, fleet, municipality, admin); hidden foreign resources are 404, not 403
@@ -250,6 +259,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/fleets/routes"): owned(401, (422, 404), (422, 404), 403, 422),
     ("GET", "/v1/map/roads.geojson"): owned(200, 200, 200, 200, 200),
     ("GET", "/v1/map/obstacles/{z}/{x}/{y}.mvt"): owned(204, 204, 204, 204, 204),
+    ("GET", "/v1/identify"): owned(401, 403, 403, 200, 200),
+    ("GET", "/v1/identify/lookups"): owned(401, 403, 403, 200, 200),
 }
 
 

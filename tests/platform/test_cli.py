@@ -158,8 +158,24 @@ def test_db_upgrade_and_demo_load(scratch_url: str, tmp_path: Path) -> None:
     r = kukan("demo", "load", "--if-empty", url=scratch_url, KUKAN_DEMO_KEYS_FILE=str(keys_file))
     assert r.returncode == 0
     assert not keys_file.exists()
+    _demo_identifiers(scratch_url)
     r = kukan("db", "downgrade", "base", url=scratch_url)
     assert r.returncode == 0, r.stderr
+
+
+def _demo_identifiers(url: str) -> None:
+    """The demo drones carry registration marks and Remote IDs, the demo car a plate."""
+    from sqlalchemy import create_engine, pool, text
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT kind, registration_mark, remote_id, plate FROM vehicles ORDER BY name")
+        ).all()
+    engine.dispose()
+    drones = [r for r in rows if r[0] == "drone"]
+    assert len(drones) == 2 and all(r[1] and r[2] and r[3] is None for r in drones)
+    assert [r[3] for r in rows if r[0] == "car"] == ["DEM-101"]
 
 
 def test_serve_answers_health(database_url: str) -> None:

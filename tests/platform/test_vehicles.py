@@ -53,7 +53,7 @@ def test_full_crud(client: httpx.Client, operator_key: Key) -> None:
         client,
         operator_key,
         serial="SN-1",
-        remote_id="1581F4XFB0000000",
+        remote_id="1581F4XFB00000000000",
         length_m=0.5,
         width_m=0.5,
         height_m=0.2,
