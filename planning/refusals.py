@@ -24,9 +24,9 @@ def _ts(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def name_blockers(
+def blocking(
     session: Session,
-    exc: NoRoute,
+    reason: str,
     *,
     ends: tuple[Sequence[float], Sequence[float]],
     ground: bool,
@@ -34,14 +34,15 @@ def name_blockers(
     departure: float,
     horizon_s: float,
     limits: VehicleLimits,
-    exclude: uuid.UUID | None,
-) -> None:
-    """Add to an ``origin_blocked`` / ``destination_blocked`` refusal what blocks that end's
-    voxel (around the departure for the origin, over the horizon for the destination); when
-    nothing meets the voxel itself, what meets it padded by the clearance and one voxel."""
-    end = ENDS.get(exc.reason)
+    exclude: uuid.UUID | None = None,
+) -> Blocking | None:
+    """What blocks the end an ``origin_blocked`` / ``destination_blocked`` reason names
+    (around the departure for the origin, over the horizon for the destination); when
+    nothing meets that end's voxel, what meets it padded by the clearance and one voxel.
+    None for other reasons."""
+    end = ENDS.get(reason)
     if end is None:
-        return
+        return None
     lng, lat = ends[end][0], ends[end][1]
     alt = 0.0 if ground or len(ends[end]) < 3 else float(ends[end][2])
     v = lnglat_to_voxel(lng, lat, alt, zoom)
@@ -66,4 +67,32 @@ def name_blockers(
         found = what_blocks(session=session, box=box, start=_ts(t0), end=_ts(t1), exclude=exclude)
         if found:
             break
-    exc.name_blockers(found.names, found.items)
+    return found
+
+
+def name_blockers(
+    session: Session,
+    exc: NoRoute,
+    *,
+    ends: tuple[Sequence[float], Sequence[float]],
+    ground: bool,
+    zoom: int,
+    departure: float,
+    horizon_s: float,
+    limits: VehicleLimits,
+    exclude: uuid.UUID | None,
+) -> None:
+    """Add to a refusal blocked at one end what blocks it (see :func:`blocking`)."""
+    found = blocking(
+        session,
+        exc.reason,
+        ends=ends,
+        ground=ground,
+        zoom=zoom,
+        departure=departure,
+        horizon_s=horizon_s,
+        limits=limits,
+        exclude=exclude,
+    )
+    if found is not None:
+        exc.name_blockers(found.names, found.items)
