@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
 from tests.conftest import Key
+from tests.routes.conftest import Roads
 from tests.routes.helpers import at, offset, place, point, vehicle
 
 WINDOW = ("time_start", "time_end")
@@ -201,3 +202,38 @@ def test_a_busy_origin_names_another_reservation_and_no_one(
     assert refused.status_code == 409, refused.text
     assert "another reservation" in refused.json()["detail"]
     assert held.json()["reservation"]["id"] not in refused.text
+
+
+def test_a_fleet_item_blocked_at_its_destination_names_the_restriction(
+    client: httpx.Client, make_key: Callable[..., Key], footways: Roads
+) -> None:
+    key, town = make_key("fleet"), make_key("municipality")
+    end = footways.at(195, 0)
+    r = client.post(
+        "/v1/restrictions",
+        headers=town.headers,
+        json={
+            "geometry": square(end["lng"], end["lat"], 4.0),
+            "altitude_lower": 0,
+            "altitude_upper": 30,
+            "reason": "market stall",
+        },
+    )
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    try:
+        robot = vehicle(client, key.headers, kind="robot")
+        item = {
+            "vehicle_id": robot,
+            "origin": footways.at(5, 0),
+            "destination": end,
+            "departure_time": at(200),
+            "source": footways.source,
+        }
+        out = client.post("/v1/fleets/routes", headers=key.headers, json={"requests": [item]})
+        assert out.status_code == 200, out.text
+        (res,) = out.json()["results"]
+        assert res["reason"] == "destination_blocked", res
+        assert rid in res["detail"] and "market stall" in res["detail"]
+    finally:  # the footways are shared with other tests
+        assert client.delete(f"/v1/restrictions/{rid}", headers=town.headers).status_code == 200
