@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import session_scope
+from spatialid import lnglat_to_voxel
 from tests.conftest import Key
 from tests.routes.conftest import Roads
 from tests.routes.helpers import at, offset, place, point, vehicle
@@ -149,15 +150,32 @@ def test_an_obstacle_blocks_up_to_its_height_and_is_named(
     with session_scope(db_sessions) as s:
         assert stored_f(s, "obstacle_id", oid) == (0, 61)
     assert kinds(client, op, bbox(*centre, 100.0), 100.0, 200.0) == set()
+    w = {"time_start": at(60), "time_end": at(70)}
+    high = str(lnglat_to_voxel(*centre, 100.0, 20))  # 96-128 m: above the mast
+    booked = client.post(
+        "/v1/reservations",
+        headers=op.headers,
+        json={"volumes": [{"spatial_ids": [high], **w}]},
+    )
+    assert booked.status_code == 201, booked.text
+    low = str(lnglat_to_voxel(*centre, 40.0, 20))  # 32-64 m: into it
+    refused = client.post(
+        "/v1/reservations",
+        headers=op.headers,
+        json={"volumes": [{"spatial_ids": [low], **w}]},
+    )
+    assert refused.status_code == 409, refused.text
+    assert oid in refused.json()["detail"] and "Harbour mast" in refused.json()["detail"]
+    assert refused.json()["conflicts"][0]["obstacle_id"] == oid
 
     drone = vehicle(client, op.headers, altitude_upper_m=300.0)
-    a, b = offset(*centre, -600.0, 0.0), offset(*centre, 50.0, 0.0)
+    a, b = offset(*centre, -1200.0, 0.0), offset(*centre, 50.0, 0.0)  # a: beyond the cover
     over = route(client, op, drone, a, b, 120.0)
     assert over.status_code == 200, over.text
     into = route(client, op, drone, a, b, 30.0)
     assert into.status_code == 422, into.text
     problem = into.json()
-    assert problem["reason"] == "destination_blocked"
+    assert problem["reason"] == "destination_blocked", problem
     assert oid in problem["detail"] and "Harbour mast" in problem["detail"]
     item = {"kind": "obstacle", "obstacle_id": oid, "obstacle_kind": "mast", "name": "Harbour mast"}
     assert item in problem["blocked_by"]
