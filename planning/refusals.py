@@ -85,7 +85,7 @@ def name_blockers(
     """Add to a refusal blocked at one end what blocks it (see :func:`blocking`)."""
     found = blocking(
         session,
-        exc.reason,
+        f"{exc.busy_end}_blocked" if exc.busy_end else exc.reason,
         ends=ends,
         ground=ground,
         zoom=zoom,

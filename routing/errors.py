@@ -35,6 +35,8 @@ class NoRoute(RoutingError):
         self.reason: Reason = reason
         self.message = message or reason.replace("_", " ")
         self.blocked_by: list[dict[str, object]] = []
+        self.busy_end: Literal["origin", "destination"] | None = None
+        """The end found busy when the reason itself does not name one (``no_path``)."""
         super().__init__(f"{reason}: {self.message}")
 
     def name_blockers(self, names: list[str], blocked_by: list[dict[str, object]]) -> None:
