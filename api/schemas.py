@@ -355,14 +355,27 @@ class ConflictOut(BaseModel):
     obstacle_kind: str | None = Field(default=None, description="e.g. building")
 
 
+class BlockerOut(BaseModel):
+    """What blocks the end of a refused route: a restriction, an obstacle, or another
+    reservation (never whose)."""
+
+    kind: Literal["reservation", "restriction", "obstacle"]
+    restriction_id: uuid.UUID | None = Field(default=None, description="kind restriction")
+    reason: str | None = Field(default=None, description="the restriction's reason")
+    obstacle_id: uuid.UUID | None = Field(default=None, description="kind obstacle")
+    name: str | None = Field(default=None, description="the obstacle's name")
+    obstacle_kind: str | None = Field(default=None, description="e.g. building")
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem detail (media type application/problem+json).
 
     Besides the standard members it carries, when they apply: ``errors`` (the invalid
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
     request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
-    ``max_distance_m``), the caps of a 413 (``cap``, ``count_at_least``,
-    ``max_body_bytes``) and ``max_priority`` (a 403 for a priority beyond the grant).
+    ``max_distance_m``; with ``origin_blocked`` / ``destination_blocked``, ``blocked_by``),
+    the caps of a 413 (``cap``, ``count_at_least``, ``max_body_bytes``) and
+    ``max_priority`` (a 403 for a priority beyond the grant).
     """
 
     type: str = "about:blank"
@@ -392,6 +405,9 @@ class Problem(BaseModel):
     )
     max_distance_m: float | None = Field(
         default=None, description="422 `no_edge_nearby`: the snap distance of the kind"
+    )
+    blocked_by: list[BlockerOut] | None = Field(
+        default=None, description="422 of a route blocked at an end: what blocks it"
     )
 
 
