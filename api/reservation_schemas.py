@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from geoalchemy2.shape import to_shape
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from shapely.geometry import mapping
 
 from api.schemas import (
@@ -21,6 +21,8 @@ from api.schemas import (
     Instant,
     Page,
 )
+from registry.boxes.leaf import exact_band
+from registry.models import LEAF_ZOOM
 
 State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
 Band = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
@@ -173,6 +175,31 @@ class RestrictionPatch(Input):
     active: StrictBool | None = None
 
 
+class StoredExtent(BaseModel):
+    """The volume a blocker's boxes actually cover: the footprint at ``horizontal_zoom``
+    (coarse across) and, exactly up and down, every ``vertical_resolution_m`` voxel the
+    declared band touches (metres, W84)."""
+
+    altitude_lower: float = Field(description="bottom of the stored boxes (metres, W84)")
+    altitude_upper: float = Field(
+        description="top of the stored boxes: the declared top, rounded up to the leaf voxel"
+    )
+    altitude_datum: Datum = "W84"
+    horizontal_zoom: int = Field(description="the zoom of the horizontal cover (x, y)")
+    vertical_resolution_m: float = Field(description="the height of a stored vertical voxel")
+
+    @classmethod
+    def of(cls, lower: float, upper: float, zoom: int) -> StoredExtent:
+        """The extent stored for the band ``[lower, upper)`` covered at ``zoom``."""
+        f0, f1 = exact_band(lower, upper)
+        return cls(
+            altitude_lower=float(f0),
+            altitude_upper=float(f1),
+            horizontal_zoom=zoom,
+            vertical_resolution_m=2.0 ** (25 - LEAF_ZOOM),
+        )
+
+
 class RestrictionOut(BaseModel):
     """A restriction."""
 
@@ -193,11 +220,19 @@ class RestrictionOut(BaseModel):
     affected_reservations: list[uuid.UUID] | None = Field(
         default=None, description="active reservations inside it, now marked needs_replan"
     )
+    stored_extent: StoredExtent | None = Field(
+        default=None, description="what its boxes cover: see StoredExtent"
+    )
 
     @field_validator("geometry", mode="before")
     @classmethod
     def _geojson(cls, value: Any) -> Any:
         return geometry_json(value)
+
+    @model_validator(mode="after")
+    def _extent(self) -> RestrictionOut:
+        self.stored_extent = StoredExtent.of(self.altitude_lower, self.altitude_upper, self.zoom)
+        return self
 
 
 class ObstacleCreate(Input):
@@ -234,11 +269,19 @@ class ObstacleOut(BaseModel):
     active: bool
     created_at: datetime
     affected_reservations: list[uuid.UUID] | None = None
+    stored_extent: StoredExtent | None = Field(
+        default=None, description="what its boxes cover: see StoredExtent"
+    )
 
     @field_validator("geometry", mode="before")
     @classmethod
     def _geojson(cls, value: Any) -> Any:
         return geometry_json(value)
+
+    @model_validator(mode="after")
+    def _extent(self) -> ObstacleOut:
+        self.stored_extent = StoredExtent.of(self.min_height_m, self.height_m, self.zoom)
+        return self
 
 
 class RestrictionPage(Page[RestrictionOut]):

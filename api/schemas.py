@@ -412,17 +412,30 @@ class ConflictOut(BaseModel):
     obstacle_kind: str | None = Field(default=None, description="e.g. building")
 
 
+class BlockerOut(BaseModel):
+    """What blocks the end of a refused route: a restriction, an obstacle, or another
+    reservation (never whose)."""
+
+    kind: Literal["reservation", "restriction", "obstacle"]
+    restriction_id: uuid.UUID | None = Field(default=None, description="kind restriction")
+    reason: str | None = Field(default=None, description="the restriction's reason")
+    obstacle_id: uuid.UUID | None = Field(default=None, description="kind obstacle")
+    name: str | None = Field(default=None, description="the obstacle's name")
+    obstacle_kind: str | None = Field(default=None, description="e.g. building")
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem detail (media type application/problem+json).
 
     Besides the standard members it carries, when they apply: ``errors`` (the invalid
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
     request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
-    ``max_distance_m``), the caps of a 413 (``cap``, ``count_at_least``,
-    ``max_body_bytes``), ``max_priority`` (a 403 for a priority beyond the grant), for a
-    409 ``vehicle_busy`` ``vehicle_id``, ``reservation_id``, ``time_start`` and ``time_end``,
-    ``vehicle_id`` also on a 409 of an identifier one's own vehicle already carries, and
-    ``lookup_id`` (a refused or fruitless identification, on record).
+    ``max_distance_m``; with ``origin_blocked`` / ``destination_blocked``, ``blocked_by``),
+    the caps of a 413 (``cap``, ``count_at_least``, ``max_body_bytes``), ``max_priority``
+    (a 403 for a priority beyond the grant), for a 409 ``vehicle_busy`` ``vehicle_id``,
+    ``reservation_id``, ``time_start`` and ``time_end``, ``vehicle_id`` also on a 409 of an
+    identifier one's own vehicle already carries, and ``lookup_id`` (a refused or fruitless
+    identification, on record).
     """
 
     type: str = "about:blank"
@@ -470,6 +483,9 @@ class Problem(BaseModel):
     )
     lookup_id: int | None = Field(
         default=None, description="403/404 of an identification: the recorded look-up"
+    )
+    blocked_by: list[BlockerOut] | None = Field(
+        default=None, description="422 of a route blocked at an end: what blocks it"
     )
 
 

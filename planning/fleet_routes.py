@@ -22,7 +22,9 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from planning.caches import PlanningCaches
+from planning.refusals import blocking
 from planning.routes import (
+    HORIZON_S,
     Budget,
     MovingOnly,
     Planned,
@@ -182,8 +184,22 @@ def plan_fleet_routes(
             heuristics=caches.networks.heuristics(net),
         )
         for rid, reason in result.unserved.items():
-            outcomes[int(rid)].reason = reason
-            outcomes[int(rid)].detail = result.details.get(rid)
+            i = int(rid)
+            outcomes[i].reason = reason
+            outcomes[i].detail = result.details.get(rid)
+            found = blocking(
+                session,
+                reason,
+                ends=(_xy(requests[i]["origin"]), _xy(requests[i]["destination"])),
+                ground=True,
+                zoom=ROAD_ZOOM,
+                departure=departures[i],
+                horizon_s=HORIZON_S,
+                limits=limits,
+            )
+            if found is not None:  # else in-memory: the fleet's own routes hold it
+                names = ", ".join(found.names) or "another route of this fleet"
+                outcomes[i].detail = f"{outcomes[i].detail or reason} by {names}"
         for rid, route in result.routes.items():
             i = int(rid)
             problems = validate_route(route, MovingOnly(occ), limits)

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from planning.caches import PlanningCaches
 from planning.network_cache import NetworkCache
 from planning.postgis_occupancy import PostgisOccupancy
+from planning.refusals import name_blockers
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.models import (
     DEFAULT_ALTITUDE_BANDS,
@@ -403,19 +404,33 @@ def plan_route(
         source = source or nearest_source(session=session, lng=origin[0], lat=origin[1])
     last: Contested | None = None
     for attempt in range(1, max_retries + 2):
-        route = _plan_once(
-            session,
-            vehicle,
-            limits,
-            origin,
-            destination,
-            departure,
-            z,
-            source,
-            budget,
-            caches,
-            replaces,
-        )
+        try:
+            route = _plan_once(
+                session,
+                vehicle,
+                limits,
+                origin,
+                destination,
+                departure,
+                z,
+                source,
+                budget,
+                caches,
+                replaces,
+            )
+        except NoRoute as exc:
+            name_blockers(
+                session,
+                exc,
+                ends=(origin, destination),
+                ground=vehicle.kind != "drone",
+                zoom=z,
+                departure=departure,
+                horizon_s=HORIZON_S,
+                limits=limits,
+                exclude=replaces,
+            )
+            raise
         if not reserve:
             return Planned(route, planner, z, source=source)
         assert actor is not None

@@ -312,6 +312,8 @@ class DronePlanner:
         except NoRoute as exc:
             if exc.reason == "no_path" and goal in busy.keys:
                 exc.message += "; the destination is busy for part of the time"
+                exc.args = (f"{exc.reason}: {exc.message}",)
+                exc.busy_end = "destination"
             raise
         if levels > 0 and graph is not None:
             points, times = graph_polyline(graph, path.keys, path.arrivals, path.departures)

@@ -34,7 +34,22 @@ class NoRoute(RoutingError):
             raise ValueError(f"unknown NoRoute reason {reason!r}")
         self.reason: Reason = reason
         self.message = message or reason.replace("_", " ")
+        self.blocked_by: list[dict[str, object]] = []
+        self.busy_end: Literal["origin", "destination"] | None = None
+        """The end found busy when the reason itself does not name one (``no_path``)."""
         super().__init__(f"{reason}: {self.message}")
+
+    def name_blockers(self, names: list[str], blocked_by: list[dict[str, object]]) -> None:
+        """Say what blocks: ``names`` join the message, ``blocked_by`` the problem document."""
+        if names:
+            self.message += f" by {', '.join(names)}"
+            self.args = (f"{self.reason}: {self.message}",)
+        self.blocked_by = blocked_by
+
+    @property
+    def problem_extra(self) -> dict[str, object]:
+        """Members for a problem document: what blocks, when known."""
+        return {"blocked_by": self.blocked_by} if self.blocked_by else {}
 
 
 class SearchBudgetExceeded(NoRoute):

@@ -31,7 +31,7 @@ from shapely.geometry import MultiPolygon
 from sqlalchemy.orm import Session
 
 from registry.boxes import overlap, replans
-from registry.boxes.leaf import auto_zoom, geometry_to_boxes
+from registry.boxes.leaf import auto_zoom, geometry_to_boxes, with_exact_band
 from registry.errors import InvalidInput
 
 
@@ -59,20 +59,23 @@ def polygon(geometry: dict[str, Any], *, field: str = "geometry") -> MultiPolygo
 def cover(
     geometry: dict[str, Any], lower: float, upper: float, zoom: int | None, budget: int
 ) -> tuple[Any, int]:
-    """Leaf boxes covering a footprint and band, at ``zoom`` or the finest that fits."""
+    """Leaf boxes covering a footprint at ``zoom`` (or the finest that fits) and exactly the
+    band up and down: ``x, y`` at that zoom, ``f`` at leaf precision (1 m, every leaf voxel
+    the band touches), so a coarse zoom never rounds the vertical extent out."""
     if upper <= lower:
         raise InvalidInput("altitude_upper must be above altitude_lower", field="altitude_upper")
     if zoom is not None:
-        return geometry_to_boxes(geometry, zoom, lower, upper, max_voxels=budget, field="geometry")[
+        rows = geometry_to_boxes(geometry, zoom, lower, upper, max_voxels=budget, field="geometry")[
             0
-        ], zoom
+        ]
+        return with_exact_band(rows, lower, upper), zoom
     z = auto_zoom(geometry, lower, upper, budget)
     while True:
         try:
             rows, _ = geometry_to_boxes(
                 geometry, z, lower, upper, max_voxels=budget, field="geometry"
             )
-            return rows, z
+            return with_exact_band(rows, lower, upper), z
         except InvalidInput:
             if z <= 1:
                 raise

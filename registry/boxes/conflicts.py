@@ -35,7 +35,7 @@ def reservation_conflicts(
         )
         for h in hits
     ]
-    what = "an active reservation" if len(conflicts) == 1 else "active reservations"
+    what = "another reservation" if len(conflicts) == 1 else "other reservations"
     return Contested(f"the requested space and time overlap {what}", conflicts=conflicts)
 
 

@@ -135,6 +135,22 @@ def geometry_to_boxes(
     return to_leaf(vs.boxes(), z), count
 
 
+def exact_band(lower: float, upper: float) -> tuple[int, int]:
+    """The half-open leaf ``f`` range of every leaf voxel the band ``[lower, upper)`` touches
+    (1 m voxels: ``floor(lower)`` to ``ceil(upper)``), whatever the horizontal zoom."""
+    return math.floor(lower), math.ceil(upper)
+
+
+def with_exact_band(rows: IntArray, lower: float, upper: float) -> IntArray:
+    """The horizontal rectangles of leaf boxes (each once), each given the exact leaf ``f``
+    range of the band: coarse across, exact up and down."""
+    rows = np.asarray(rows, np.int64).reshape(-1, 6)
+    xy = np.unique(rows[:, :4], axis=0) if len(rows) else rows[:, :4]
+    f0, f1 = exact_band(lower, upper)
+    band = np.broadcast_to(np.array([f0, f1], np.int64), (len(xy), 2))
+    return np.ascontiguousarray(np.column_stack([xy, band]))
+
+
 def auto_zoom(geometry: dict[str, Any], lower: float, upper: float, budget: int) -> int:
     """The finest zoom (<= 25) whose cover of the geometry's bounds fits ``budget`` voxels."""
     try:

@@ -84,6 +84,10 @@ def test_a_robot_detours_around_a_restriction_created_mid_way(
         blocked = client.post("/v1/routes", headers=fleet.headers, json=later)
         assert blocked.status_code == 422, blocked.text
         assert blocked.json()["reason"] == "destination_blocked"
+        assert made[-1] in blocked.json()["detail"] and "closed square" in blocked.json()["detail"]
+        assert blocked.json()["blocked_by"] == [
+            {"kind": "restriction", "restriction_id": made[-1], "reason": "closed square"}
+        ]
     finally:  # the Helsinki roads are shared with other tests
         for rid in made:
             assert client.delete(f"/v1/restrictions/{rid}", headers=town.headers).status_code in (
