@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -86,9 +86,15 @@ def lock_vehicle(*, session: Session, vehicle_id: uuid.UUID) -> None:
 
 
 def vehicle_conflict(
-    *, session: Session, vehicle_id: uuid.UUID, start: datetime, end: datetime
+    *,
+    session: Session,
+    vehicle_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    exclude: uuid.UUID | None = None,
 ) -> VehicleBusy | None:
-    """The error naming a live reservation of the vehicle overlapping ``[start, end)``."""
+    """The error naming a live reservation of the vehicle overlapping ``[start, end)``
+    (other than ``exclude``, a reservation being replaced)."""
     row = session.execute(
         select(Reservation.id, Reservation.time_start, Reservation.time_end)
         .where(
@@ -96,6 +102,7 @@ def vehicle_conflict(
             Reservation.state.in_(LIVE_STATES),
             Reservation.time_start < end,
             Reservation.time_end > start,
+            Reservation.id != exclude if exclude is not None else true(),
         )
         .order_by(Reservation.time_start)
         .limit(1)
@@ -119,11 +126,18 @@ def is_vehicle_time_violation(exc: IntegrityError) -> bool:
 
 
 def busy_error(
-    *, session: Session, vehicle_id: uuid.UUID, start: datetime, end: datetime
+    *,
+    session: Session,
+    vehicle_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    exclude: uuid.UUID | None = None,
 ) -> VehicleBusy:
     """The error for a booking the exclusion refused (run after rolling back to a
     savepoint: the winner is committed by then, so the query names it)."""
-    found = vehicle_conflict(session=session, vehicle_id=vehicle_id, start=start, end=end)
+    found = vehicle_conflict(
+        session=session, vehicle_id=vehicle_id, start=start, end=end, exclude=exclude
+    )
     return found or VehicleBusy(
         f"vehicle {vehicle_id} was booked for an overlapping time by a concurrent request",
         vehicle_id=vehicle_id,

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from geoalchemy2.shape import from_shape
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.boxes import area_locks, overlap, replans
@@ -31,6 +32,7 @@ from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import Built, VolumeRequest, build_volumes
 from registry.errors import Conflict, Forbidden, PreconditionFailed
 from registry.models import LIVE_STATES, OPERATING_ROLES, Principal, Reservation, Vehicle
+from registry.services import lifecycle
 from registry.services.reservations import get_reservation, volumes_of
 
 VOLUME_KEYS = (
@@ -108,6 +110,16 @@ def replace_reservation(
     if expected_versions is not None and res.version not in expected_versions:
         wanted = ", ".join(str(v) for v in sorted(expected_versions))
         raise PreconditionFailed(f"reservation {res.id} is at version {res.version}, not {wanted}")
+    if res.vehicle_id is not None:  # the new window must not meet the vehicle's other bookings
+        busy = lifecycle.vehicle_conflict(
+            session=session,
+            vehicle_id=res.vehicle_id,
+            start=built.start,
+            end=built.end,
+            exclude=res.id,
+        )
+        if busy is not None:
+            raise busy
     on_ground = False
     if res.vehicle_id is not None:
         vehicle = session.get(Vehicle, res.vehicle_id)
@@ -129,6 +141,18 @@ def replace_reservation(
     res.version += 1
     res.needs_replan = False  # the new volumes met no blocker just now
     res.updated_at = datetime.now(UTC)
-    session.flush()
+    try:
+        with session.begin_nested():  # the vehicle-time exclusion has the last word
+            session.flush()
+    except IntegrityError as exc:
+        if res.vehicle_id is None or not lifecycle.is_vehicle_time_violation(exc):
+            raise
+        raise lifecycle.busy_error(
+            session=session,
+            vehicle_id=res.vehicle_id,
+            start=built.start,
+            end=built.end,
+            exclude=res.id,
+        ) from None
     replans.recheck_reservation(session=session, reservation_id=res.id)  # drop old causes
     return Replaced(res, unchanged=False, volumes=built.rows)

@@ -30,6 +30,8 @@ VEHICLES = dict(
     item.split("=", 1) for item in os.environ.get("KUKAN_FUZZ_VEHICLES", "").split(",") if item
 )
 """Vehicle kind (``drone``, ``robot0``, ``robot1``…) to the id of a vehicle the caller owns."""
+OPERATOR = os.environ.get("KUKAN_FUZZ_OPERATOR", "")
+"""The fuzz server's operator: the caller's own (operator role), any existing one (admin)."""
 METRE_LAT = 1 / 111_320
 GEOMETRY_KEYS = {"geometry"}
 PAIRS = (
@@ -176,20 +178,43 @@ def _fitting(label: str, body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if IDENTIFIER_KINDS.get(k, kind) == kind}
 
 
+ALPHANUMERIC = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+"""Digits and capitals without I and O (registration marks, CTA-2063-A serials)."""
+
+
+def _unique(body: dict[str, Any], rng: Random) -> dict[str, Any]:
+    """A vehicle body whose serial and identifiers no other live vehicle carries yet (a
+    repeat is a 409, as it should be; the fuzzer draws the same few values again and again)."""
+    code = "".join(rng.choices(ALPHANUMERIC, k=30))
+    fresh = {
+        "serial": lambda v: f"{v}-{code[:8]}"[-200:],
+        "registration_mark": lambda v: "JU" + code[:10],
+        "remote_id": lambda v: code[10:14] + "F" + code[14:29],
+        "plate": lambda v: f"FZ {code[:8]}",
+    }
+    return {k: fresh[k](v) if k in fresh and v is not None else v for k, v in body.items()}
+
+
 def _fix_body(label: str, body: Any, rng: Random) -> Any:
     body = _repair(body, rng, label)
     if label in ("POST /v1/vehicles", "PATCH /v1/vehicles/{vehicle_id}") and isinstance(body, dict):
-        return _fitting(label, body)
+        body = _unique(_fitting(label, body), rng)
+        if label == "POST /v1/vehicles" and OPERATOR:
+            body["operator_id"] = OPERATOR  # an admin names one; an operator may name its own
+        return body
     if label == "POST /v1/routes" and isinstance(body, dict):
         return _route(body, rng, "drone" if "drone" in VEHICLES else None)
     if label == "POST /v1/fleets/routes" and isinstance(body, dict):
         items = body.get("requests") or [{}]
         robots = sorted(k for k in VEHICLES if k.startswith("robot")) or [None]
         body["requests"] = [
-            _route(item, rng, robots[k]) for k, item in enumerate(items[: len(robots)])
+            {**_route(item, rng, robots[k]), "replaces": None}  # fleets book new reservations
+            for k, item in enumerate(items[: len(robots)])
         ]
         return body
-    if label == "POST /v1/reservations" and isinstance(body, dict):
+    if label in ("POST /v1/reservations", "PUT /v1/reservations/{reservation_id}") and isinstance(
+        body, dict
+    ):
         if body.get("vehicle_id") is not None and "drone" in VEHICLES:
             body["vehicle_id"] = VEHICLES["drone"]
         body["volumes"] = [_volume(v, rng) for v in body.get("volumes") or [{}]]

@@ -216,3 +216,23 @@ def test_a_replace_racing_a_booking_of_the_same_space(
         conflict(reserve(client, other, volume(ids(x, y), w)))  # the old slot is still held
     ids_ = [mine["id"]] + ([book.json()["id"]] if book.status_code == 201 else [])
     assert _overlapping_active(db_sessions, ids_) == 0
+
+
+def test_replace_onto_the_vehicles_other_booking_is_vehicle_busy(
+    client: httpx.Client, operator_key: Key
+) -> None:
+    """Moving a reservation's window onto another live one of its vehicle is a 409
+    ``vehicle_busy`` naming the other (the fuzzer found this as a 500)."""
+    from tests.reservations.test_vehicle_time import drone
+
+    v = drone(client, operator_key)
+    x, y = spot()
+    first = created(reserve(client, operator_key, volume(ids(x, y, 1), window(2, 1)), vehicle_id=v))
+    later = created(
+        reserve(client, operator_key, volume(ids(x + 5, y, 1), window(4, 1)), vehicle_id=v)
+    )
+    r = put(client, operator_key, first["id"], volume(ids(x, y, 1), window(3.5, 1)), if_match="*")
+    body = problem(r, 409)
+    assert body["reason"] == "vehicle_busy" and body["reservation_id"] == later["id"], body
+    kept = client.get(f"/v1/reservations/{first['id']}", headers=operator_key.headers).json()
+    assert kept["version"] == first["version"] and kept["time_start"] == first["time_start"]
