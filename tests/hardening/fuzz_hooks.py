@@ -217,7 +217,12 @@ def _fix_body(label: str, body: Any, rng: Random) -> Any:
     ):
         if body.get("vehicle_id") is not None and "drone" in VEHICLES:
             body["vehicle_id"] = VEHICLES["drone"]
-        body["volumes"] = [_volume(v, rng) for v in body.get("volumes") or [{}]]
+        volumes = [_volume(v, rng) for v in body.get("volumes") or [{}]]
+        start = datetime.now(UTC) + timedelta(hours=1, seconds=rng.randrange(0, 86_400))
+        for k, v in enumerate(volumes):  # one after another: a request's volumes are disjoint
+            v["time_start"] = (start + timedelta(minutes=20 * k)).isoformat()
+            v["time_end"] = (start + timedelta(minutes=20 * k + 10)).isoformat()
+        body["volumes"] = volumes
     return body
 
 
@@ -280,6 +285,19 @@ def map_case(ctx: Any, case: Any) -> Any:
         case.query = _fix_query(label, dict(case.query or {}), rng)
     if case.method.upper() == "PUT" and case.operation.path == "/v1/reservations/{reservation_id}":
         case.headers = {**(case.headers or {}), "If-Match": "*"}  # a drawn version is stale
+    if label == "POST /v1/vehicles/{vehicle_id}/positions" and "drone" in VEHICLES:
+        case.path_parameters = {**(case.path_parameters or {}), "vehicle_id": VEHICLES["drone"]}
+        if isinstance(case.body, dict):  # a fix already taken, where the vehicle is
+            lng, lat = _at(rng)
+            at = datetime.now(UTC) - timedelta(seconds=rng.randrange(1, 3_600))
+            case.body = {
+                **case.body,
+                "time": at.isoformat(),
+                "lng": lng,
+                "lat": lat,
+                "alt_m": rng.uniform(0, 100),
+                "altitude_datum": "W84",
+            }
     path = case.path_parameters or {}
     if case.method.upper() in ("GET", "PATCH") and "vehicle_id" in path and "spare" in VEHICLES:
         case.path_parameters["vehicle_id"] = VEHICLES["spare"]

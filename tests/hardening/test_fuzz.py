@@ -133,8 +133,8 @@ def test_fuzz_every_operation_with_all_checks(
         "--request-timeout", "30", "--baseline", str(BASELINE),
         "-H", f"Authorization: Bearer {tokens[role]}",
     ]  # fmt: skip
-    if os.environ.get("CI"):
-        cmd += ["--seed", SEED]
+    if seed := os.environ.get("KUKAN_FUZZ_SEED") or (SEED if os.environ.get("CI") else None):
+        cmd += ["--seed", seed]  # KUKAN_FUZZ_SEED replays a run's "Seed:" line
     if har := os.environ.get("KUKAN_FUZZ_HAR_DIR"):  # every request and answer, to debug
         cmd += ["--report", "har", "--report-dir", f"{har}/{role}"]
     env = {**os.environ, **hooks}
