@@ -76,6 +76,7 @@ from routing.ground import GroundNetwork
 from routing.motion import heuristic, moves, side_offsets
 from routing.occupancy import MemoryOccupancy
 from routing.synthetic import grid_network
+from routing.timegrid import widen
 from routing.vehicle import VehicleLimits
 
 
@@ -245,11 +246,12 @@ def road_network() -> nx.DiGraph:
 
 def conflicts(routes: dict[str, Any]) -> int:
     """Independent checker: pairs of robots holding one voxel at overlapping times
-    (published windows, plus parking at the origin before departure and at the goal)."""
+    (windows as published and stored, on the millisecond grid of ``routing.timegrid``, plus
+    parking at the origin before departure and at the goal)."""
     held: dict[Any, list[tuple[float, float, str]]] = {}
     for rid, r in routes.items():
         for v, t0, t1 in r.windows():
-            held.setdefault(v, []).append((t0, t1, rid))
+            held.setdefault(v, []).append((*widen(t0, t1), rid))
         held.setdefault(r.visits[0].voxel, []).append((-math.inf, r.departure, rid))
         held.setdefault(r.visits[-1].voxel, []).append((r.arrival, math.inf, rid))
     bad = 0
