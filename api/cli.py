@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from api import cli_demo, cli_id, cli_import, cli_route
-from api.cli_common import CliError, Parser, factory, sub
+from api import cli_authority, cli_demo, cli_id, cli_import, cli_route
+from api.cli_common import CliError, Parser, factory, operator_id_of, sub
 from api.settings import Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    pass
 
 # Heavy imports (SQLAlchemy, the registry) happen inside the commands, so that
 # `kukan --help` and argument errors answer at once.
@@ -24,22 +23,6 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-
-
-def _operator_id(session: Session, ref: str) -> uuid.UUID:
-    """An operator named by UUID or by its exact name."""
-    from sqlalchemy import select
-
-    from registry.errors import NotFound
-    from registry.models import Operator
-
-    try:
-        return uuid.UUID(ref)
-    except ValueError:
-        found = session.scalar(select(Operator.id).where(Operator.name == ref))
-        if found is None:
-            raise NotFound(f"operator {ref!r} not found") from None
-        return found
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -69,7 +52,7 @@ def cmd_keys(args: argparse.Namespace, settings: Settings) -> None:
     from registry.services import principals
 
     with session_scope(factory(settings)) as session:
-        op_id = _operator_id(session, args.operator) if args.operator else None
+        op_id = operator_id_of(session, args.operator) if args.operator else None
         principal, token = principals.create_principal(
             session=session, actor=None, name=args.name, role=args.role, operator_id=op_id
         )
@@ -133,7 +116,7 @@ def build_parser() -> Parser:
     op_create.add_argument("name", help="the operator's unique name")
     ops.set_defaults(func=cmd_operators)
 
-    for module in (cli_import, cli_id, cli_demo, cli_route):
+    for module in (cli_import, cli_id, cli_demo, cli_route, cli_authority):
         module.add_parsers(subs)
     return parser
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
@@ -108,3 +109,19 @@ def progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
             yield report
         finally:
             flush_all()
+
+
+def operator_id_of(session: Session, ref: str) -> uuid.UUID:
+    """An operator named by UUID or by its exact name."""
+    from sqlalchemy import select
+
+    from registry.errors import NotFound
+    from registry.models import Operator
+
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        found = session.scalar(select(Operator.id).where(Operator.name == ref))
+        if found is None:
+            raise NotFound(f"operator {ref!r} not found") from None
+        return found
