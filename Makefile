@@ -23,7 +23,7 @@ test: venv db browser geoid
 
 lint: venv
 	$(VENV)/bin/ruff check spatialid routing registry planning api migrations tests bench
-	$(VENV)/bin/ruff format --check spatialid routing registry planning api migrations tests bench
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 venv: $(VENV)/.installed
