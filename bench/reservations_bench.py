@@ -34,6 +34,9 @@ import httpx
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for bench.* modules
+
+from bench.server_cpu import backends, children, cpu_seconds
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.errors import Conflict
@@ -277,44 +280,6 @@ def occupancy_latencies(
             assert r.status_code == 200, r.text
             met.append(r.json()["totals"]["reservation"])
     return out[5:], statistics.mean(met)  # the first few calls warm the workers
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of processes (Linux /proc; gone processes count 0)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def children(pid: int) -> list[int]:
-    """``pid`` and its direct children (the server's worker processes)."""
-    out = [pid]
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open(f"/proc/{p}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(p))
-            except OSError:
-                continue
-    return out
-
-
-def backends(url: str) -> list[int]:
-    """PIDs of the PostgreSQL backends connected to the bench database (same host)."""
-    eng = create_engine(url, poolclass=pool.NullPool)
-    with eng.connect() as c:
-        pids = c.scalars(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        ).all()
-    eng.dispose()
-    return list(pids)
 
 
 def pct(values: list[float], q: float) -> float:

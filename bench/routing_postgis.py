@@ -224,7 +224,8 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     """Store the corridors, then plan every query against PostGIS and in memory."""
     from api.settings import Settings
     from planning.grid_cache import GridCache
-    from planning.routes import Budget, limits_of, occupancy_for
+    from planning.route_inputs import limits_of, occupancy_for
+    from planning.routes import Budget
     from registry.db import session_scope
     from registry.services.vehicles import get_vehicle
     from routing.validate import validate_route

@@ -23,19 +23,16 @@ from sqlalchemy.orm import Session
 
 from planning.caches import PlanningCaches
 from planning.refusals import blocking
-from planning.routes import (
+from planning.route_inputs import (
     HORIZON_S,
-    Budget,
     MovingOnly,
-    Planned,
     limits_of,
     load_vehicle,
     nearest_source,
     network_for,
     occupancy_for,
-    plan_route,
-    reserve_route,
 )
+from planning.routes import Budget, Planned, plan_route, reserve_route
 from registry.errors import InvalidFields, InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
 from registry.services.authority import check_priority

@@ -52,14 +52,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Hashable, Sequence
-from functools import partial
-from itertools import repeat
 from typing import Protocol
 
 import numpy as np
 
 from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
+from routing.drone_output import snap_box, to_route
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.grid import VoxelGrid, build_grid
 from routing.motion import (
@@ -74,16 +73,12 @@ from routing.motion import (
 )
 from routing.multires import MultiResGraph, graph_polyline
 from routing.occupancy import BusyArrays, Occupancy, TileBox
-from routing.route import Route, Visit
+from routing.route import Route
 from routing.sipp import GridPath, search
 from routing.sipp_graph import search_graph
 from routing.smooth import densify, grid_polyline, polyline_free, smooth
-from routing.traversal import polyline_visits
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, lnglat_to_voxel
-from spatialid.projection import tile_f_to_alt, tile_x_to_lng, tile_y_to_lat
-
-_new_voxel = partial(tuple.__new__, Voxel)  # Voxel(*row) without a Python-level call
 
 SMOOTHING_STEP = 16.0
 """Tile units between the vertices smoothing may aim a shortcut at (see ``densify``)."""
@@ -103,16 +98,6 @@ class GridStore(Protocol):
 
     def put(self, token: Hashable, box: TileBox, grid: VoxelGrid) -> None:
         """Remember ``grid``, built with ``token`` over ``box``."""
-
-
-def snap_box(box: TileBox, q: int, n: int) -> TileBox:
-    """``box`` grown outward to multiples of ``q`` (clipped to ``[0, n)``)."""
-    return TileBox(
-        max(0, box.x0 // q * q),
-        max(0, box.y0 // q * q),
-        min(n, -(-box.x1 // q) * q),
-        min(n, -(-box.y1 // q) * q),
-    )
 
 
 class DronePlanner:
@@ -378,30 +363,3 @@ class DronePlanner:
             expansions=expansions,
             grid_duration_s=grid_duration,
         )
-
-
-def to_route(
-    grid: VoxelGrid,
-    points: np.ndarray,
-    times: np.ndarray,
-    t_ref: float,
-    buffer_s: float,
-    *,
-    expansions: int = 0,
-    grid_duration_s: float = 0.0,
-) -> Route:
-    """A :class:`Route` from a timed tile-space polyline (times relative to ``t_ref``)."""
-    z = grid.z
-    cells, enters, leaves = polyline_visits(points, times)
-    voxels = map(
-        _new_voxel, zip(repeat(z), cells[:, 2].tolist(), cells[:, 0].tolist(), cells[:, 1].tolist())
-    )
-    visits = list(map(Visit, voxels, (enters + t_ref).tolist(), (leaves + t_ref).tolist()))
-    lng = tile_x_to_lng(points[:, 0], z)
-    lat = tile_y_to_lat(points[:, 1], z)
-    alt = tile_f_to_alt(points[:, 2], z)
-    waypoints = [
-        (float(p), float(q), float(r), t_ref + float(t))
-        for p, q, r, t in zip(lng, lat, alt, times, strict=True)
-    ]
-    return Route(visits, waypoints, buffer_s, expansions, grid_duration_s)

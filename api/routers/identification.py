@@ -16,7 +16,8 @@ from api.identification_schemas import (
     LookupOut,
     LookupPage,
 )
-from api.schemas import Instant, problem_responses
+from api.problem_schemas import problem_responses
+from api.schemas import Instant
 from registry.services import identification
 
 router = APIRouter(

@@ -20,8 +20,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api.bbox import MapBBoxDep
 from api.deps import SessionDep, SettingsDep
+from api.problem_schemas import problem_responses
 from api.routers.tiles import MVT
-from api.schemas import problem_responses
 from api.settings import REPO_ROOT
 from registry.services import map_data, tiles
 

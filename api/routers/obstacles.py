@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from api.altitudes import w84_band
 from api.deps import AltitudesDep, PageDep, PrincipalDep, SessionDep, SettingsDep
+from api.problem_schemas import problem_responses
 from api.reservation_schemas import ObstacleCreate, ObstacleOut, ObstaclePage
-from api.schemas import geojson, problem_responses
+from api.schemas import geojson
 from registry.services import obstacles
 
 router = APIRouter(

@@ -20,7 +20,8 @@ from api.deps import (
     in_transaction,
 )
 from api.occupancy_schemas import AGGREGATE_DOC, KindCounts, OccupancyOut, OccupancyQuery
-from api.schemas import INPUT_DATUM_DOC, InputDatum, Instant, geojson, problem_responses
+from api.problem_schemas import problem_responses
+from api.schemas import INPUT_DATUM_DOC, InputDatum, Instant, geojson
 from registry.errors import InvalidInput
 from registry.models import Principal
 from registry.services import occupancy

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from api.authority_schemas import GrantIn, GrantOut
 from api.deps import PageDep, PrincipalDep, SessionDep
-from api.schemas import OperatorCreate, OperatorOut, OperatorPage, problem_responses
+from api.problem_schemas import problem_responses
+from api.schemas import OperatorCreate, OperatorOut, OperatorPage
 from registry.errors import NotFound
 from registry.models import Operator
 from registry.services import authority, operators

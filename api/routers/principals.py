@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from api.authority_schemas import JurisdictionIn, JurisdictionOut
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import geojson, problem_responses
+from api.problem_schemas import problem_responses
+from api.schemas import geojson
 from registry.services import authority
 
 router = APIRouter(

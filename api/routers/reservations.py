@@ -24,6 +24,7 @@ from api.deps import (
     TokenDep,
     in_transaction,
 )
+from api.problem_schemas import problem_responses
 from api.reservation_schemas import (
     Preempted,
     PreemptedBy,
@@ -36,10 +37,10 @@ from api.reservation_schemas import (
     State,
     VolumeOut,
 )
-from api.schemas import Instant, problem_responses
+from api.schemas import Instant
 from registry.errors import InvalidInput, NotFound, PreconditionRequired
 from registry.models import Principal, Reservation
-from registry.services import lifecycle, replace, reservations
+from registry.services import lifecycle, replace, reservation_reads, reservations
 
 router = APIRouter(
     prefix="/v1/reservations",
@@ -63,7 +64,7 @@ def preempted_by(session: Session, me: Principal | None, res: Reservation) -> Pr
     by = res.preempted_by_id
     if by is not None and (me is None or not me.is_admin):
         try:
-            reservations.get_reservation(session=session, actor=me, reservation_id=by)
+            reservation_reads.get_reservation(session=session, actor=me, reservation_id=by)
         except NotFound:
             by = None
     return PreemptedBy(
@@ -132,7 +133,7 @@ def reservation_out(
     vols = (
         volumes
         if volumes is not None
-        else reservations.volumes_of(session=session, reservation_id=res.id)
+        else reservation_reads.volumes_of(session=session, reservation_id=res.id)
     )
     flag = lifecycle.needs_replan(res)
     if causes is None:
@@ -227,7 +228,7 @@ def list_reservations(
 ) -> ReservationPage:
     """One's reservations, oldest first, filtered by state (as read now: `ended` once the
     end has passed), `needs_replan`, time window and bbox."""
-    page = reservations.list_reservations(
+    page = reservation_reads.list_reservations(
         session=session,
         actor=me,
         state=state,
@@ -246,7 +247,7 @@ def page_out(
 ) -> ReservationPage:
     """A page of reservations with their volumes and causes, read in two queries."""
     ids = [r.id for r in page.items]
-    vols = reservations.volumes_by_reservation(session=session, reservation_ids=ids)
+    vols = reservation_reads.volumes_by_reservation(session=session, reservation_ids=ids)
     flagged = [r.id for r in page.items if r.needs_replan]
     causes = lifecycle.causes_by_reservation(session=session, reservation_ids=flagged)
     return ReservationPage(
@@ -267,7 +268,9 @@ def get_reservation(
     reservation_id: uuid.UUID, session: SessionDep, me: PrincipalDep, response: Response
 ) -> ReservationOut:
     """One reservation with its volumes; `ETag` is its version (for `If-Match` on PUT)."""
-    res = reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
+    res = reservation_reads.get_reservation(
+        session=session, actor=me, reservation_id=reservation_id
+    )
     response.headers["ETag"] = etag(res)
     return reservation_out(session, res, me=me)
 
@@ -297,7 +300,7 @@ async def replace_reservation(
 
     def work(session: Session, me: Principal) -> ReservationOut:
         # after authentication and the look-up: 401, then 404, before 428
-        reservations.get_reservation(session=session, actor=me, reservation_id=reservation_id)
+        reservation_reads.get_reservation(session=session, actor=me, reservation_id=reservation_id)
         versions = if_match_versions(request.headers.get("if-match"))
         volumes = [volume_request(session, altitudes, v, i) for i, v in enumerate(body.volumes)]
         done = replace.replace_reservation(

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.altitudes import w84_band
 from api.deps import AltitudesDep, PageDep, PrincipalDep, SessionDep, SettingsDep
+from api.problem_schemas import problem_responses
 from api.reservation_schemas import (
     ReservationPage,
     RestrictionCreate,
@@ -16,7 +17,7 @@ from api.reservation_schemas import (
     RestrictionPatch,
 )
 from api.routers.reservations import page_out
-from api.schemas import geojson, problem_responses
+from api.schemas import geojson
 from registry.services import restrictions
 
 router = APIRouter(

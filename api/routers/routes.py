@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from api.deps import AltitudesDep, PlanningCachesDep, SettingsDep, TokenDep, in_transaction
+from api.problem_schemas import problem_responses
 from api.route_schemas import (
     FleetItem,
     FleetRequest,
@@ -16,7 +17,6 @@ from api.route_schemas import (
     reservation_ref,
     route_out,
 )
-from api.schemas import problem_responses
 from api.settings import Settings
 from planning import fleet_routes, routes
 from registry.models import Principal

@@ -10,7 +10,8 @@ import spatialid
 from api.altitudes import w84_band
 from api.deps import AltitudesDep, SettingsDep
 from api.errors import PayloadTooLarge
-from api.schemas import CoverRequest, CoverResponse, geojson, problem_responses
+from api.problem_schemas import problem_responses
+from api.schemas import CoverRequest, CoverResponse, geojson
 from registry.db import session_scope
 from registry.errors import InvalidInput
 from spatialid import MAX_ZOOM, Voxel

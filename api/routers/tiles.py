@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas import Instant, problem_responses
+from api.problem_schemas import problem_responses
+from api.schemas import Instant
 from registry.services import tiles
 
 MVT = "application/vnd.mapbox-vector-tile"

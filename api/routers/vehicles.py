@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import PageDep, PrincipalDep, SessionDep
+from api.problem_schemas import problem_responses
 from api.schemas import (
     Kind,
     RetiredVehicleOut,
@@ -16,7 +17,6 @@ from api.schemas import (
     VehicleOut,
     VehiclePage,
     VehicleUpdate,
-    problem_responses,
 )
 from registry.services import vehicles
 

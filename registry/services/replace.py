@@ -33,7 +33,7 @@ from registry.boxes.volumes import Built, VolumeRequest, build_volumes
 from registry.errors import Conflict, Forbidden, PreconditionFailed
 from registry.models import LIVE_STATES, OPERATING_ROLES, Principal, Reservation, Vehicle
 from registry.services import lifecycle
-from registry.services.reservations import get_reservation, volumes_of
+from registry.services.reservation_reads import get_reservation, volumes_of
 
 VOLUME_KEYS = (
     "ordinal", "time_start", "time_end", "zoom", "spatial_ids", "geometry",
