@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from registry.models import DEFAULT_ALTITUDE_BANDS
+from registry.models import DEFAULT_ALTITUDE_BANDS, IDENTIFIER_KINDS
 from registry.services import identifiers
 
 Kind = Literal["drone", "robot", "car"]
@@ -223,13 +223,30 @@ class VehicleFields(Input):
     altitude_upper_m: float | None = Altitude
 
 
+def _identifiers_by_kind(schema: dict[str, Any]) -> None:
+    """State in the schema which identifiers each kind carries (``IDENTIFIER_KINDS``): one
+    branch per kind, in which the identifiers it does not carry are absent or null."""
+    branches = []
+    for kind in typing.get_args(Kind):
+        absent = {f: {"type": "null"} for f, kinds in IDENTIFIER_KINDS.items() if kind not in kinds}
+        branches.append({"properties": {"kind": {"const": kind}, **absent}})
+    schema["anyOf"] = branches
+
+
 class VehicleCreate(VehicleFields):
-    """A new vehicle; an operator or fleet principal's own operator is implied."""
+    """A new vehicle; an operator or fleet principal's own operator is implied. Each kind
+    carries only its own identifiers (a car no registration mark, a drone no plate)."""
+
+    model_config = ConfigDict(json_schema_extra=_identifiers_by_kind)
 
     name: str = Field(min_length=1, max_length=200, pattern=r"\S")
     kind: Kind
     max_speed_mps: float = Speed
-    operator_id: uuid.UUID | None = Field(default=None, description="required for admins")
+    operator_id: uuid.UUID | None = Field(
+        default=None,
+        description="the owner: required for an admin of no operator (an admin of an operator "
+        "defaults to it); operator and fleet principals own what they register",
+    )
 
 
 NOT_NULL_ON_UPDATE = ("name", "kind", "max_speed_mps", "status")
@@ -249,10 +266,18 @@ def _not_null(schema: dict[str, Any], fields: tuple[str, ...]) -> None:
             del prop["default"]
 
 
+def _update_schema(schema: dict[str, Any]) -> None:
+    """An update's schema: no null where a field may only be left out, and, when the update
+    names a kind, only that kind's identifiers (otherwise the stored kind decides)."""
+    _not_null(schema, NOT_NULL_ON_UPDATE)
+    _identifiers_by_kind(schema)
+    schema["anyOf"].append({"not": {"required": ["kind"]}})
+
+
 class VehicleUpdate(VehicleFields):
     """A partial update: only the fields present change."""
 
-    model_config = ConfigDict(json_schema_extra=lambda s: _not_null(s, NOT_NULL_ON_UPDATE))
+    model_config = ConfigDict(json_schema_extra=_update_schema)
 
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     kind: Kind | None = None

@@ -92,8 +92,12 @@ def _owner_for_create(
             raise NotFound(f"operator {operator_id} not found")
         assert actor.operator_id is not None
         return actor.operator_id
+    if operator_id is None and actor is not None and actor.operator_id is not None:
+        return actor.operator_id  # an admin of an operator registers for it by default
     if operator_id is None:
-        raise InvalidInput("operator_id is required for an admin", field="operator_id")
+        raise InvalidInput(
+            "operator_id is required for an admin of no operator", field="operator_id"
+        )
     if session.get(Operator, operator_id) is None:
         raise NotFound(f"operator {operator_id} not found")
     return operator_id
@@ -109,7 +113,8 @@ def create_vehicle(
     operator_id: uuid.UUID | None = None,
     attrs: Mapping[str, Any] | None = None,
 ) -> Vehicle:
-    """Register a vehicle for the actor's operator (admins name ``operator_id``)."""
+    """Register a vehicle for the actor's operator (admins name ``operator_id``, or default
+    to their own operator when they have one)."""
     owner = _owner_for_create(session=session, actor=actor, operator_id=operator_id)
     values = {"name": name, "kind": kind, "max_speed_mps": max_speed_mps, **(attrs or {})}
     _check(values)

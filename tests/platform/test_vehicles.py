@@ -97,6 +97,33 @@ def test_admin_needs_operator_id(client: httpx.Client, admin_key: Key, operator_
     assert client.get(f"/v1/vehicles/{v['id']}", headers=operator_key.headers).status_code == 200
 
 
+def test_an_admin_of_an_operator_registers_for_it_by_default(
+    client: httpx.Client, make_key: Callable[..., Key], operator_key: Key
+) -> None:
+    admin = make_key("admin", operator_key.operator_id)
+    v = _create(client, admin, kind="car")
+    assert v["operator_id"] == str(operator_key.operator_id)
+    other = make_key("operator")  # naming another operator still works for an admin
+    v = _create(client, admin, kind="robot", operator_id=str(other.operator_id))
+    assert v["operator_id"] == str(other.operator_id)
+
+
+def test_the_schema_states_which_identifiers_each_kind_carries(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    branches = {b["properties"]["kind"]["const"]: b for b in spec["VehicleCreate"]["anyOf"]}
+    assert branches["car"]["properties"]["registration_mark"] == {"type": "null"}
+    assert "plate" not in branches["car"]["properties"]
+    assert branches["drone"]["properties"]["plate"] == {"type": "null"}
+    assert set(branches["robot"]["properties"]) == {
+        "kind",
+        "plate",
+        "registration_mark",
+        "remote_id",
+    }
+    update = spec["VehicleUpdate"]["anyOf"]
+    assert {"not": {"required": ["kind"]}} in update  # no kind: the stored kind decides
+
+
 def test_pagination_and_filters(client: httpx.Client, operator_key: Key) -> None:
     made = [
         _create(client, operator_key, name=f"v{i}", kind="drone" if i % 2 else "robot")
