@@ -224,13 +224,13 @@ class VehicleFields(Input):
 
 
 def _identifiers_by_kind(schema: dict[str, Any]) -> None:
-    """State in the schema which identifiers each kind carries (``IDENTIFIER_KINDS``): one
-    branch per kind, in which the identifiers it does not carry are absent or null."""
-    branches = []
+    """State in the schema which identifiers each kind carries (``IDENTIFIER_KINDS``): for a
+    body naming a kind, the identifiers it does not carry are absent or null."""
+    rules = schema.setdefault("allOf", [])
     for kind in typing.get_args(Kind):
         absent = {f: {"type": "null"} for f, kinds in IDENTIFIER_KINDS.items() if kind not in kinds}
-        branches.append({"properties": {"kind": {"const": kind}, **absent}})
-    schema["anyOf"] = branches
+        named = {"properties": {"kind": {"const": kind}}, "required": ["kind"]}
+        rules.append({"if": named, "then": {"properties": absent}})
 
 
 class VehicleCreate(VehicleFields):
@@ -271,7 +271,6 @@ def _update_schema(schema: dict[str, Any]) -> None:
     names a kind, only that kind's identifiers (otherwise the stored kind decides)."""
     _not_null(schema, NOT_NULL_ON_UPDATE)
     _identifiers_by_kind(schema)
-    schema["anyOf"].append({"not": {"required": ["kind"]}})
 
 
 class VehicleUpdate(VehicleFields):

@@ -110,18 +110,16 @@ def test_an_admin_of_an_operator_registers_for_it_by_default(
 
 def test_the_schema_states_which_identifiers_each_kind_carries(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()["components"]["schemas"]
-    branches = {b["properties"]["kind"]["const"]: b for b in spec["VehicleCreate"]["anyOf"]}
-    assert branches["car"]["properties"]["registration_mark"] == {"type": "null"}
-    assert "plate" not in branches["car"]["properties"]
-    assert branches["drone"]["properties"]["plate"] == {"type": "null"}
-    assert set(branches["robot"]["properties"]) == {
-        "kind",
-        "plate",
-        "registration_mark",
-        "remote_id",
-    }
-    update = spec["VehicleUpdate"]["anyOf"]
-    assert {"not": {"required": ["kind"]}} in update  # no kind: the stored kind decides
+    for name in ("VehicleCreate", "VehicleUpdate"):
+        rules = {r["if"]["properties"]["kind"]["const"]: r for r in spec[name]["allOf"]}
+        assert all(r["if"]["required"] == ["kind"] for r in rules.values())  # no kind: stored
+        absent = {k: set(r["then"]["properties"]) for k, r in rules.items()}
+        assert absent == {
+            "drone": {"plate"},
+            "robot": {"plate", "registration_mark", "remote_id"},
+            "car": {"registration_mark", "remote_id"},
+        }
+        assert rules["car"]["then"]["properties"]["remote_id"] == {"type": "null"}
 
 
 def test_pagination_and_filters(client: httpx.Client, operator_key: Key) -> None:
