@@ -84,6 +84,7 @@ def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
             clearance_m=args.clearance,
             budget=routes.Budget(settings.route_budget_s, settings.route_max_expansions),
             snap_distances=settings.snap_distances(),
+            max_distances=settings.max_distances(),
         )
         r = planned.route
         line = (

@@ -133,6 +133,8 @@ class DronePlanner:
         self.min_pad_tiles = min_pad_tiles
         self.max_expansions = max_expansions
         self.time_budget_s = time_budget_s
+        self._until = math.inf
+        """The ``perf_counter`` instant the plan under way must end by (its budget)."""
         self.smoothing = smoothing
         self.corridor_min_m = corridor_min_m
         self.corridor_fraction = corridor_fraction
@@ -197,6 +199,7 @@ class DronePlanner:
     def plan(self, origin: Point, destination: Point, departure: float) -> Route:
         """The earliest-arriving route; raises :class:`~routing.errors.NoRoute`."""
         started = time.perf_counter()
+        self._until = started + self.time_budget_s
         z = self.zoom
         a = lnglat_to_voxel(origin[0], origin[1], origin[2], z)
         b = lnglat_to_voxel(destination[0], destination[1], destination[2], z)
@@ -204,6 +207,7 @@ class DronePlanner:
             if not self.f_lo <= v.f <= self.f_hi:
                 raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
         grid = self.grid_for(self._box(a, b))
+        self._left("the search")  # building a large grid may take the whole budget
         if grid.is_blocked(a.f, a.x, a.y):
             raise NoRoute("origin_blocked", f"the origin {a} is blocked (or too close)")
         if grid.is_blocked(b.f, b.x, b.y):
@@ -220,6 +224,14 @@ class DronePlanner:
                     raise
         route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
         return route
+
+    def _left(self, step: str) -> float:
+        """Seconds left of the plan's time budget (one for all its searches); raises
+        ``SearchBudgetExceeded`` when none is left before ``step``."""
+        left = self._until - time.perf_counter()
+        if left <= 0:
+            raise SearchBudgetExceeded(f"the time budget ran out before {step}")
+        return left
 
     def _plan_in(
         self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float, corridor: Corridor
@@ -273,7 +285,7 @@ class DronePlanner:
                     goal,
                     heuristic(grid, self.limits, goal, w, corridor),
                     max_expansions=cap,
-                    time_budget_s=self.time_budget_s,
+                    time_budget_s=self._left("a search"),
                     deferral=deferral(grid, self.limits, w),
                     sides=side_offsets(grid),
                 )
@@ -289,7 +301,7 @@ class DronePlanner:
                 goal,
                 graph.heuristic(goal, w, corridor),
                 max_expansions=cap,
-                time_budget_s=self.time_budget_s,
+                time_budget_s=self._left("a search"),
             )
 
         try:

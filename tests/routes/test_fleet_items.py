@@ -143,7 +143,7 @@ def test_a_fleet_out_of_budget_says_budget_exceeded_per_item(
 
     from planning.caches import PlanningCaches
     from planning.fleet_routes import plan_fleet_routes
-    from planning.routes import Budget
+    from planning.budget import Budget
     from registry.models import Principal
 
     key = make_key("fleet")
