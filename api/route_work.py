@@ -29,6 +29,7 @@ def budget(settings: Settings, deadline: float | None = None) -> Budget:
         seconds=settings.route_budget_s,
         expansions=settings.route_max_expansions,
         deadline=deadline,
+        grid_bytes=int(settings.route_max_grid_mb * 2**20),
     )
 
 

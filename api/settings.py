@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     route_grid_cache_mb: float = Field(default=256.0, ge=0)
     """MiB of static drone grids kept for reuse, per planning process (each worker of
     ``planning_workers`` has its own cache)."""
+    route_max_grid_mb: float = Field(default=1024.0, gt=0)
+    """MiB of the largest static drone grid one plan may build (one byte a voxel of the
+    route's padded box and altitude band; building takes about three times that); a
+    larger one is 422 ``budget_exceeded`` before it is built."""
     route_max_distance_m: float = Field(default=100_000.0, gt=0)
     """The longest route (great-circle metres from origin to destination); farther is 422
     ``too_far``, refused before any planning work."""

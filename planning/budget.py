@@ -19,12 +19,14 @@ from routing import SearchBudgetExceeded
 
 @dataclass(frozen=True)
 class Budget:
-    """How long a search may run: wall-clock seconds and node expansions, and the
-    absolute ``time.monotonic()`` deadline once started."""
+    """How long a search may run: wall-clock seconds and node expansions, the absolute
+    ``time.monotonic()`` deadline once started, and the memory of its grid."""
 
     seconds: float = 5.0
     expansions: int = 500_000
     deadline: float | None = None
+    grid_bytes: int | None = None
+    """The largest static drone grid a plan may build (None: no cap)."""
 
     def started(self) -> Budget:
         """This budget with its deadline set (``seconds`` from now unless already set)."""

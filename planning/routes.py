@@ -117,6 +117,7 @@ def _plan_once(
             zoom=zoom,
             max_expansions=budget.expansions,
             time_budget_s=budget.left(),
+            max_grid_bytes=budget.grid_bytes,
             grid_cache=caches.grids if caches.grids.max_bytes > 0 else None,
         )
         route = drone.plan(origin, destination, departure)

@@ -124,6 +124,7 @@ class DronePlanner:
         coarse_levels: int = 2,
         fine_first: int = 1_000,
         busy_window: tuple[float, float] = (600.0, 3.0),
+        max_grid_bytes: int | None = None,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -148,6 +149,8 @@ class DronePlanner:
         self.coarse_levels = coarse_levels
         self.fine_first = fine_first
         self.busy_window = busy_window
+        self.max_grid_bytes = max_grid_bytes
+        """A grid larger than this is not built: ``SearchBudgetExceeded`` (None: no cap)."""
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -161,6 +164,7 @@ class DronePlanner:
             shared = (token[0], self.zoom, self.f_lo, self.f_hi, self.limits.clearance_m)
             g = self.grid_cache.find(shared, box) if self.grid_cache is not None else None
             if g is None:
+                self._check_size(box)
                 g = build_grid(
                     self.occupancy,
                     self.zoom,
@@ -175,6 +179,15 @@ class DronePlanner:
                     self.grid_cache.put(shared, box, g)
             self._grid = (token, g)
         return self._grid[1]
+
+    def _check_size(self, box: TileBox) -> None:
+        """Refuse a grid over ``box`` larger than ``max_grid_bytes`` (one byte a voxel)."""
+        size = (box.x1 - box.x0 + 2) * (box.y1 - box.y0 + 2) * (self.f_hi - self.f_lo + 3)
+        if self.max_grid_bytes is not None and size > self.max_grid_bytes:
+            raise SearchBudgetExceeded(
+                f"the planning grid would take {size / 2**20:.0f} MiB "
+                f"(at most {self.max_grid_bytes / 2**20:.0f} MiB)"
+            )
 
     def _box(self, a: Voxel, b: Voxel) -> TileBox:
         if self.region is not None:
