@@ -3,15 +3,18 @@ loop and out of the API process's GIL.
 
 :class:`PlanningPool` (``app.state.planning_pool``, created and closed by the app's
 lifespan; none with ``KUKAN_PLANNING_WORKERS=0``) starts ``size`` worker processes with
-the ``spawn`` context (:func:`api.planning_worker.worker_main`: each its own engine,
-caches and converter) and hands each request to an idle one over its pipe; the pipe is
-read in a thread of the pool's own, so the event loop keeps answering. The planning
-deadline starts when a worker takes the request (a request waits for one at most a
-budget, then answers 503). A worker that has not answered ``grace_s`` after the
-deadline is killed (its transaction dies with its connection and nothing is booked: a
-worker commits only up to ``COMMIT_MARGIN_S`` before that) and the request answers 422
-``budget_exceeded``; a worker that dies answers 503 (``PlanningUnavailable``). Either
-way a new worker takes its place.
+the ``forkserver`` context: the fork server imports :mod:`api.planning_worker` once, and
+each worker forked from it (:func:`api.planning_worker.worker_main`) builds its own
+engine, caches and converter; nothing of the API process is inherited. Each request goes
+to an idle worker over its pipe, read in a thread of the pool's own, so the event loop
+keeps answering.
+
+The planning deadline starts when a worker takes the request (a request waits for one
+at most a budget, then answers 503). A worker that has not answered ``grace_s`` after
+the deadline (a tenth of the budget, at least ``GRACE_MIN_S``) is killed and the request
+answers 422 ``budget_exceeded``: its transaction dies with its connection, and nothing
+is booked, for a worker commits only until half the grace has passed. A worker that dies
+answers 503 (``PlanningUnavailable``). Either way a new worker takes its place.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from api.settings import Settings
 from routing import SearchBudgetExceeded
 
 log = logging.getLogger("kukan.planning")
+GRACE_MIN_S = 0.25
+"""The least time past its deadline a worker is given to answer."""
 START_TIMEOUT_S = 60.0
 """How long a new worker may take to import and connect before it counts as failed."""
 
@@ -60,11 +65,13 @@ class PlanningPool:
     def __init__(self, settings: Settings, size: int) -> None:
         self.settings = settings
         self.size = size
-        self.ctx = multiprocessing.get_context("spawn")
+        self.ctx = multiprocessing.get_context("forkserver")
+        self.ctx.set_forkserver_preload(["api.planning_worker"])
         self.threads = ThreadPoolExecutor(2 * size, thread_name_prefix="kukan-planning")
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
         self.busy: dict[int, Worker] = {}
-        self.grace_s = max(0.5, 0.1 * settings.route_budget_s)
+        self.workers: dict[int, Worker] = {}
+        self.grace_s = max(GRACE_MIN_S, 0.1 * settings.route_budget_s)
         """How long past its deadline a worker may take to answer before it is killed."""
         self._closed = False
         self._spawning: set[asyncio.Task[None]] = set()
@@ -77,7 +84,11 @@ class PlanningPool:
 
     def busy_pids(self) -> list[int]:
         """The pids of the workers planning now."""
-        return sorted(self.busy)
+        return sorted(self.busy.copy())
+
+    def worker_pids(self) -> list[int]:
+        """The pids of every worker started and not yet replaced."""
+        return sorted(self.workers.copy())
 
     async def run(
         self,
@@ -96,7 +107,7 @@ class PlanningPool:
         start = time.monotonic()
         deadline = start + self.settings.route_budget_s
         give_up_at = deadline + self.grace_s
-        job = Job(kind, body, principal_id, deadline, give_up_at)
+        job = Job(kind, body, principal_id, deadline, deadline + self.grace_s / 2)
         loop = asyncio.get_running_loop()
         self.busy[worker.pid] = worker
         replace = True
@@ -127,6 +138,7 @@ class PlanningPool:
 
     def _replace(self, worker: Worker) -> None:
         """Put a new worker in the place of one killed or dead (in the background)."""
+        self.workers.pop(worker.pid, None)
         with contextlib.suppress(OSError):
             worker.process.kill()
         worker.conn.close()
@@ -165,7 +177,9 @@ class PlanningPool:
             process.kill()
             ours.close()
             raise
-        return Worker(process, ours)
+        worker = Worker(process, ours)
+        self.workers[worker.pid] = worker
+        return worker
 
     async def close(self) -> None:
         """Stop every worker: idle ones are asked to, busy ones killed."""

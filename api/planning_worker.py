@@ -39,21 +39,20 @@ from registry.services.datums import Converter, altitude_converter
 from routing import SearchBudgetExceeded
 
 log = logging.getLogger("kukan.planning")
-COMMIT_MARGIN_S = 0.25
-"""A worker commits only this long or longer before the pool gives up on it."""
 DOMAIN_ERRORS = tuple(STATUS_OF)
 
 
 @dataclass(frozen=True)
 class Job:
     """One request for a worker: what to plan, for whom, and by when (``time.monotonic``
-    instants: the planning deadline, and the instant the pool stops waiting)."""
+    instants: the planning deadline, and the last instant to commit, before the pool
+    stops waiting)."""
 
     kind: Literal["route", "fleet"]
     body: RouteRequest | FleetRequest
     principal_id: uuid.UUID
     deadline: float
-    give_up_at: float
+    commit_by: float
 
 
 @dataclass(frozen=True)
@@ -130,12 +129,17 @@ def run_job(state: WorkerState, job: Job) -> Reply:
             out = fleet_response(
                 session, me, job.body, settings=state.settings, caches=state.caches, budget=b
             )
-        if time.monotonic() > job.give_up_at - COMMIT_MARGIN_S:  # rolled back, not booked
+        if time.monotonic() > job.commit_by:  # rolled back: nothing is booked
             raise SearchBudgetExceeded("the planning budget ran out before the commit")
         return out
 
     try:
         return Reply(value=with_retries(state.sessions, work))
+    except SearchBudgetExceeded as exc:
+        late = time.monotonic() - job.deadline
+        if late > 0.1 * state.settings.route_budget_s:
+            log.warning("planning worker %d: budget_exceeded %.3f s late", os.getpid(), late)
+        return Reply(error=ship(exc))
     except Exception as exc:
         if not isinstance(exc, DOMAIN_ERRORS):  # a bug or the database: log it here
             log.exception("planning worker %d: %s", os.getpid(), type(exc).__name__)
