@@ -244,3 +244,18 @@ def test_a_worker_killed_mid_plan_is_503_and_the_next_request_is_served(
     while len(pool.worker_pids()) < pool.size and time.monotonic() < until:
         time.sleep(0.1)
     assert pid not in pool.worker_pids() and len(pool.worker_pids()) == pool.size
+
+
+def test_the_app_starts_its_workers_and_stops_them_on_shutdown(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"planning_workers": 1}))
+    with serve(app):
+        pids = pool_of(app).worker_pids()
+        assert len(pids) == 1
+        os.kill(pids[0], 0)  # alive
+    assert app.state.planning_pool is not None
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    none = create_app(settings.model_copy(update={"planning_workers": 0}))
+    with serve(none):
+        assert none.state.planning_pool is None  # plans in the request thread
