@@ -9,9 +9,9 @@ engine, caches and converter; nothing of the API process is inherited. Each requ
 to an idle worker over its pipe, read in a thread of the pool's own, so the event loop
 keeps answering.
 
-The planning deadline starts when a worker takes the request (a request waits for one
-at most a budget, then answers 503). A worker that has not answered ``grace_s`` after
-the deadline (a tenth of the budget, at least ``GRACE_MIN_S``) is killed and the request
+The planning deadline starts when the request arrives (it waits for a worker until the
+deadline at most, then answers 503). A worker that has not answered ``grace_s`` after
+the deadline (8 % of the budget, at least ``GRACE_MIN_S``) is killed and the request
 answers 422 ``budget_exceeded``: its transaction dies with its connection, and nothing
 is booked, for a worker commits only until half the grace has passed. A worker that dies
 answers 503 (``PlanningUnavailable``). Either way a new worker takes its place.
@@ -71,7 +71,7 @@ class PlanningPool:
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
         self.busy: dict[int, Worker] = {}
         self.workers: dict[int, Worker] = {}
-        self.grace_s = max(GRACE_MIN_S, 0.1 * settings.route_budget_s)
+        self.grace_s = max(GRACE_MIN_S, 0.08 * settings.route_budget_s)
         """How long past its deadline a worker may take to answer before it is killed."""
         self._closed = False
         self._spawning: set[asyncio.Task[None]] = set()
@@ -95,17 +95,18 @@ class PlanningPool:
         kind: Literal["route", "fleet"],
         body: RouteRequest | FleetRequest,
         principal_id: uuid.UUID,
+        started: float,
     ) -> BaseModel:
-        """Plan ``body`` for the principal in a worker: its response model, or the
-        exception it raised (rebuilt as the same type)."""
+        """Plan ``body`` for the principal in a worker by the deadline ``started`` (a
+        ``time.monotonic()`` instant: the request's arrival) plus the budget: its response
+        model, or the exception it raised (rebuilt as the same type)."""
         if self._closed:
             raise PlanningUnavailable("the planning workers are shutting down")
-        try:  # a request waits for a worker at most one budget
-            worker = await asyncio.wait_for(self.idle.get(), self.settings.route_budget_s)
+        deadline = started + self.settings.route_budget_s
+        try:  # a request waits for a worker until its deadline at most
+            worker = await asyncio.wait_for(self.idle.get(), deadline - time.monotonic())
         except TimeoutError:
             raise PlanningUnavailable("every planning worker is busy; retry") from None
-        start = time.monotonic()
-        deadline = start + self.settings.route_budget_s
         give_up_at = deadline + self.grace_s
         job = Job(kind, body, principal_id, deadline, deadline + self.grace_s / 2)
         loop = asyncio.get_running_loop()

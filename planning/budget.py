@@ -2,8 +2,8 @@
 
 A :class:`Budget` is started once per request (:meth:`Budget.started`: the deadline is the
 ``time.monotonic()`` instant ``seconds`` from then, unless the caller fixed one, e.g. the
-API's planning pool when it hands the request to a worker process: ``CLOCK_MONOTONIC`` is
-the same clock in every process of the machine). Every planning step checks it: the
+API at the request's arrival, for the planning worker that runs it: ``CLOCK_MONOTONIC``
+is the same clock in every process of the machine). Every planning step checks it: the
 planners get the seconds left, and the steps between searches (network loading, occupancy
 reads, re-plans after a lost race) call :meth:`Budget.check`, which raises
 ``routing.SearchBudgetExceeded`` (422 ``budget_exceeded``) once it has passed.

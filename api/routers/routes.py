@@ -7,6 +7,8 @@ workers (``KUKAN_PLANNING_WORKERS=0``) they plan in a thread of the API process.
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
@@ -54,15 +56,15 @@ async def plan_route(
     or `budget_exceeded` when the planning budget ran out: every step of the plan keeps to
     one deadline). 503 when the planning worker stopped or every one stayed busy.
     """
-    pool = _pool(request)
+    started, pool = time.monotonic(), _pool(request)
     out: RouteResponse
     if pool is not None:
         me = await in_transaction(request, token, lambda _s, p: p.id)
-        planned = await pool.run("route", body, me)
+        planned = await pool.run("route", body, me, started)
         assert isinstance(planned, RouteResponse)
         out = planned
     else:
-        b = budget(settings).started()
+        b = budget(settings, started + settings.route_budget_s)
 
         def work(session: Session, me: Principal) -> RouteResponse:
             return route_response(
@@ -95,13 +97,13 @@ async def plan_fleet(
     (`too_far` for an item whose destination is too far from its origin, `budget_exceeded`
     for the items left when the planning budget ran out, and those of a single route).
     """
-    pool = _pool(request)
+    started, pool = time.monotonic(), _pool(request)
     if pool is not None:
         me = await in_transaction(request, token, lambda _s, p: p.id)
-        planned = await pool.run("fleet", body, me)
+        planned = await pool.run("fleet", body, me, started)
         assert isinstance(planned, FleetResponse)
         return planned
-    b = budget(settings).started()
+    b = budget(settings, started + settings.route_budget_s)
 
     def work(session: Session, me: Principal) -> FleetResponse:
         return fleet_response(session, me, body, settings=settings, caches=caches, budget=b)
