@@ -40,7 +40,7 @@ from api.settings import Settings
 from routing import SearchBudgetExceeded
 
 log = logging.getLogger("kukan.planning")
-GRACE_MIN_S = 0.25
+GRACE_MIN_S = 0.5
 """The least time past its deadline a worker is given to answer."""
 START_TIMEOUT_S = 60.0
 """How long a new worker may take to import and connect before it counts as failed."""

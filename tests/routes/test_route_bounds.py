@@ -24,7 +24,7 @@ from tests.routes.conftest import Roads
 from tests.routes.helpers import offset, place, vehicle
 from tests.routes.test_drone_routes import body, square
 
-BUDGET_S = 1.0
+BUDGET_S = 2.0
 LONG_M = 40_000.0
 """A long drone route: its padded box is hundreds of MiB of grid at zoom 23."""
 NARROW = {"altitude_lower_m": 50.0, "altitude_upper_m": 70.0}
@@ -33,7 +33,7 @@ NARROW = {"altitude_lower_m": 50.0, "altitude_upper_m": 70.0}
 
 @pytest.fixture(scope="module")
 def bounded(settings: Settings) -> Iterator[tuple[FastAPI, str]]:
-    """A server with a 1 s planning budget (many expansions: time is the bound) and
+    """A server with a 2 s planning budget (many expansions: time is the bound) and
     robot routes of at most 150 m; the app and its base URL."""
     app = create_app(
         settings.model_copy(
