@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from api import errors
 from api.limits import BodyLimit
+from api.planning_pool import PlanningPool
 from api.routers import (
     docs,
     health,
@@ -48,8 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database engine opens in the lifespan and closes after it.
 
     The app owns its state: ``app.state.settings``, the engine and session factory (from
-    the lifespan), the planning caches (``app.state.planning_caches``) and the altitude
-    datum converter (``app.state.altitudes``).
+    the lifespan), the planning workers (``app.state.planning_pool``, from the lifespan;
+    None with ``planning_workers`` 0), the planning caches of the API process
+    (``app.state.planning_caches``) and the altitude datum converter
+    (``app.state.altitudes``).
     """
     settings = settings or Settings()
 
@@ -63,9 +66,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        pool = None
+        if settings.planning_workers > 0:
+            pool = PlanningPool(settings, settings.planning_workers)
+            await pool.start()
+        app.state.planning_pool = pool
         try:
             yield
         finally:
+            if pool is not None:
+                await pool.close()
             engine.dispose()
 
     app = FastAPI(
@@ -78,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.state.planning_pool = None
     app.state.altitudes = altitude_converter(settings.geoid_grid)
     app.state.planning_caches = PlanningCaches.create(grid_cache_mb=settings.route_grid_cache_mb)
     errors.install(app, retry_after_s=settings.retry_after_s)

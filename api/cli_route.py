@@ -52,6 +52,7 @@ def _depart(raw: str | None) -> datetime:
 
 def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
     """Plan a route; with --reserve reserve it as the principal of --token."""
+    from api.route_work import budget
     from planning import routes
     from planning.caches import PlanningCaches
     from registry.db import session_scope
@@ -82,8 +83,9 @@ def cmd_route(args: argparse.Namespace, settings: Settings) -> None:
             reserve=args.reserve,
             source=args.source,
             clearance_m=args.clearance,
-            budget=routes.Budget(settings.route_budget_s, settings.route_max_expansions),
+            budget=budget(settings),
             snap_distances=settings.snap_distances(),
+            max_distances=settings.max_distances(),
         )
         r = planned.route
         line = (

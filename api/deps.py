@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import is_transient, sqlstate
@@ -140,19 +140,25 @@ async def in_transaction(
     fresh one (at most ``ATTEMPTS`` runs): ``work`` must only write through ``session``.
     """
 
-    def once() -> T:
-        with session_scope(request.app.state.sessionmaker) as session:
-            return work(session, authenticate(session=session, token=token))
-
     def run() -> T:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return once()
-            except DBAPIError as exc:
-                if attempt == ATTEMPTS or not is_transient(exc):
-                    raise
-                log.info("transaction rolled back (%s), retrying", sqlstate(exc))
-                time.sleep(random.uniform(0.005, 0.05) * attempt)
-        raise AssertionError("unreachable")
+        return with_retries(
+            request.app.state.sessionmaker,
+            lambda session: work(session, authenticate(session=session, token=token)),
+        )
 
     return await run_in_threadpool(run)
+
+
+def with_retries(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction, again in a fresh one after a deadlock or
+    serialization failure (at most ``ATTEMPTS`` runs; see :func:`in_transaction`)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with session_scope(sessions) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == ATTEMPTS or not is_transient(exc):
+                raise
+            log.info("transaction rolled back (%s), retrying", sqlstate(exc))
+            time.sleep(random.uniform(0.005, 0.05) * attempt)
+    raise AssertionError("unreachable")

@@ -58,6 +58,10 @@ class PayloadTooLarge(Exception):
         self.extra = extra
 
 
+class PlanningUnavailable(Exception):
+    """No planning worker could plan the request (it died, or all stayed busy): 503."""
+
+
 def problem(
     status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -116,6 +120,9 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
         assert isinstance(exc, PayloadTooLarge)
         return problem(413, str(exc), **exc.extra)
 
+    async def planning(request: Request, exc: Exception) -> JSONResponse:
+        return problem(503, str(exc), headers={"Retry-After": "1"})
+
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):  # still colliding after the retries of in_transaction
             log.warning("transaction rolled back (%s): answering 503", sqlstate(exc))
@@ -148,6 +155,7 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(PayloadTooLarge, too_large)
+    app.add_exception_handler(PlanningUnavailable, planning)
     app.add_exception_handler(OperationalError, unavailable)
     app.add_exception_handler(psycopg.OperationalError, unavailable)
     app.add_exception_handler(PoolTimeoutError, unavailable)

@@ -62,13 +62,14 @@ class Problem(BaseModel):
 
     Besides the standard members it carries, when they apply: ``errors`` (the invalid
     fields, 422 and 413), ``conflicts`` (what holds the space, 409), ``reason`` (why a route
-    request has no route, 422; with ``no_edge_nearby`` also ``field``, ``distance_m`` and
-    ``max_distance_m``; with ``origin_blocked`` / ``destination_blocked``, ``blocked_by``),
-    the caps of a 413 (``cap``, ``count_at_least``, ``max_body_bytes``), ``max_priority``
-    (a 403 for a priority beyond the grant), for a 409 ``vehicle_busy`` ``vehicle_id``,
-    ``reservation_id``, ``time_start`` and ``time_end``, ``vehicle_id`` also on a 409 of an
-    identifier one's own vehicle already carries, and ``lookup_id`` (a refused or fruitless
-    identification, on record).
+    request has no route, 422; with ``no_edge_nearby`` and ``too_far`` also ``field``,
+    ``distance_m`` and ``max_distance_m``; with ``origin_blocked`` /
+    ``destination_blocked``, ``blocked_by``), the caps of a 413 (``cap``,
+    ``count_at_least``, ``max_body_bytes``), ``max_priority`` (a 403 for a priority
+    beyond the grant), for a 409 ``vehicle_busy`` ``vehicle_id``, ``reservation_id``,
+    ``time_start`` and ``time_end``, ``vehicle_id`` also on a 409 of an identifier one's
+    own vehicle already carries, and ``lookup_id`` (a refused or fruitless identification,
+    on record).
     """
 
     type: str = "about:blank"
@@ -106,13 +107,19 @@ class Problem(BaseModel):
         default=None, description="403 of a priority beyond the grant: the highest allowed"
     )
     field: str | None = Field(
-        default=None, description="422 `no_edge_nearby`: the end too far from the roads"
+        default=None,
+        description="422 `no_edge_nearby`: the end too far from the roads; 422 `too_far`: "
+        "`destination`",
     )
     distance_m: float | None = Field(
-        default=None, description="422 `no_edge_nearby`: metres to the nearest usable road"
+        default=None,
+        description="422 `no_edge_nearby`: metres to the nearest usable road; 422 `too_far`: "
+        "great-circle metres from the origin to the destination",
     )
     max_distance_m: float | None = Field(
-        default=None, description="422 `no_edge_nearby`: the snap distance of the kind"
+        default=None,
+        description="422 `no_edge_nearby`: the snap distance of the kind; 422 `too_far`: the "
+        "longest route of the kind (`KUKAN_ROUTE_MAX_DISTANCE_M`)",
     )
     lookup_id: int | None = Field(
         default=None, description="403/404 of an identification: the recorded look-up"

@@ -67,6 +67,23 @@ class Settings(BaseSettings):
     route_budget_s: float = Field(default=5.0, gt=0)
     route_max_expansions: int = Field(default=500_000, ge=1)
     route_grid_cache_mb: float = Field(default=256.0, ge=0)
+    """MiB of static drone grids kept for reuse, per planning process (each worker of
+    ``planning_workers`` has its own cache)."""
+    route_max_grid_mb: float = Field(default=1024.0, gt=0)
+    """MiB of the largest static drone grid one plan may build (one byte a voxel of the
+    route's padded box and altitude band; building takes about three times that); a
+    larger one is 422 ``budget_exceeded`` before it is built."""
+    route_max_distance_m: float = Field(default=100_000.0, gt=0)
+    """The longest route (great-circle metres from origin to destination); farther is 422
+    ``too_far``, refused before any planning work."""
+    route_max_distance_robot_m: float | None = Field(default=None, gt=0)
+    """The same for robots (``None``: ``route_max_distance_m``)."""
+    route_max_distance_car_m: float | None = Field(default=None, gt=0)
+    """The same for cars (``None``: ``route_max_distance_m``)."""
+    planning_workers: int = Field(default=2, ge=0)
+    """Worker processes planning ``POST /v1/routes`` and ``POST /v1/fleets/routes`` off
+    the event loop (each with its own database engine and planning caches); 0 plans in
+    the request's thread, in the API process."""
     snap_distance_robot_m: float | None = Field(default=None, gt=0)
     """The farthest (metres) a robot's origin or destination may be from a usable road;
     ``None``: the kind's default (``registry.models.DEFAULT_SNAP_DISTANCES_M``, 50 m)."""
@@ -82,3 +99,12 @@ class Settings(BaseSettings):
         """The snap distances (metres) set for ground vehicle kinds (others: defaults)."""
         out = {"robot": self.snap_distance_robot_m, "car": self.snap_distance_car_m}
         return {kind: m for kind, m in out.items() if m is not None}
+
+    def max_distances(self) -> dict[str, float]:
+        """The longest route (metres) by vehicle kind."""
+        default = self.route_max_distance_m
+        return {
+            "drone": default,
+            "robot": self.route_max_distance_robot_m or default,
+            "car": self.route_max_distance_car_m or default,
+        }

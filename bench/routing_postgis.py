@@ -225,7 +225,7 @@ def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     from api.settings import Settings
     from planning.grid_cache import GridCache
     from planning.route_inputs import limits_of, occupancy_for
-    from planning.routes import Budget
+    from planning.budget import Budget
     from registry.db import session_scope
     from registry.services.vehicles import get_vehicle
     from routing.validate import validate_route

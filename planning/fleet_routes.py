@@ -13,7 +13,6 @@ that fails too; the others stay reserved.
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,18 +20,20 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from planning.budget import Budget
 from planning.caches import PlanningCaches
 from planning.refusals import blocking
 from planning.route_inputs import (
     HORIZON_S,
     MovingOnly,
+    check_distance,
     limits_of,
     load_vehicle,
     nearest_source,
     network_for,
     occupancy_for,
 )
-from planning.routes import Budget, Planned, plan_route, reserve_route
+from planning.routes import Planned, plan_route, reserve_route
 from registry.errors import InvalidFields, InvalidInput
 from registry.models import ROAD_ZOOM, Principal, Vehicle
 from registry.services.authority import check_priority
@@ -42,6 +43,7 @@ from routing import (
     MemoryOccupancy,
     NoRoute,
     TileBox,
+    TooFar,
     plan_fleet,
     validate_route,
 )
@@ -93,15 +95,17 @@ def plan_fleet_routes(
     requests: Sequence[Mapping[str, Any]],
     budget: Budget | None = None,
     snap_distances: Mapping[str, float] | None = None,
+    max_distances: Mapping[str, float] | None = None,
 ) -> list[Outcome]:
     """Plan every request (ground vehicles of the actor); outcomes in request order.
 
-    ``budget`` bounds the whole request: each search's expansions, and the seconds from
-    the start of planning; requests left unplanned when the time is up say
-    ``budget_exceeded``. ``snap_distances`` as for :func:`planning.routes.plan_route`: an
-    item whose end is farther from the roads is unserved with ``no_edge_nearby``."""
-    budget = budget or Budget()
-    deadline = time.perf_counter() + budget.seconds
+    ``budget`` bounds the whole request: each search's expansions, and one deadline from
+    the start of planning (or the one it carries) for every step; requests left unplanned
+    when the time is up say ``budget_exceeded``. ``snap_distances`` and ``max_distances``
+    as for :func:`planning.routes.plan_route`: an item whose end is farther from the roads
+    is unserved with ``no_edge_nearby``, one whose destination is too far from its origin
+    with ``too_far`` (before any planning)."""
+    budget = (budget or Budget()).started()
     _one_request_per_vehicle(requests)
     vehicles: list[Vehicle] = []
     for i, r in enumerate(requests):
@@ -130,11 +134,16 @@ def plan_fleet_routes(
     )
     departures = [r["departure_time"].timestamp() for r in requests]
     outcomes = [Outcome(v.id) for v in vehicles]
+    for i, (r, v) in enumerate(zip(requests, vehicles, strict=True)):
+        try:
+            check_distance(_xy(r["origin"]), _xy(r["destination"]), v.kind, max_distances)
+        except TooFar as exc:
+            outcomes[i].reason, outcomes[i].detail = exc.reason, exc.message
     memory = MemoryOccupancy()
     seeded = False
     for kind in ("robot", "car"):
-        idx = [i for i, v in enumerate(vehicles) if v.kind == kind]
-        if not idx:
+        idx = [i for i, v in enumerate(vehicles) if v.kind == kind and not outcomes[i].reason]
+        if not idx or _out_of_time(budget, idx, outcomes, "loading the road network"):
             continue
         slowest = min((vehicles[i] for i in idx), key=lambda v: v.max_speed_mps)
         buffers = [requests[i].get("safety_buffer_s") for i in idx]
@@ -150,6 +159,8 @@ def plan_fleet_routes(
         except NoRoute as exc:  # e.g. no road of the source a car may use: these items only
             for i in idx:
                 outcomes[i].reason, outcomes[i].detail = exc.reason, exc.message
+            continue
+        if _out_of_time(budget, idx, outcomes, "reading the occupancy"):
             continue
         t_min = min(departures[i] for i in idx)
         occ = occupancy_for(session, t_min, limits, ROAD_ZOOM)
@@ -177,7 +188,7 @@ def plan_fleet_routes(
             limits,
             occupancy=memory,
             max_expansions=budget.expansions,
-            time_budget_s=deadline - time.perf_counter(),
+            time_budget_s=budget.left(),
             heuristics=caches.networks.heuristics(net),
         )
         for rid, reason in result.unserved.items():
@@ -209,7 +220,6 @@ def plan_fleet_routes(
                     outcomes[i],
                     source,
                     budget,
-                    deadline,
                     snap_distances,
                     "invalid_route",
                     "; ".join(problems[:3]),
@@ -219,6 +229,9 @@ def plan_fleet_routes(
             outcomes[i].planned = Planned(route, "ground", ROAD_ZOOM, source=source)
     for i, o in enumerate(outcomes):
         if o.planned is None or o.planned.created is not None or not requests[i].get("reserve"):
+            continue
+        if _out_of_time(budget, [i], outcomes, "booking"):
+            o.planned = None
             continue
         try:
             created = reserve_route(
@@ -242,7 +255,6 @@ def plan_fleet_routes(
                 o,
                 source,
                 budget,
-                deadline,
                 snap_distances,
                 "contested",
                 why,
@@ -253,6 +265,17 @@ def plan_fleet_routes(
     return outcomes
 
 
+def _out_of_time(budget: Budget, idx: list[int], outcomes: list[Outcome], step: str) -> bool:
+    """True (and the items of ``idx`` unserved with ``budget_exceeded``) once the deadline
+    has passed."""
+    if budget.left() > 0:
+        return False
+    for i in idx:
+        outcomes[i].reason = "budget_exceeded"
+        outcomes[i].detail = f"the planning budget of {budget.seconds:g} s ran out before {step}"
+    return True
+
+
 def _plan_alone(
     session: Session,
     caches: PlanningCaches,
@@ -261,7 +284,6 @@ def _plan_alone(
     o: Outcome,
     source: str,
     budget: Budget,
-    deadline: float,
     snap_distances: Mapping[str, float] | None,
     reason: FleetReason,
     why: str,
@@ -272,8 +294,7 @@ def _plan_alone(
     the check before booking, or by the booking itself): plan it (and with ``reserve`` book
     it) again on its own against the database as it is now, which holds the fleet's routes
     booked so far; ``reason`` only if that fails too."""
-    left = deadline - time.perf_counter()
-    if left <= 0:
+    if budget.left() <= 0:
         o.planned, o.reason, o.detail = None, reason, why
         return
     try:
@@ -290,7 +311,7 @@ def _plan_alone(
             reason=request.get("reason"),
             safety_buffer_s=request.get("safety_buffer_s"),
             source=source,
-            budget=replace(budget, seconds=left),
+            budget=budget,
             snap_distances=snap_distances,
         )
         o.reason = o.detail = None

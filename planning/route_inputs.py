@@ -3,8 +3,9 @@ the occupancy it plans against."""
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from registry.services.vehicles import get_vehicle
 from routing import (
     GroundNetwork,
     NoRoute,
+    TooFar,
 )
 from routing.occupancy import BusyArrays, TileBox
 from routing.vehicle import VehicleLimits
@@ -34,6 +36,9 @@ DEFAULT_ZOOM = 23
 HORIZON_S = 12 * 3600.0
 """Time-bounded blocks are fetched from departure to departure + this."""
 MODES = {"robot": "walk", "car": "drive"}
+EARTH_RADIUS_M = 6_371_008.8
+DEFAULT_MAX_DISTANCE_M = 100_000.0
+"""The longest route (great-circle metres from origin to destination) by default."""
 
 
 class MovingOnly:
@@ -101,6 +106,34 @@ def limits_of(
         altitude_upper_m=upper,
         **opts,
     )
+
+
+def distance_m(a: Sequence[float], b: Sequence[float]) -> float:
+    """Great-circle metres between two ``(lng, lat, ...)`` points (haversine)."""
+    la1, la2 = math.radians(a[1]), math.radians(b[1])
+    dla, dlo = la2 - la1, math.radians(b[0] - a[0])
+    h = math.sin(dla / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlo / 2) ** 2
+    return 2.0 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def check_distance(
+    origin: Sequence[float],
+    destination: Sequence[float],
+    kind: str,
+    max_distances: Mapping[str, float] | None = None,
+) -> None:
+    """Refuse a route longer than its kind may be (``max_distances``, metres by vehicle
+    kind; ``DEFAULT_MAX_DISTANCE_M`` for a kind it leaves out): ``TooFar`` (``too_far``),
+    before any planning work."""
+    limit = (max_distances or {}).get(kind, DEFAULT_MAX_DISTANCE_M)
+    d = distance_m(origin, destination)
+    if d > limit:
+        raise TooFar(
+            f"the destination is {d / 1000:.1f} km from the origin; a {kind} route may be "
+            f"at most {limit / 1000:g} km",
+            distance_m=d,
+            max_distance_m=limit,
+        )
 
 
 def load_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:

@@ -25,6 +25,7 @@ client can retry with a larger budget or a nearer destination; it never hangs.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,12 +33,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from planning.budget import Budget
 from planning.caches import PlanningCaches
 from planning.refusals import name_blockers
 from planning.route_inputs import (
     DEFAULT_ZOOM,
     HORIZON_S,
     MovingOnly,
+    check_distance,
     limits_of,
     load_vehicle,
     nearest_source,
@@ -78,14 +81,6 @@ class InvalidPlan(RoutingError):
     reason = "invalid_route"
 
 
-@dataclass(frozen=True)
-class Budget:
-    """How long a search may run: wall-clock seconds and node expansions."""
-
-    seconds: float = 5.0
-    expansions: int = 500_000
-
-
 @dataclass
 class Planned:
     """A planned route, how it was planned, and the reservation when one was made."""
@@ -113,6 +108,7 @@ def _plan_once(
     caches: PlanningCaches,
     exclude: uuid.UUID | None,
 ) -> Route:
+    budget.check("reading the occupancy")
     occ = occupancy_for(session, departure, limits, zoom, exclude)
     if vehicle.kind == "drone":
         drone = DronePlanner(
@@ -120,7 +116,8 @@ def _plan_once(
             limits,
             zoom=zoom,
             max_expansions=budget.expansions,
-            time_budget_s=budget.seconds,
+            time_budget_s=budget.left(),
+            max_grid_bytes=budget.grid_bytes,
             grid_cache=caches.grids if caches.grids.max_bytes > 0 else None,
         )
         route = drone.plan(origin, destination, departure)
@@ -133,10 +130,12 @@ def _plan_once(
             limits=limits,
             networks=caches.networks,
         )
+        budget.check("the search")  # loading a large network may take the whole budget
         ground = GroundPlanner.from_occupancy(
             net, occ, departure, limits, heuristics=caches.networks.heuristics(net)
         )
         ground.max_expansions = budget.expansions
+        ground.deadline = time.perf_counter() + budget.left()
         route = ground.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
     problems = validate_route(route, occ if vehicle.kind == "drone" else MovingOnly(occ), limits)
     if problems:
@@ -239,15 +238,26 @@ def plan_route(
     budget: Budget | None = None,
     snap_distances: Mapping[str, float] | None = None,
     replaces: uuid.UUID | None = None,
+    max_distances: Mapping[str, float] | None = None,
 ) -> Planned:
     """Plan a route for the vehicle; with ``reserve`` also reserve it, with ``replaces``
     into that reservation (see the module doc).
 
     ``snap_distances`` (metres by vehicle kind) bounds how far a robot's or car's ends may
-    be from a road it may use (``DEFAULT_SNAP_DISTANCES_M`` for a kind it leaves out)."""
+    be from a road it may use (``DEFAULT_SNAP_DISTANCES_M`` for a kind it leaves out);
+    ``max_distances`` (metres by kind, ``DEFAULT_MAX_DISTANCE_M`` for a kind it leaves
+    out) how far the destination may be from the origin: farther is ``TooFar`` (reason
+    ``too_far``), refused before any occupancy read or search. ``budget`` is started here
+    unless its deadline is already set, and every attempt keeps to that one deadline.
+
+    Reasons of ``NoRoute``: ``too_far``, ``no_path``, ``origin_blocked``,
+    ``destination_blocked``, ``outside_altitude_band``, ``no_edge_nearby``,
+    ``budget_exceeded``."""
+    budget = (budget or Budget()).started()
     if departure_time.tzinfo is None:
         raise InvalidInput("departure_time needs a time zone", field="departure_time")
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+    check_distance(origin, destination, vehicle.kind, max_distances)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
     if reserve and actor is not None:  # refuse an ungranted priority before planning
@@ -257,7 +267,6 @@ def plan_route(
         old = load_replaced(session=session, actor=actor, reservation_id=replaces, vehicle=vehicle)
     old_version = old.version if old is not None else 0
     limits = limits_of(vehicle, safety_buffer_s, clearance_m, snap_distances)
-    budget = budget or Budget()
     departure = departure_time.timestamp()
     if vehicle.kind == "drone":
         planner, z = "drone", zoom or DEFAULT_ZOOM
@@ -266,6 +275,7 @@ def plan_route(
         source = source or nearest_source(session=session, lng=origin[0], lat=origin[1])
     last: Contested | None = None
     for attempt in range(1, max_retries + 2):
+        budget.check("planning" if attempt == 1 else "re-planning after a lost race")
         try:
             route = _plan_once(
                 session,

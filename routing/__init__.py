@@ -4,7 +4,7 @@ Times are float unix seconds (UTC) throughout; routes serialise them as RFC 3339
 """
 
 from routing.drone import DEFAULT_WEIGHT, DronePlanner
-from routing.errors import NoEdgeNearby, NoRoute, RoutingError, SearchBudgetExceeded
+from routing.errors import NoEdgeNearby, NoRoute, RoutingError, SearchBudgetExceeded, TooFar
 from routing.fleet import FleetResult, GroundRequest, plan_fleet
 from routing.ground import GroundNetwork, HeuristicTables
 from routing.ground_search import GroundPlanner
@@ -32,6 +32,7 @@ __all__ = [
     "RoutingError",
     "SearchBudgetExceeded",
     "TileBox",
+    "TooFar",
     "VehicleLimits",
     "Visit",
     "check_route",

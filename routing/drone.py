@@ -124,6 +124,7 @@ class DronePlanner:
         coarse_levels: int = 2,
         fine_first: int = 1_000,
         busy_window: tuple[float, float] = (600.0, 3.0),
+        max_grid_bytes: int | None = None,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -133,6 +134,8 @@ class DronePlanner:
         self.min_pad_tiles = min_pad_tiles
         self.max_expansions = max_expansions
         self.time_budget_s = time_budget_s
+        self._until = math.inf
+        """The ``perf_counter`` instant the plan under way must end by (its budget)."""
         self.smoothing = smoothing
         self.corridor_min_m = corridor_min_m
         self.corridor_fraction = corridor_fraction
@@ -146,6 +149,8 @@ class DronePlanner:
         self.coarse_levels = coarse_levels
         self.fine_first = fine_first
         self.busy_window = busy_window
+        self.max_grid_bytes = max_grid_bytes
+        """A grid larger than this is not built: ``SearchBudgetExceeded`` (None: no cap)."""
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -159,6 +164,7 @@ class DronePlanner:
             shared = (token[0], self.zoom, self.f_lo, self.f_hi, self.limits.clearance_m)
             g = self.grid_cache.find(shared, box) if self.grid_cache is not None else None
             if g is None:
+                self._check_size(box)
                 g = build_grid(
                     self.occupancy,
                     self.zoom,
@@ -173,6 +179,15 @@ class DronePlanner:
                     self.grid_cache.put(shared, box, g)
             self._grid = (token, g)
         return self._grid[1]
+
+    def _check_size(self, box: TileBox) -> None:
+        """Refuse a grid over ``box`` larger than ``max_grid_bytes`` (one byte a voxel)."""
+        size = (box.x1 - box.x0 + 2) * (box.y1 - box.y0 + 2) * (self.f_hi - self.f_lo + 3)
+        if self.max_grid_bytes is not None and size > self.max_grid_bytes:
+            raise SearchBudgetExceeded(
+                f"the planning grid would take {size / 2**20:.0f} MiB "
+                f"(at most {self.max_grid_bytes / 2**20:.0f} MiB)"
+            )
 
     def _box(self, a: Voxel, b: Voxel) -> TileBox:
         if self.region is not None:
@@ -197,6 +212,7 @@ class DronePlanner:
     def plan(self, origin: Point, destination: Point, departure: float) -> Route:
         """The earliest-arriving route; raises :class:`~routing.errors.NoRoute`."""
         started = time.perf_counter()
+        self._until = started + self.time_budget_s
         z = self.zoom
         a = lnglat_to_voxel(origin[0], origin[1], origin[2], z)
         b = lnglat_to_voxel(destination[0], destination[1], destination[2], z)
@@ -204,6 +220,7 @@ class DronePlanner:
             if not self.f_lo <= v.f <= self.f_hi:
                 raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
         grid = self.grid_for(self._box(a, b))
+        self._left("the search")  # building a large grid may take the whole budget
         if grid.is_blocked(a.f, a.x, a.y):
             raise NoRoute("origin_blocked", f"the origin {a} is blocked (or too close)")
         if grid.is_blocked(b.f, b.x, b.y):
@@ -220,6 +237,14 @@ class DronePlanner:
                     raise
         route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
         return route
+
+    def _left(self, step: str) -> float:
+        """Seconds left of the plan's time budget (one for all its searches); raises
+        ``SearchBudgetExceeded`` when none is left before ``step``."""
+        left = self._until - time.perf_counter()
+        if left <= 0:
+            raise SearchBudgetExceeded(f"the time budget ran out before {step}")
+        return left
 
     def _plan_in(
         self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float, corridor: Corridor
@@ -273,7 +298,7 @@ class DronePlanner:
                     goal,
                     heuristic(grid, self.limits, goal, w, corridor),
                     max_expansions=cap,
-                    time_budget_s=self.time_budget_s,
+                    time_budget_s=self._left("a search"),
                     deferral=deferral(grid, self.limits, w),
                     sides=side_offsets(grid),
                 )
@@ -289,7 +314,7 @@ class DronePlanner:
                 goal,
                 graph.heuristic(goal, w, corridor),
                 max_expansions=cap,
-                time_budget_s=self.time_budget_s,
+                time_budget_s=self._left("a search"),
             )
 
         try:

@@ -11,6 +11,7 @@ Reason = Literal[
     "outside_altitude_band",
     "budget_exceeded",
     "no_edge_nearby",
+    "too_far",
 ]
 REASONS: tuple[str, ...] = (
     "no_path",
@@ -19,6 +20,7 @@ REASONS: tuple[str, ...] = (
     "outside_altitude_band",
     "budget_exceeded",
     "no_edge_nearby",
+    "too_far",
 )
 
 
@@ -91,3 +93,23 @@ class NoEdgeNearby(NoRoute):
         if self.max_distance_m is not None:
             out["max_distance_m"] = self.max_distance_m
         return out
+
+
+class TooFar(NoRoute):
+    """The destination is farther from the origin than routes may be (decided before any
+    planning work); ``distance_m`` is the great-circle distance, ``max_distance_m`` the limit."""
+
+    def __init__(self, message: str, *, distance_m: float, max_distance_m: float) -> None:
+        self.field = "destination"
+        self.distance_m = distance_m
+        self.max_distance_m = max_distance_m
+        super().__init__("too_far", message)
+
+    @property
+    def problem_extra(self) -> dict[str, object]:
+        """Members for a problem document: the field, the distance and the limit."""
+        return {
+            "field": self.field,
+            "distance_m": round(self.distance_m, 1),
+            "max_distance_m": self.max_distance_m,
+        }

@@ -80,7 +80,8 @@ def plan_fleet(
 
     Each robot's search may expand at most ``max_expansions`` states (the planner's
     default if ``None``); once ``time_budget_s`` seconds have passed, the robots not yet
-    planned are unserved with the reason ``budget_exceeded`` and repair stops.
+    planned are unserved with the reason ``budget_exceeded``, a search under way stops
+    with that reason, and repair stops.
     ``heuristics`` are the free-flow tables to share (the planner's own by default)."""
     return _plan_fleet(
         network,
@@ -120,6 +121,7 @@ def _plan_fleet(
         )
     if max_expansions is not None:
         planner.max_expansions = max_expansions
+    planner.deadline = deadline if deadline < INF else None
     starts: dict[str, tuple[int, tuple[float, float]]] = {}
     b = planner.table.buffer_s
     exit_s = math.sqrt(2.0) * network.tile_m / min(e.speed for e in network.edges)

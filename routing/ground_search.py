@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from bisect import bisect_right
 from collections.abc import Iterator
 from heapq import heappop, heappush
@@ -67,7 +68,9 @@ class GroundPlanner:
         heuristics: HeuristicTables | None = None,
     ) -> None:
         """``weight`` inflates the heuristic (arrival <= weight x the earliest possible);
-        ``heuristics`` keeps the free-flow tables by goal (a new one by default).
+        ``heuristics`` keeps the free-flow tables by goal (a new one by default);
+        ``deadline`` (a ``time.perf_counter()`` instant, None: none) stops a search once
+        passed, with ``SearchBudgetExceeded`` (checked every 1,024 expansions).
 
         A plan keeps its own state in locals: one planner may run many plans at once as
         long as nothing changes its table meanwhile."""
@@ -77,6 +80,7 @@ class GroundPlanner:
         self.index = EdgeIndex(network, self.table)
         self.max_expansions = max_expansions
         self.weight = weight
+        self.deadline: float | None = None
         self.heuristics = heuristics if heuristics is not None else HeuristicTables(network)
         self._safe: dict[int, tuple[list[tuple[float, float]], list[float]]] = {}
         """Safe intervals (and their starts) per voxel key, kept across plans: dropped
@@ -187,6 +191,8 @@ class GroundPlanner:
             expansions += 1
             if expansions > self.max_expansions:
                 raise SearchBudgetExceeded(f"{expansions} expansions", expansions=expansions)
+            if not expansions & 1023 and self.deadline and time.perf_counter() > self.deadline:
+                raise SearchBudgetExceeded("out of time", expansions=expansions)
             moves = adj.get(n)
             if moves is None:  # the destination's edges are entered through ``into``
                 moves = adj[n] = [

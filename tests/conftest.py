@@ -174,6 +174,27 @@ def client(live_server: str) -> Iterator[httpx.Client]:
         yield c
 
 
+@pytest.fixture(scope="session")
+def inproc_app(settings: Settings) -> FastAPI:
+    """An app that plans routes in the request's thread (``planning_workers`` 0), for tests
+    that hook the planner or read its caches in this process."""
+    return create_app(settings.model_copy(update={"planning_workers": 0}))
+
+
+@pytest.fixture(scope="session")
+def inproc_server(inproc_app: FastAPI) -> Iterator[str]:
+    """Base URL of :func:`inproc_app` served by uvicorn in a background thread."""
+    with serve(inproc_app) as base:
+        yield base
+
+
+@pytest.fixture()
+def inproc_client(inproc_server: str) -> Iterator[httpx.Client]:
+    """An HTTP client for :func:`inproc_server`."""
+    with httpx.Client(base_url=inproc_server, timeout=30) as c:
+        yield c
+
+
 @pytest.fixture()
 def make_operator(db_sessions: sessionmaker[Session]) -> Callable[[], uuid.UUID]:
     """Create an operator with a unique name; return its id."""

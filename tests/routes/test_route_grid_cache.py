@@ -16,12 +16,13 @@ from tests.routes.test_drone_routes import body, square
 
 
 def test_cached_grids_are_reused_and_a_permanent_restriction_invalidates_them(
-    client: httpx.Client,
+    inproc_client: httpx.Client,
     make_key: Callable[..., Key],
     db_sessions: sessionmaker[Session],
-    live_app: FastAPI,
+    inproc_app: FastAPI,
 ) -> None:
-    grids = live_app.state.planning_caches.grids
+    client = inproc_client  # the caches are this process's: no planning workers
+    grids = inproc_app.state.planning_caches.grids
     op, city = make_key("operator"), make_key("municipality")
     a = place()
     b = offset(*a, 300.0, 0.0)

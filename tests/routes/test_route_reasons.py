@@ -133,13 +133,15 @@ def test_a_drone_band_without_the_route_is_outside_altitude_band(
     "re-planning as it does for a race lost at the insert",
 )
 def test_a_reservation_committed_while_validating_is_a_lost_race(
-    client: httpx.Client,
+    inproc_client: httpx.Client,
     live_server: str,
     make_key: Callable[..., Key],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The live server runs in this process: a hook around the validator makes another
-    operator reserve a voxel of the route (over HTTP, committed) just before validation."""
+    """The in-process server plans in this process: a hook around the validator makes
+    another operator reserve a voxel of the route (over HTTP, committed) just before
+    validation."""
+    client = inproc_client
     me, other = make_key("operator"), make_key("operator")
     vid, theirs = vehicle(client, me.headers), vehicle(client, other.headers)
     real = planning.routes.validate_route

@@ -120,7 +120,7 @@ def test_a_fleet_item_too_far_from_the_roads_says_so(
 
     requests = [
         item(robots[0], footways.at(10, 0), footways.at(90, 0)),
-        item(robots[1], TOKYO, footways.at(150, 0)),  # the origin is in Tokyo
+        item(robots[1], footways.at(10, 2_000), footways.at(150, 0)),  # 2 km north of it
         item(robots[2], footways.at(110, 0), footways.at(190, 80)),  # 80 m off the road
     ]
     r = client.post("/v1/fleets/routes", headers=key.headers, json={"requests": requests})

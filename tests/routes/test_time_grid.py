@@ -127,7 +127,7 @@ def _book_a_voxel_of(route: Any, sessions: sessionmaker[Session], actor: Key) ->
 
 
 def test_an_item_whose_check_fails_is_planned_again_against_the_real_state(
-    client: httpx.Client,
+    inproc_client: httpx.Client,
     make_key: Callable[..., Key],
     crossing: Roads,
     db_sessions: sessionmaker[Session],
@@ -135,7 +135,9 @@ def test_an_item_whose_check_fails_is_planned_again_against_the_real_state(
 ) -> None:
     """Another operator books a voxel of one planned route after the fleet was planned,
     before the route's check (a race lost at the booking itself is in test_route_races).
-    The real planner runs and the competing booking is real; the seam picks the moment."""
+    The real planner runs (in this process: the in-process server) and the competing
+    booking is real; the seam picks the moment."""
+    client = inproc_client
     key, other = make_key("fleet"), make_key("operator")
     robots = [vehicle(client, key.headers, kind="robot", max_speed_mps=1.337) for _ in TRIPS]
     taken: list[str] = []
