@@ -11,6 +11,7 @@ Reason = Literal[
     "outside_altitude_band",
     "budget_exceeded",
     "no_edge_nearby",
+    "no_airway_nearby",
 ]
 REASONS: tuple[str, ...] = (
     "no_path",
@@ -19,6 +20,7 @@ REASONS: tuple[str, ...] = (
     "outside_altitude_band",
     "budget_exceeded",
     "no_edge_nearby",
+    "no_airway_nearby",
 )
 
 
@@ -91,3 +93,20 @@ class NoEdgeNearby(NoRoute):
         if self.max_distance_m is not None:
             out["max_distance_m"] = self.max_distance_m
         return out
+
+
+class NoAirwayNearby(NoEdgeNearby):
+    """An end point of an ``airways_only`` route is outside every corridor and farther
+    than allowed from the nearest one (``distance_m`` from its edge)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        distance_m: float | None = None,
+        max_distance_m: float | None = None,
+    ) -> None:
+        super().__init__(message, field=field, distance_m=distance_m, max_distance_m=max_distance_m)
+        self.reason = "no_airway_nearby"
+        self.args = (f"no_airway_nearby: {self.message}",)
