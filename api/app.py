@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from api import errors
 from api.limits import BodyLimit
 from api.routers import (
+    airways,
     docs,
     health,
     identification,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(spatial_ids.router)
     app.include_router(reservations.router)
     app.include_router(restrictions.router)
+    app.include_router(airways.router)
     app.include_router(obstacles.router)
     app.include_router(occupancy.router)
     app.include_router(tiles.router)

@@ -32,6 +32,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from planning.airway_inputs import plan_on_airways
 from planning.caches import PlanningCaches
 from planning.refusals import name_blockers
 from planning.route_inputs import (
@@ -112,9 +113,21 @@ def _plan_once(
     budget: Budget,
     caches: PlanningCaches,
     exclude: uuid.UUID | None,
+    airways_only: bool = False,
 ) -> Route:
     occ = occupancy_for(session, departure, limits, zoom, exclude)
-    if vehicle.kind == "drone":
+    if airways_only:
+        route = plan_on_airways(
+            session=session,
+            occupancy=occ,
+            limits=limits,
+            origin=origin,
+            destination=destination,
+            departure=departure,
+            zoom=zoom,
+            max_expansions=budget.expansions,
+        )
+    elif vehicle.kind == "drone":
         drone = DronePlanner(
             occ,
             limits,
@@ -143,6 +156,19 @@ def _plan_once(
         log.error("planner returned an invalid route: %s", problems[:5])
         raise InvalidPlan("the planned route failed validation: " + "; ".join(problems[:3]))
     return route
+
+
+def _airways_only(vehicle: Vehicle, asked: bool | None) -> bool:
+    """Whether to keep to the airways: the request's choice, else the vehicle's."""
+    if asked is False and vehicle.airways_only:
+        raise InvalidInput(
+            f"vehicle {vehicle.id} must keep to the airways: airways_only may not be false",
+            field="airways_only",
+        )
+    wanted = vehicle.airways_only if asked is None else asked
+    if wanted and vehicle.kind != "drone":
+        raise InvalidInput("only drones fly the airways", field="airways_only")
+    return wanted
 
 
 def route_volumes(route: Route) -> list[VolumeRequest]:
@@ -239,15 +265,19 @@ def plan_route(
     budget: Budget | None = None,
     snap_distances: Mapping[str, float] | None = None,
     replaces: uuid.UUID | None = None,
+    airways_only: bool | None = None,
 ) -> Planned:
     """Plan a route for the vehicle; with ``reserve`` also reserve it, with ``replaces``
     into that reservation (see the module doc).
 
     ``snap_distances`` (metres by vehicle kind) bounds how far a robot's or car's ends may
-    be from a road it may use (``DEFAULT_SNAP_DISTANCES_M`` for a kind it leaves out)."""
+    be from a road it may use (``DEFAULT_SNAP_DISTANCES_M`` for a kind it leaves out).
+    ``airways_only`` (default: the vehicle's) plans a drone on the airways only
+    (:mod:`planning.airway_inputs`); a vehicle that requires them may not ask false."""
     if departure_time.tzinfo is None:
         raise InvalidInput("departure_time needs a time zone", field="departure_time")
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
+    airways_only = _airways_only(vehicle, airways_only)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
     if reserve and actor is not None:  # refuse an ungranted priority before planning
@@ -259,7 +289,9 @@ def plan_route(
     limits = limits_of(vehicle, safety_buffer_s, clearance_m, snap_distances)
     budget = budget or Budget()
     departure = departure_time.timestamp()
-    if vehicle.kind == "drone":
+    if airways_only:
+        planner, z = "airways", zoom or DEFAULT_ZOOM
+    elif vehicle.kind == "drone":
         planner, z = "drone", zoom or DEFAULT_ZOOM
     else:
         planner, z = "ground", ROAD_ZOOM
@@ -279,6 +311,7 @@ def plan_route(
                 budget,
                 caches,
                 replaces,
+                airways_only,
             )
         except NoRoute as exc:
             name_blockers(

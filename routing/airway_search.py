@@ -81,7 +81,7 @@ class AirwayPlanner(GroundPlanner):
         keys: list[int] = []
         enter: list[float] = []
         leave: list[float] = []
-        wps: list[tuple[float, float, float, float]] = []
+        wps: list[tuple[float, ...]] = []
         t_prev = departure
 
         def hold(k: int, a: float, b: float) -> None:
@@ -107,7 +107,7 @@ class AirwayPlanner(GroundPlanner):
             Visit(Voxel(z, *air_voxel(k)), a, b) for k, a, b in zip(keys, enter, leave, strict=True)
         ]
         out: list[tuple[float, float, float, float]] = []
-        for x, y, f, t in wps:
+        for x, y, f, t in wps:  # tile x, y, f and time
             w = (float(tile_x_to_lng(x, z)), float(tile_y_to_lat(y, z)), f * h, t)
             if not out or w != out[-1]:
                 out.append(w)

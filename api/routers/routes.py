@@ -81,6 +81,7 @@ async def plan_route(
             budget=budget(settings),
             snap_distances=settings.snap_distances(),
             replaces=body.replaces,
+            airways_only=body.airways_only,
         )
         return RouteResponse(
             route=route_out(planned),

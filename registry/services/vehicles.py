@@ -73,6 +73,8 @@ def _check_band(vehicle: Vehicle) -> None:
             f"altitude_upper_m ({upper}) must be above altitude_lower_m ({lower})",
             field="altitude_upper_m",
         )
+    if vehicle.airways_only and vehicle.kind != "drone":
+        raise InvalidInput("only drones keep to the airways", field="airways_only")
 
 
 def _visible(query: Select[Vehicle], actor: Principal | None) -> Select[Vehicle]:
