@@ -98,7 +98,7 @@ class AirwayOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    principal_id: uuid.UUID
+    principal_id: uuid.UUID | None = Field(description="who declared it (null: the CLI)")
     name: str | None
     geometry: dict[str, Any] = Field(description="GeoJSON LineString (the centre line)")
     width_m: float

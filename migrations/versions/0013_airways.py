@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "airways",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("principal_id", sa.Uuid(), nullable=False),
+        sa.Column("principal_id", sa.Uuid(), nullable=True),
         sa.Column("name", sa.Text(), nullable=True),
         sa.Column(
             "geometry",
@@ -61,7 +61,7 @@ def upgrade() -> None:
             ["principal_id"],
             ["principals.id"],
             name=op.f("fk_airways_principal_id_principals"),
-            ondelete="RESTRICT",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_airways")),
     )

@@ -29,9 +29,10 @@ class Airway(Base):
     __tablename__ = "airways"
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    principal_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("principals.id", ondelete="RESTRICT"), index=True
+    principal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("principals.id", ondelete="SET NULL"), index=True
     )
+    """Who declared it (None: imported with the CLI, or that principal was removed)."""
     name: Mapped[str | None] = mapped_column(Text)
     geometry: Mapped[Any] = mapped_column(
         Geometry("LINESTRING", srid=4326, spatial_index=True), nullable=False

@@ -33,21 +33,23 @@ def parse(doc: Any) -> list[ParsedAirway]:
 
 
 def create_airways(
-    *, session: Session, actor: Principal, airways: Sequence[ParsedAirway]
+    *, session: Session, actor: Principal | None, airways: Sequence[ParsedAirway]
 ) -> list[Airway]:
-    """Store parsed airways (see :func:`registry.importers.parsers.airways.parse_airways`)."""
-    if actor.role not in OVERSIGHT_ROLES:
+    """Store parsed airways (see :func:`registry.importers.parsers.airways.parse_airways`);
+    ``actor`` None is the command line (trusted, no principal recorded)."""
+    if actor is not None and actor.role not in OVERSIGHT_ROLES:
         raise Forbidden(f"a principal with role {actor.role!r} cannot declare airways")
     if not airways:
         return []
-    every = MultiLineString([a.coords for a in airways])
-    require_governs(
-        session=session, actor=actor, geometry=from_shape(every, srid=4326), what="the airways"
-    )
+    if actor is not None:
+        every = MultiLineString([a.coords for a in airways])
+        require_governs(
+            session=session, actor=actor, geometry=from_shape(every, srid=4326), what="the airways"
+        )
     items = [
         Airway(
             id=uuid.uuid4(),
-            principal_id=actor.id,
+            principal_id=actor.id if actor is not None else None,
             name=a.name,
             geometry=from_shape(LineString(a.coords), srid=4326),
             width_m=a.width_m,
