@@ -82,8 +82,9 @@ IMPORT_SCHEMA: dict[str, Any] = {
                 "features": {
                     "type": "array",
                     "items": FEATURE_SCHEMA,
-                    "minItems": 1,
-                    "maxItems": MAX_FEATURES,
+                    "minItems": 1,  # no maxItems: 1,001 features outgrow the body limit (413)
+                    "description": f"at most {MAX_FEATURES} features (and the body at most "
+                    "KUKAN_MAX_BODY_BYTES): more is a 422 naming `features`",
                 },
             },
         },

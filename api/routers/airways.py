@@ -18,6 +18,10 @@ router = APIRouter(prefix="/v1/airways", tags=["airways"], responses=problem_res
 
 
 async def _json_body(request: Request) -> Any:
+    """The body as JSON (``application/json``, or no content type, as FastAPI reads bodies)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind != "application/json" and not kind.endswith("+json"):
+        raise InvalidInput(f"the body must be application/json, not {kind}", field="body")
     try:
         return json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError):
