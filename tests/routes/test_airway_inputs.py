@@ -48,3 +48,15 @@ def test_a_restriction_across_the_only_corridor_blocks(
     assert r.json()["reason"] == "no_path"
     free = plan(client, operator_key, vid, offset(*a, 300, 0), offset(*a, 500, 400))
     assert free.status_code == 200  # the way north does not pass the closure
+
+
+def test_the_import_reads_json_only(client: httpx.Client, admin_key: Key) -> None:
+    a = place()
+    doc = json.dumps(feature([a, offset(*a, 100, 0)]))
+    headers = {**admin_key.headers, "Content-Type": "text/plain"}
+    r = client.post("/v1/airways", headers=headers, content=doc)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    r = client.post("/v1/airways", headers=admin_key.headers, content=b"{not json")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+    r = client.post("/v1/airways", headers=admin_key.headers, json=[1, 2])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "type"
