@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from geoalchemy2.shape import to_shape
 from sqlalchemy.orm import Session
 
+from registry.errors import InvalidInput
+from registry.models import Vehicle
 from registry.services.airways import airways_near
 from routing.airway_search import AirwayPlanner
 from routing.airways import AirwayNetwork, Corridor
@@ -26,6 +28,20 @@ AIRWAY_SNAP_M = 100.0
 """How far (metres) outside a corridor an origin or destination may be."""
 AIRWAY_REACH_DEG = 0.1
 """Corridors this far (degrees, about 5-11 km) beyond the ends' box are in the network."""
+
+
+def keeps_to_airways(vehicle: Vehicle, asked: bool | None) -> bool:
+    """Whether a route keeps to the airways: the request's choice, else the vehicle's; a
+    vehicle that requires them may not ask false, and only drones fly them."""
+    if asked is False and vehicle.airways_only:
+        raise InvalidInput(
+            f"vehicle {vehicle.id} must keep to the airways: airways_only may not be false",
+            field="airways_only",
+        )
+    wanted = vehicle.airways_only if asked is None else asked
+    if wanted and vehicle.kind != "drone":
+        raise InvalidInput("only drones fly the airways", field="airways_only")
+    return wanted
 
 
 def corridors_near(

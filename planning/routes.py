@@ -32,7 +32,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from planning.airway_inputs import plan_on_airways
+from planning.airway_inputs import keeps_to_airways, plan_on_airways
 from planning.caches import PlanningCaches
 from planning.refusals import name_blockers
 from planning.route_inputs import (
@@ -158,19 +158,6 @@ def _plan_once(
     return route
 
 
-def _airways_only(vehicle: Vehicle, asked: bool | None) -> bool:
-    """Whether to keep to the airways: the request's choice, else the vehicle's."""
-    if asked is False and vehicle.airways_only:
-        raise InvalidInput(
-            f"vehicle {vehicle.id} must keep to the airways: airways_only may not be false",
-            field="airways_only",
-        )
-    wanted = vehicle.airways_only if asked is None else asked
-    if wanted and vehicle.kind != "drone":
-        raise InvalidInput("only drones fly the airways", field="airways_only")
-    return wanted
-
-
 def route_volumes(route: Route) -> list[VolumeRequest]:
     """One volume per voxel and window (overlapping windows merged)."""
     windows: dict[str, list[tuple[float, float]]] = {}
@@ -277,7 +264,7 @@ def plan_route(
     if departure_time.tzinfo is None:
         raise InvalidInput("departure_time needs a time zone", field="departure_time")
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
-    airways_only = _airways_only(vehicle, airways_only)
+    airways_only = keeps_to_airways(vehicle, airways_only)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
     if reserve and actor is not None:  # refuse an ungranted priority before planning
