@@ -12,6 +12,7 @@ from api import errors
 from api.limits import BodyLimit
 from api.planning_pool import PlanningPool
 from api.routers import (
+    airways,
     docs,
     health,
     identification,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(spatial_ids.router)
     app.include_router(reservations.router)
     app.include_router(restrictions.router)
+    app.include_router(airways.router)
     app.include_router(obstacles.router)
     app.include_router(occupancy.router)
     app.include_router(tiles.router)

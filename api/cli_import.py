@@ -1,5 +1,6 @@
-"""``kukan import osm|buildings|plateau|terrain``: load a city's buildings, roads and ground
-(idempotent: re-importing a source replaces it)."""
+"""``kukan import osm|buildings|plateau|terrain|airways``: load a city's buildings, roads,
+ground and drone corridors (idempotent for the first four: re-importing a source replaces
+it; airways add to those stored)."""
 
 from __future__ import annotations
 
@@ -163,6 +164,27 @@ def cmd_terrain(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def cmd_airways(args: argparse.Namespace, settings: Settings) -> None:
+    """Import airways (drone corridors) from GeoJSON centre lines, all or none."""
+    import json
+
+    from registry.db import session_scope
+    from registry.errors import InvalidFields
+    from registry.services.airways import create_airways, parse
+
+    path = Path(args.file)
+    try:
+        doc = json.loads(path.read_bytes())
+        with session_scope(factory(settings)) as session:
+            items = create_airways(session=session, actor=None, airways=parse(doc))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"{path}: {exc}") from None
+    except InvalidFields as exc:
+        lines = "\n".join(f"  {f}: {r}" for f, r in exc.errors[:20])
+        raise SystemExit(f"{path}: {len(exc.errors)} problem(s):\n{lines}") from None
+    print(f"imported {len(items)} airways from {path.name}")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", help="name of this data set; re-importing it replaces it")
     parser.add_argument(
@@ -177,7 +199,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(subs: argparse._SubParsersAction) -> None:
-    """Register ``kukan import osm|buildings|plateau|terrain``."""
+    """Register ``kukan import osm|buildings|plateau|terrain|airways``."""
     imp = sub(subs, "import", "import city data", "kukan import osm data/helsinki.osm.pbf")
     imp_subs = imp.add_subparsers(dest="action", required=True, metavar="KIND")
     osm = sub(
@@ -227,3 +249,11 @@ def add_parsers(subs: argparse._SubParsersAction) -> None:
         help="what the heights measure: MSL above sea level (national DEMs), W84 the ellipsoid",
     )
     dem.set_defaults(func=cmd_terrain)
+    air = sub(
+        imp_subs,
+        "airways",
+        "drone corridors (LineString centre lines with width_m and an altitude band, W84)",
+        "kukan import airways data/airways-helsinki.geojson",
+    )
+    air.add_argument("file", help="a GeoJSON FeatureCollection (see docs/airways.md)")
+    air.set_defaults(func=cmd_airways)

@@ -63,6 +63,11 @@ class RouteRequest(Input):
     source: str | None = Field(
         default=None, description="road data source (ground vehicles; default: nearest)"
     )
+    airways_only: StrictBool | None = Field(
+        default=None,
+        description="drones: keep to the airways (default: the vehicle's setting; a "
+        "vehicle that requires them may not ask false)",
+    )
     replaces: uuid.UUID | None = Field(
         default=None,
         description="a live reservation of the same vehicle to re-plan: the route is "
@@ -104,7 +109,7 @@ class RouteOut(BaseModel):
     arrival: RouteTime
     duration_s: float
     zoom: int
-    planner: Literal["drone", "ground"]
+    planner: Literal["drone", "ground", "airways"]
     safety_buffer_s: float
     source: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)

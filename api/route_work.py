@@ -72,6 +72,7 @@ def route_response(
         budget=budget,
         snap_distances=settings.snap_distances(),
         replaces=body.replaces,
+        airways_only=body.airways_only,
         max_distances=settings.max_distances(),
     )
     return RouteResponse(

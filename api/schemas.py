@@ -242,6 +242,9 @@ class VehicleCreate(VehicleFields):
     name: str = Field(min_length=1, max_length=200, pattern=r"\S")
     kind: Kind
     max_speed_mps: float = Speed
+    airways_only: StrictBool = Field(
+        default=False, description="the vehicle must keep to the airways (drones)"
+    )
     operator_id: uuid.UUID | None = Field(
         default=None,
         description="the owner: required for an admin of no operator (an admin of an operator "
@@ -249,7 +252,7 @@ class VehicleCreate(VehicleFields):
     )
 
 
-NOT_NULL_ON_UPDATE = ("name", "kind", "max_speed_mps", "status")
+NOT_NULL_ON_UPDATE = ("name", "kind", "max_speed_mps", "status", "airways_only")
 """Fields an update may leave out (unchanged) but not set to null."""
 
 
@@ -282,6 +285,9 @@ class VehicleUpdate(VehicleFields):
     kind: Kind | None = None
     max_speed_mps: float | None = Field(default=None, gt=0, le=1000)
     status: Literal["active", "maintenance"] | None = None
+    airways_only: StrictBool | None = Field(
+        default=None, description="the vehicle must keep to the airways (drones)"
+    )
 
 
 class AltitudeBand(BaseModel):
@@ -316,6 +322,7 @@ class VehicleOut(BaseModel):
     altitude_lower_m: float | None
     altitude_upper_m: float | None
     altitude_datum: Datum = "W84"
+    airways_only: bool = False
     created_at: datetime
     updated_at: datetime
 

@@ -34,6 +34,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from planning.budget import Budget
+from planning.airway_inputs import keeps_to_airways, plan_on_airways
 from planning.caches import PlanningCaches
 from planning.refusals import name_blockers
 from planning.route_inputs import (
@@ -107,10 +108,22 @@ def _plan_once(
     budget: Budget,
     caches: PlanningCaches,
     exclude: uuid.UUID | None,
+    airways_only: bool = False,
 ) -> Route:
     budget.check("reading the occupancy")
     occ = occupancy_for(session, departure, limits, zoom, exclude)
-    if vehicle.kind == "drone":
+    if airways_only:
+        route = plan_on_airways(
+            session=session,
+            occupancy=occ,
+            limits=limits,
+            origin=origin,
+            destination=destination,
+            departure=departure,
+            zoom=zoom,
+            max_expansions=budget.expansions,
+        )
+    elif vehicle.kind == "drone":
         drone = DronePlanner(
             occ,
             limits,
@@ -239,6 +252,7 @@ def plan_route(
     snap_distances: Mapping[str, float] | None = None,
     replaces: uuid.UUID | None = None,
     max_distances: Mapping[str, float] | None = None,
+    airways_only: bool | None = None,
 ) -> Planned:
     """Plan a route for the vehicle; with ``reserve`` also reserve it, with ``replaces``
     into that reservation (see the module doc).
@@ -249,15 +263,18 @@ def plan_route(
     out) how far the destination may be from the origin: farther is ``TooFar`` (reason
     ``too_far``), refused before any occupancy read or search. ``budget`` is started here
     unless its deadline is already set, and every attempt keeps to that one deadline.
+    ``airways_only`` (default: the vehicle's) plans a drone on the airways only
+    (:mod:`planning.airway_inputs`); a vehicle that requires them may not ask false.
 
     Reasons of ``NoRoute``: ``too_far``, ``no_path``, ``origin_blocked``,
     ``destination_blocked``, ``outside_altitude_band``, ``no_edge_nearby``,
-    ``budget_exceeded``."""
+    ``no_airway_nearby``, ``budget_exceeded``."""
     budget = (budget or Budget()).started()
     if departure_time.tzinfo is None:
         raise InvalidInput("departure_time needs a time zone", field="departure_time")
     vehicle = load_vehicle(session=session, actor=actor, vehicle_id=vehicle_id)
     check_distance(origin, destination, vehicle.kind, max_distances)
+    airways_only = keeps_to_airways(vehicle, airways_only)
     if reserve and actor is None:
         raise InvalidInput("reserving needs a principal (a bearer token)", field="reserve")
     if reserve and actor is not None:  # refuse an ungranted priority before planning
@@ -268,7 +285,9 @@ def plan_route(
     old_version = old.version if old is not None else 0
     limits = limits_of(vehicle, safety_buffer_s, clearance_m, snap_distances)
     departure = departure_time.timestamp()
-    if vehicle.kind == "drone":
+    if airways_only:
+        planner, z = "airways", zoom or DEFAULT_ZOOM
+    elif vehicle.kind == "drone":
         planner, z = "drone", zoom or DEFAULT_ZOOM
     else:
         planner, z = "ground", ROAD_ZOOM
@@ -289,6 +308,7 @@ def plan_route(
                 budget,
                 caches,
                 replaces,
+                airways_only,
             )
         except NoRoute as exc:
             name_blockers(

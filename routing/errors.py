@@ -12,6 +12,7 @@ Reason = Literal[
     "budget_exceeded",
     "no_edge_nearby",
     "too_far",
+    "no_airway_nearby",
 ]
 REASONS: tuple[str, ...] = (
     "no_path",
@@ -21,6 +22,7 @@ REASONS: tuple[str, ...] = (
     "budget_exceeded",
     "no_edge_nearby",
     "too_far",
+    "no_airway_nearby",
 )
 
 
@@ -113,3 +115,20 @@ class TooFar(NoRoute):
             "distance_m": round(self.distance_m, 1),
             "max_distance_m": self.max_distance_m,
         }
+
+
+class NoAirwayNearby(NoEdgeNearby):
+    """An end point of an ``airways_only`` route is outside every corridor and farther
+    than allowed from the nearest one (``distance_m`` from its edge)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        distance_m: float | None = None,
+        max_distance_m: float | None = None,
+    ) -> None:
+        super().__init__(message, field=field, distance_m=distance_m, max_distance_m=max_distance_m)
+        self.reason = "no_airway_nearby"
+        self.args = (f"no_airway_nearby: {self.message}",)

@@ -53,7 +53,8 @@ async def plan_route(
     vehicle's kind may be, refused before any planning; `no_path`, `origin_blocked`,
     `destination_blocked`, `outside_altitude_band`, `no_edge_nearby` with `field` and
     `distance_m` when an end is farther from a usable road than the kind's snap distance,
-    or `budget_exceeded` when the planning budget ran out: every step of the plan keeps to
+    `no_airway_nearby` likewise for an `airways_only` drone and the corridors, or
+    `budget_exceeded` when the planning budget ran out: every step of the plan keeps to
     one deadline). 503 when the planning worker stopped or every one stayed busy.
     """
     started, pool = time.monotonic(), _pool(request)

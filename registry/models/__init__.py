@@ -6,6 +6,7 @@ relies on it). The names below are the package's public surface.
 
 from __future__ import annotations
 
+from registry.models.airways import AIRWAY_DIRECTIONS, MAX_AIRWAY_WIDTH_M, Airway
 from registry.models.base import ALTITUDE_DATUM, Base
 from registry.models.blockers import BlockerBox, Obstacle, Restriction
 from registry.models.identification import LOOKUP_OUTCOMES, IdentificationLookup
@@ -45,6 +46,7 @@ from registry.models.vehicles import (
 )
 
 __all__ = [
+    "AIRWAY_DIRECTIONS",
     "ALTITUDE_DATUM",
     "DEFAULT_ALTITUDE_BANDS",
     "DEFAULT_SNAP_DISTANCES_M",
@@ -53,6 +55,7 @@ __all__ = [
     "LEAF_ZOOM",
     "LIVE_STATES",
     "LOOKUP_OUTCOMES",
+    "MAX_AIRWAY_WIDTH_M",
     "OPERATING_ROLES",
     "OPERATOR_BOUND_ROLES",
     "OVERSIGHT_ROLES",
@@ -65,6 +68,7 @@ __all__ = [
     "TERRAIN_DATUMS",
     "VEHICLE_KINDS",
     "VEHICLE_STATUSES",
+    "Airway",
     "ApiKey",
     "Base",
     "BlockerBox",

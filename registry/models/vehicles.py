@@ -8,6 +8,7 @@ from datetime import datetime
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -74,6 +75,8 @@ class Vehicle(Base):
     altitude_lower_m: Mapped[float | None] = mapped_column(Float)
     altitude_upper_m: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), server_default="active", default="active")
+    airways_only: Mapped[bool] = mapped_column(Boolean, server_default="false", default=False)
+    """The vehicle must keep to the airways (drones: planned on the corridor network)."""
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False

@@ -36,6 +36,7 @@ OPTIONAL_FIELDS = (
     "descent_rate_mps",
     "altitude_lower_m",
     "altitude_upper_m",
+    "airways_only",
 )
 UPDATABLE_FIELDS = ("name", "kind", "max_speed_mps", "status", *OPTIONAL_FIELDS)
 _POSITIVE = ("max_speed_mps", "length_m", "width_m", "height_m")
@@ -47,7 +48,7 @@ def _check(values: Mapping[str, Any]) -> None:
         if field not in UPDATABLE_FIELDS:
             raise InvalidInput(f"unknown vehicle field {field!r}", field=field)
         if value is None:
-            if field in ("name", "kind", "max_speed_mps", "status"):
+            if field in ("name", "kind", "max_speed_mps", "status", "airways_only"):
                 raise InvalidInput(f"{field} may not be null", field=field)
             continue
         if field == "kind" and value not in VEHICLE_KINDS:
@@ -72,6 +73,8 @@ def _check_band(vehicle: Vehicle) -> None:
             f"altitude_upper_m ({upper}) must be above altitude_lower_m ({lower})",
             field="altitude_upper_m",
         )
+    if vehicle.airways_only and vehicle.kind != "drone":
+        raise InvalidInput("only drones keep to the airways", field="airways_only")
 
 
 def _visible(query: Select[Vehicle], actor: Principal | None) -> Select[Vehicle]:

@@ -164,6 +164,7 @@ def _route(item: dict[str, Any], rng: Random, vehicle: str | None) -> dict[str, 
             lng, lat = _at(rng)
             item[end] = {"lng": lng, "lat": lat, "alt": rng.uniform(30, 60)}
         item["clearance_m"] = None
+        item["airways_only"] = None  # the vehicle's own choice (the fuzz server has no airways)
     return item
 
 
@@ -199,6 +200,8 @@ def _fix_body(label: str, body: Any, rng: Random) -> Any:
     body = _repair(body, rng, label)
     if label in ("POST /v1/vehicles", "PATCH /v1/vehicles/{vehicle_id}") and isinstance(body, dict):
         body = _unique(_fitting(label, body), rng)
+        if "kind" in body and body["kind"] != "drone":  # only drones keep to the airways
+            body["airways_only"] = False
         if label == "POST /v1/vehicles" and OPERATOR:
             body["operator_id"] = OPERATOR  # an admin names one; an operator may name its own
         return body

@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import WORLD, Key
+from tests.hardening import matrix_airways
 from tests.hardening.conftest import new_key
+from tests.hardening.matrix_airways import AIRWAYS
 from tests.hardening.matrix_cases import (
     AUTHORITY,
     ROLES,
@@ -262,6 +264,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/identify"): owned(401, 403, 403, 200, 200),
     ("GET", "/v1/identify/lookups"): owned(401, 403, 403, 200, 200),
 }
+B.update(matrix_airways.BUILDERS)
+EXPECTED.update(matrix_airways.EXPECTED)
 
 
 @pytest.fixture(scope="module")
@@ -348,11 +352,12 @@ def authority(
 
 
 def test_grant_and_jurisdiction_matrix(authority: Authority) -> None:
-    observed = {name: case(authority) for name, (case, _) in AUTHORITY.items()}
+    cases = {**AUTHORITY, **AIRWAYS}
+    observed = {name: case(authority) for name, (case, _) in cases.items()}
     diff = {
-        name: (r.status_code, AUTHORITY[name][1], r.text[:200])
+        name: (r.status_code, cases[name][1], r.text[:200])
         for name, r in observed.items()
-        if r.status_code != AUTHORITY[name][1]
+        if r.status_code != cases[name][1]
     }
     assert not diff, "observed != expected:\n" + "\n".join(f"{k}: {v}" for k, v in diff.items())
     beyond = ("ordinary books", "medic books", "ordinary route", "ordinary fleet")
