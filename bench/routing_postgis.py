@@ -223,9 +223,9 @@ def pct(values: list[float], q: float) -> float:
 def postgis_section(factory: sessionmaker[Session], c: City) -> dict[str, Any]:
     """Store the corridors, then plan every query against PostGIS and in memory."""
     from api.settings import Settings
+    from planning.budget import Budget
     from planning.grid_cache import GridCache
     from planning.route_inputs import limits_of, occupancy_for
-    from planning.budget import Budget
     from registry.db import session_scope
     from registry.services.vehicles import get_vehicle
     from routing.validate import validate_route

@@ -33,8 +33,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from planning.budget import Budget
 from planning.airway_inputs import keeps_to_airways, plan_on_airways
+from planning.budget import Budget
 from planning.caches import PlanningCaches
 from planning.refusals import name_blockers
 from planning.route_inputs import (
