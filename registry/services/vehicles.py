@@ -137,9 +137,15 @@ def _unique_identifiers(session: Session, vehicle: Vehicle) -> Iterator[None]:
         raise
 
 
-def get_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.UUID) -> Vehicle:
-    """Return a vehicle the actor may see; another operator's vehicle is NotFound."""
-    vehicle = session.scalar(_visible(select(Vehicle).where(Vehicle.id == vehicle_id), actor))
+def get_vehicle(
+    *, session: Session, actor: Principal | None, vehicle_id: uuid.UUID, lock: bool = False
+) -> Vehicle:
+    """Return a vehicle the actor may see; another operator's vehicle is NotFound. With
+    ``lock`` the row is read afresh and share-locked (a booking: a retirement waits)."""
+    query = _visible(select(Vehicle).where(Vehicle.id == vehicle_id), actor)
+    if lock:
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
+    vehicle = session.scalar(query)
     if vehicle is None:
         raise NotFound(f"vehicle {vehicle_id} not found")
     return vehicle
