@@ -33,7 +33,6 @@ from registry.models import (
     Reservation,
     ReservationBox,
     Restriction,
-    Vehicle,
 )
 from registry.volume_errors import VehicleBusy
 
@@ -73,12 +72,13 @@ def needs_replan_is(flag: bool) -> ColumnElement[bool]:
     return on if flag else ~on
 
 
-def refuse_retired(vehicle: Vehicle) -> None:
+def refuse_retired(vehicle_id: uuid.UUID, status: str) -> None:
     """A retired vehicle cannot be booked. The booking reads the row share-locked
-    (``get_vehicle(lock=True)``): retiring updates it, so it waits for bookings in flight
-    and then cancels what they booked, and a booking after the retirement sees it."""
-    if vehicle.status == "retired":
-        raise Conflict(f"vehicle {vehicle.id} is retired and cannot be booked")
+    (:func:`registry.services.vehicles.lock_for_booking`): retiring updates it, so it
+    waits for bookings in flight and then cancels what they booked, and a booking after
+    the retirement sees it."""
+    if status == "retired":
+        raise Conflict(f"vehicle {vehicle_id} is retired and cannot be booked")
 
 
 def vehicle_conflict(

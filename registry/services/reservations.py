@@ -45,7 +45,7 @@ from registry.models import (
 from registry.services import lifecycle
 from registry.services.authority import check_priority
 from registry.services.reservation_reads import get_reservation
-from registry.services.vehicles import get_vehicle
+from registry.services.vehicles import lock_for_booking
 from registry.volume_errors import Contested
 
 TRANSITIONS = {
@@ -201,9 +201,9 @@ def create_reservation(
     preempting = grant is not None and grant.may_preempt
     on_ground = False  # robots and cars reserve road voxels, which buildings may share
     if vehicle_id is not None:
-        vehicle = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id, lock=True)
-        lifecycle.refuse_retired(vehicle)
-        on_ground = vehicle.kind != "drone"
+        kind, status = lock_for_booking(session=session, actor=actor, vehicle_id=vehicle_id)
+        lifecycle.refuse_retired(vehicle_id, status)
+        on_ground = kind != "drone"
     built = build_volumes(
         volumes,
         now=now or datetime.now(UTC),
