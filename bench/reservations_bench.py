@@ -1,9 +1,10 @@
 """Benchmark of 4D reservations and occupancy against a real 2-worker server.
 
 Run: ``.venv/bin/python bench/reservations_bench.py`` (needs ``scripts/devdb.sh start``).
-It recreates the scratch database ``kukan_bench`` on the private cluster (or on the
-cluster of ``KUKAN_DATABASE_URL``), migrates it, makes principals with the registry
-services, starts ``uvicorn --factory api.app:app_from_env --workers 2`` against it, then:
+It recreates the scratch database ``kukan_bench`` (or ``KUKAN_BENCH_DB``) on the private
+cluster (or on the cluster of ``KUKAN_DATABASE_URL``), migrates it, makes principals with
+the registry services (``--profile DIR``: py-spy records the load phase), starts
+``uvicorn --factory api.app:app_from_env --workers 2`` against it, then:
 
 1. 16 concurrent clients (asyncio + httpx) POST ~100-voxel corridors (5 x 5 x 4 blocks at
    z23) at random places and times around Tokyo station, 10 % of them deliberately
@@ -36,7 +37,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for bench.* modules
 
-from bench.server_cpu import backends, children, cpu_seconds
+from bench.server_cpu import Profiler, backends, children, cpu_seconds
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.errors import Conflict
@@ -60,16 +61,18 @@ def base_url() -> str:
             [str(ROOT / "scripts/devdb.sh"), "url"], capture_output=True, text=True, check=True
         )
         url = out.stdout.strip()
-    return make_url(url).set(database="kukan_bench").render_as_string(hide_password=False)
+    name = os.environ.get("KUKAN_BENCH_DB", "kukan_bench")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def recreate(url: str) -> None:
     """Drop and create the scratch database with PostGIS and btree_gist, then migrate."""
+    name = make_url(url).database
     admin_url = make_url(url).set(database="postgres")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
     with admin.connect() as c:
-        c.execute(text('DROP DATABASE IF EXISTS "kukan_bench" WITH (FORCE)'))
-        c.execute(text('CREATE DATABASE "kukan_bench"'))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     eng = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
     with eng.connect() as c:
@@ -322,6 +325,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200, help="occupancy queries per role")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--server", choices=("reuseport", "shared"), default="reuseport")
+    ap.add_argument("--profile", type=Path, default=None, help="py-spy stacks of the load")
     args = ap.parse_args()
     url = base_url()
     recreate(url)
@@ -333,10 +337,13 @@ def main() -> None:
     proc = serve(url, args.port, args.server)
     try:
         server = children(proc.pid)
+        spy = Profiler(args.profile, proc.pid, gil=True)
+        spy.start("reservations")
         cpu0 = (cpu_seconds(server), time.process_time())
         lat, statuses, wall = asyncio.run(
             post_load(base, tokens, args.requests, t0, args.conflicts)
         )
+        spy.stop()
         # the backends opened during the load (pooled, still alive); counted from 0
         cpu1 = (cpu_seconds(server), time.process_time(), cpu_seconds(backends(url)))
         boxes, overlaps = check_overlaps(url)

@@ -4,6 +4,10 @@ its PostgreSQL backends."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from sqlalchemy import create_engine, pool, text
 
@@ -44,3 +48,27 @@ def backends(url: str) -> list[int]:
         ).all()
     eng.dispose()
     return list(pids)
+
+
+class Profiler:
+    """py-spy over the server's processes, one recording per phase (or nothing); with
+    ``gil`` only the threads holding the GIL (where the CPU goes, not the waits)."""
+
+    def __init__(self, out: Path | None, pid: int, *, gil: bool = False) -> None:
+        self.out, self.pid, self.proc, self.gil = out, pid, None, gil
+
+    def start(self, name: str) -> None:
+        if self.out is None:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        spy = Path(sys.executable).with_name("py-spy")
+        cmd = [str(spy), "record", "-s", "-r", "200", "-p", str(self.pid), "-f", "raw"]
+        cmd += ["--gil"] if self.gil else []
+        self.proc = subprocess.Popen([*cmd, "-o", str(self.out / f"{name}.txt")])
+        time.sleep(1.0)  # let py-spy attach
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(2)
+            self.proc.wait(timeout=60)
+            self.proc = None

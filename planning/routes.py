@@ -72,6 +72,7 @@ from routing import (
 from routing.occupancy import merge_intervals
 from routing.route import utc_ms
 from routing.vehicle import VehicleLimits
+from spatialid import Voxel
 
 log = logging.getLogger("kukan.routes")
 
@@ -159,12 +160,14 @@ def _plan_once(
 
 def route_volumes(route: Route) -> list[VolumeRequest]:
     """One volume per voxel and window (overlapping windows merged)."""
-    windows: dict[str, list[tuple[float, float]]] = {}
+    windows: dict[Voxel, list[tuple[float, float]]] = {}
     for v, t0, t1 in route.windows():
-        windows.setdefault(str(v), []).append((t0, t1))
+        windows.setdefault(v, []).append((t0, t1))
     out = []
-    for sid, pairs in windows.items():
-        for t0, t1 in merge_intervals(pairs):
+    for v, pairs in windows.items():
+        one = len(pairs) == 1 and pairs[0][0] < pairs[0][1]  # most voxels: one visit
+        sid = str(v)
+        for t0, t1 in pairs if one else merge_intervals(pairs):
             out.append(
                 VolumeRequest(
                     spatial_ids=[sid], time_start=utc_ms(t0), time_end=utc_ms(t1, up=True)

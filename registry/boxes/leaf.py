@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon
 
 from registry.errors import InvalidInput
 from registry.models import LEAF_ZOOM
@@ -166,20 +165,6 @@ def auto_zoom(geometry: dict[str, Any], lower: float, upper: float, budget: int)
         if nx * ny * ((upper - lower) / vh + 2) <= budget:
             return z
     return 1
-
-
-def footprint(rows: IntArray) -> MultiPolygon:
-    """The union of the boxes' horizontal footprints (lng/lat degrees)."""
-    rows = np.asarray(rows, np.float64).reshape(-1, 6)
-    n = float(1 << LEAF_ZOOM)
-    lng0, lng1 = rows[:, 0] / n * 360 - 180, rows[:, 1] / n * 360 - 180
-    lat_n = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * rows[:, 2] / n))))
-    lat_s = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * rows[:, 3] / n))))
-    geom = shapely.union_all(shapely.box(lng0, lat_s, lng1, lat_n))
-    if isinstance(geom, MultiPolygon):
-        return geom
-    polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon"]
-    return MultiPolygon(polys)
 
 
 def box_to_ids(box: Sequence[int], z: int, cap: int) -> list[str]:

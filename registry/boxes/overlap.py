@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from registry.boxes import booking_sql
 from registry.boxes import probe_sql as sql
 from registry.models import Reservation
 
@@ -46,61 +47,6 @@ class Hit:
     end: datetime
 
 
-_VOLUMES = """jsonb_array_elements(CAST(:docs AS jsonb)) WITH ORDINALITY AS d(doc, n)"""
-RESERVATION_COLUMNS = (
-    "id", "principal_id", "operator_id", "vehicle_id", "priority", "state", "version",
-    "needs_replan", "time_start", "time_end", "geometry", "reason", "idempotency_key",
-    "request_hash",
-)  # fmt: skip
-"""The columns a reservation insert writes, each from the ORM object's attribute of the
-same name (``created_at`` and ``updated_at`` are the database's)."""
-_RESERVATION_VALUES = ", ".join(
-    "ST_GeomFromWKB(:geometry, 4326)" if c == "geometry" else f":{c}" for c in RESERVATION_COLUMNS
-)
-_INSERT_VOLUMES = f"""INSERT INTO reservation_volumes (reservation_id, ordinal, time_start,
-        time_end, zoom, spatial_ids, geometry, altitude_lower_m, altitude_upper_m)
-    SELECT :id, (d.n - 1)::int, (d.doc->>'time_start')::timestamptz,
-        (d.doc->>'time_end')::timestamptz, (d.doc->>'zoom')::int,
-        CASE WHEN jsonb_typeof(d.doc->'spatial_ids') = 'array' THEN ARRAY(
-            SELECT e.t FROM jsonb_array_elements_text(d.doc->'spatial_ids')
-                WITH ORDINALITY AS e(t, k) ORDER BY e.k) END,
-        nullif(d.doc->'geometry', 'null'::jsonb),
-        (d.doc->>'altitude_lower_m')::float8, (d.doc->>'altitude_upper_m')::float8
-    FROM {_VOLUMES}"""
-_INSERT_BOXES = f"""INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
-    SELECT :id, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority FROM {sql.PROBES}
-    ON CONFLICT DO NOTHING RETURNING 1"""
-INSERT_RESERVATION_SQL = f"""WITH r AS (
-    INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
-    VALUES ({_RESERVATION_VALUES})
-    RETURNING created_at, updated_at
-), v AS ({_INSERT_VOLUMES}
-), b AS ({_INSERT_BOXES}
-)
-SELECT created_at, updated_at, (SELECT count(*) FROM b) FROM r"""
-"""The reservation row, its volumes (a JSON array) and its boxes in one statement.
-
-Foreign keys are checked at the end of the statement, when the reservation row exists.
-The exclusion constraint judges the boxes as always: ``ON CONFLICT DO NOTHING`` makes it
-skip (after waiting for an in-flight overlapping transaction to end, like a plain insert)
-a box that overlaps an active one instead of aborting the transaction, so the caller can
-tell from the count that it lost, report the conflicts and roll back, without a savepoint."""
-
-
-_INSERT_RESERVATION = text(INSERT_RESERVATION_SQL)  # built once: text() parses the SQL
-_DROP_CONTENTS = text(
-    """WITH b AS (DELETE FROM reservation_boxes WHERE reservation_id = :id)
-    DELETE FROM reservation_volumes WHERE reservation_id = :id"""
-)
-_INSERT_CONTENTS = text(
-    f"""WITH v AS ({_INSERT_VOLUMES}
-), b AS ({_INSERT_BOXES}
-)
-SELECT count(*) FROM b"""
-)
-"""New volumes and boxes of an existing reservation (after ``_DROP_CONTENTS`` in an
-earlier statement: sub-statements of one statement run in no fixed order, so the
-exclusion constraint could still see the old boxes)."""
 _BLOCKER_HITS = text(
     f"""SELECT 0, coalesce(b.restriction_id, b.obstacle_id), 0, {sql.clip("b", sql.ranges("r"))},
                 lower(b.during * r.during), upper(b.during * r.during)
@@ -112,17 +58,25 @@ _BLOCKER_HITS = text(
 
 
 def insert_reservation(
-    *, session: Session, reservation: Reservation, volumes_json: str, probe: Probe
-) -> tuple[datetime, datetime, int]:
-    """Insert a new (transient) reservation with its volumes and boxes in one round trip;
-    its timestamps and the number of boxes stored (fewer than the probe's: overlap, roll
-    back)."""
-    values = {c: getattr(reservation, c) for c in RESERVATION_COLUMNS}
+    *,
+    session: Session,
+    reservation: Reservation,
+    volumes_json: str,
+    probe: Probe,
+    obstacles: bool = True,
+) -> tuple[datetime, datetime, int, bool] | None:
+    """Insert a new (transient) reservation with its volumes and boxes in one round trip:
+    its timestamps, the number of boxes stored (fewer than the probe's: overlap, roll
+    back) and whether a stored box meets an active restriction (or obstacle, with
+    ``obstacles``); None when a live reservation of its vehicle overlaps it in time
+    (nothing stored). See :mod:`registry.boxes.booking_sql`."""
+    values = {c: getattr(reservation, c) for c in booking_sql.RESERVATION_COLUMNS}
     values["geometry"] = bytes(reservation.geometry.data)
     row = session.execute(
-        _INSERT_RESERVATION, {**probe.params(), **values, "docs": volumes_json}
-    ).one()
-    return row[0], row[1], int(row[2])
+        booking_sql.INSERT_RESERVATION,
+        {**probe.params(), **values, "docs": volumes_json, "obstacles": obstacles},
+    ).first()
+    return None if row is None else (row[0], row[1], int(row[2]), bool(row[3]))
 
 
 def replace_contents(
@@ -131,9 +85,9 @@ def replace_contents(
     """Delete a reservation's volumes and boxes and insert new ones (in the caller's
     transaction, whose rollback brings the old ones back); the number of boxes stored
     (fewer than the probe's: overlap, roll back)."""
-    session.execute(_DROP_CONTENTS, {"id": reservation_id})
+    session.execute(booking_sql.DROP_CONTENTS, {"id": reservation_id})
     row = session.execute(
-        _INSERT_CONTENTS,
+        booking_sql.INSERT_CONTENTS,
         {**probe.params(), "id": reservation_id, "priority": priority, "docs": volumes_json},
     ).one()
     return int(row[0])

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from shapely.geometry import MultiPolygon
 
-from registry.boxes.leaf import (
-    footprint,
-    geometry_to_boxes,
-    overlapping_pairs,
-    parse_ids,
-    voxels_to_boxes,
-)
+from registry.boxes.disjoint import first_overlap
+from registry.boxes.footprints import footprint
+from registry.boxes.id_batch import leaf_boxes, plain_batch
+from registry.boxes.leaf import geometry_to_boxes, parse_ids, voxels_to_boxes
+from registry.boxes.one_id import one_id_volumes
 from registry.boxes.overlap import Probe
 from registry.errors import InvalidInput
 from registry.models import LEAF_ZOOM
@@ -38,10 +36,16 @@ class VolumeRequest:
 
     def as_dict(self) -> dict[str, Any]:
         """The volume as plain values (the request fingerprint of an Idempotency-Key)."""
-        out = asdict(self)
-        if out["spatial_ids"] is not None:
-            out["spatial_ids"] = list(out["spatial_ids"])
-        return out
+        ids, geometry = self.spatial_ids, self.geometry
+        return {
+            "spatial_ids": list(ids) if ids is not None else None,
+            "geometry": dict(geometry) if geometry is not None else None,
+            "altitude_lower": self.altitude_lower,
+            "altitude_upper": self.altitude_upper,
+            "zoom": self.zoom,
+            "time_start": self.time_start,
+            "time_end": self.time_end,
+        }
 
 
 @dataclass(frozen=True)
@@ -126,13 +130,14 @@ def _geometry_piece(
     return Piece(k, rows, start, end, min(zoom, LEAF_ZOOM)), count
 
 
-def _stored(vol: VolumeRequest, k: int, pieces: list[Piece]) -> dict[str, Any]:
-    mine = [p for p in pieces if p.index == k]
+def _stored(
+    vol: VolumeRequest, k: int, start: datetime, end: datetime, zoom: int
+) -> dict[str, Any]:
     return dict(
         ordinal=k,
-        time_start=min(p.start for p in mine),
-        time_end=max(p.end for p in mine),
-        zoom=max(p.zoom for p in mine) if vol.zoom is None else vol.zoom,
+        time_start=start,
+        time_end=end,
+        zoom=zoom if vol.zoom is None else vol.zoom,
         spatial_ids=list(vol.spatial_ids) if vol.spatial_ids else None,
         geometry=dict(vol.geometry) if vol.geometry is not None else None,
         altitude_lower_m=vol.altitude_lower,
@@ -140,14 +145,81 @@ def _stored(vol: VolumeRequest, k: int, pieces: list[Piece]) -> dict[str, Any]:
     )
 
 
-def _check_disjoint(pieces: list[Piece]) -> None:
-    for a in range(len(pieces)):
-        for b in range(a + 1, len(pieces)):
-            p, q = pieces[a], pieces[b]
-            if p.start < q.end and q.start < p.end and overlapping_pairs(p.rows, q.rows):
-                where = f"volumes[{q.index}]"
-                other = "itself" if p.index == q.index else f"volumes[{p.index}]"
-                raise InvalidInput(f"{where} overlaps {other} in space and time", field=where)
+@dataclass
+class _Pieces:
+    """The pieces in order: their boxes (in runs of arrays), volume, window and zoom."""
+
+    runs: list[np.ndarray] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    index: list[int] = field(default_factory=list)
+    start: list[datetime] = field(default_factory=list)
+    end: list[datetime] = field(default_factory=list)
+    zoom: list[int] = field(default_factory=list)
+
+    def add(self, p: Piece) -> None:
+        self.runs.append(p.rows)
+        self.sizes.append(len(p.rows))
+        self.index.append(p.index)
+        self.start.append(p.start)
+        self.end.append(p.end)
+        self.zoom.append(p.zoom)
+
+
+def _check_disjoint(rows: np.ndarray, box_piece: np.ndarray, pieces: _Pieces) -> None:
+    t0 = np.array([t.timestamp() for t in pieces.start])  # exact order to the microsecond
+    t1 = np.array([t.timestamp() for t in pieces.end])
+    pair = first_overlap(rows, t0[box_piece], t1[box_piece], box_piece)
+    if pair is not None:
+        a, b = (pieces.index[i] for i in pair)
+        where = f"volumes[{b}]"
+        other = "itself" if a == b else f"volumes[{a}]"
+        raise InvalidInput(f"{where} overlaps {other} in space and time", field=where)
+
+
+def _each_volume(
+    volumes: Sequence[VolumeRequest], *, now: datetime, max_s: int, max_voxels: int
+) -> tuple[_Pieces, list[dict[str, Any]]]:
+    """The pieces and stored rows of the volumes, one volume after another."""
+    plain = plain_batch([v.spatial_ids for v in volumes if v.spatial_ids is not None])
+    if plain is not None:  # every ID is plain: one leaf box per ID, merged only when needed
+        single, single_zoom = leaf_boxes(plain)
+    pieces = _Pieces()
+    stored: list[dict[str, Any]] = []
+    used = offset = 0
+    for k, vol in enumerate(volumes):
+        ids = vol.spatial_ids
+        if (ids is not None) == (vol.geometry is not None):
+            raise InvalidInput("give either spatial_ids or geometry", field=f"volumes[{k}]")
+        if ids is not None and plain is not None:
+            count = len(ids)
+            if not count:
+                raise InvalidInput(
+                    "spatial_ids must not be empty", field=f"volumes[{k}].spatial_ids"
+                )
+            start, end = check_window(
+                vol.time_start, vol.time_end, field=f"volumes[{k}]", now=now, max_s=max_s
+            )
+            if count == 1:
+                rows, zoom = single[offset : offset + 1], int(single_zoom[offset])
+            else:
+                rows, zoom = voxels_to_boxes(plain[offset : offset + count])
+            offset += count
+            more = [Piece(k, rows, start, end, zoom)]
+        elif ids is not None:
+            more, count = _id_pieces(vol, k, now=now, max_s=max_s)
+        else:
+            piece, count = _geometry_piece(vol, k, now=now, max_s=max_s, budget=max_voxels - used)
+            more = [piece]
+        for p in more:
+            pieces.add(p)
+        start, end = min(p.start for p in more), max(p.end for p in more)
+        stored.append(_stored(vol, k, start, end, max(p.zoom for p in more)))
+        used += count
+        if used > max_voxels:
+            raise InvalidInput(
+                f"the volumes hold more than {max_voxels} voxels", field=f"volumes[{k}]"
+            )
+    return pieces, stored
 
 
 def build_volumes(
@@ -156,35 +228,27 @@ def build_volumes(
     """Validate volumes and turn them into leaf boxes (422 naming the bad field)."""
     if not volumes:
         raise InvalidInput("at least one volume is required", field="volumes")
-    pieces: list[Piece] = []
-    used = 0
-    for k, vol in enumerate(volumes):
-        has_ids, has_geom = vol.spatial_ids is not None, vol.geometry is not None
-        if has_ids == has_geom:
-            raise InvalidInput("give either spatial_ids or geometry", field=f"volumes[{k}]")
-        if has_ids:
-            more, count = _id_pieces(vol, k, now=now, max_s=max_duration_s)
-            pieces += more
-        else:
-            piece, count = _geometry_piece(
-                vol, k, now=now, max_s=max_duration_s, budget=max_voxels - used
-            )
-            pieces.append(piece)
-        used += count
-        if used > max_voxels:
-            raise InvalidInput(
-                f"the volumes hold more than {max_voxels} voxels", field=f"volumes[{k}]"
-            )
-    _check_disjoint(pieces)
-    rows = np.concatenate([p.rows for p in pieces])
-    t0 = [p.start for p in pieces for _ in range(len(p.rows))]
-    t1 = [p.end for p in pieces for _ in range(len(p.rows))]
-    zooms = [p.zoom for p in pieces for _ in range(len(p.rows))]
+    fast = one_id_volumes(volumes, now=now, max_s=max_duration_s, max_voxels=max_voxels)
+    if fast is not None:  # one plain ID per volume (a route): all at once
+        n = len(fast.rows)
+        pieces = _Pieces([fast.rows], [1] * n, list(range(n)), fast.start, fast.end, fast.zoom)
+        stored = fast.stored
+    else:
+        pieces, stored = _each_volume(volumes, now=now, max_s=max_duration_s, max_voxels=max_voxels)
+    rows = np.concatenate(pieces.runs) if len(pieces.runs) > 1 else pieces.runs[0]
+    box_piece = np.repeat(np.arange(len(pieces.sizes)), pieces.sizes)
+    _check_disjoint(rows, box_piece, pieces)
+    per_box = box_piece.tolist()
+    one_box = len(per_box) == len(pieces.sizes)  # each piece one box: the lists as they are
     return Built(
-        probe=Probe(rows, t0, t1),
-        zooms=zooms,
-        rows=[_stored(vol, k, pieces) for k, vol in enumerate(volumes)],
-        start=min(p.start for p in pieces),
-        end=max(p.end for p in pieces),
+        probe=Probe(
+            rows,
+            pieces.start if one_box else [pieces.start[i] for i in per_box],
+            pieces.end if one_box else [pieces.end[i] for i in per_box],
+        ),
+        zooms=pieces.zoom if one_box else [pieces.zoom[i] for i in per_box],
+        rows=stored,
+        start=min(pieces.start),
+        end=max(pieces.end),
         footprint=footprint(rows),
     )

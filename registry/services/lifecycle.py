@@ -33,7 +33,6 @@ from registry.models import (
     Reservation,
     ReservationBox,
     Restriction,
-    Vehicle,
 )
 from registry.volume_errors import VehicleBusy
 
@@ -73,14 +72,11 @@ def needs_replan_is(flag: bool) -> ColumnElement[bool]:
     return on if flag else ~on
 
 
-def lock_vehicle(*, session: Session, vehicle_id: uuid.UUID) -> None:
-    """Share-lock the vehicle row for a booking; a retired vehicle cannot be booked.
-
-    Retiring updates the row, so it waits for bookings in flight and then cancels what
-    they booked; a booking after the retirement sees it here."""
-    status = session.scalar(
-        select(Vehicle.status).where(Vehicle.id == vehicle_id).with_for_update(read=True)
-    )
+def refuse_retired(vehicle_id: uuid.UUID, status: str) -> None:
+    """A retired vehicle cannot be booked. The booking reads the row share-locked
+    (:func:`registry.services.vehicles.lock_for_booking`): retiring updates it, so it
+    waits for bookings in flight and then cancels what they booked, and a booking after
+    the retirement sees it."""
     if status == "retired":
         raise Conflict(f"vehicle {vehicle_id} is retired and cannot be booked")
 

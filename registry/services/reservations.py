@@ -28,12 +28,11 @@ from typing import Any
 
 from geoalchemy2.shape import from_shape
 from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registry.boxes import area_locks, overlap
 from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
-from registry.boxes.volumes import Built, VolumeRequest, build_volumes
+from registry.boxes.volumes import VolumeRequest, build_volumes
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.models import (
     LIVE_STATES,
@@ -46,7 +45,7 @@ from registry.models import (
 from registry.services import lifecycle
 from registry.services.authority import check_priority
 from registry.services.reservation_reads import get_reservation
-from registry.services.vehicles import get_vehicle
+from registry.services.vehicles import lock_for_booking
 from registry.volume_errors import Contested
 
 TRANSITIONS = {
@@ -191,23 +190,27 @@ def create_reservation(
     if not 0 <= priority <= 100:
         raise InvalidInput(f"priority must be 0..100, got {priority}", field="priority")
     reason = _reason(reason)
-    digest = _request_hash(vehicle_id, priority, [v.as_dict() for v in volumes], reason)
-    if idempotency_key is not None:
+    digest = None
+    if idempotency_key is not None:  # the fingerprint only matters to a replay
+        digest = _request_hash(vehicle_id, priority, [v.as_dict() for v in volumes], reason)
         old = _replay(session, actor, idempotency_key, digest)
         if old is not None:
             return Created(old, replayed=True)
-    grant = check_priority(session=session, actor=actor, priority=priority)
+    # priority 0 is within every grant and preempts nothing: no grant to read
+    grant = check_priority(session=session, actor=actor, priority=priority) if priority else None
+    preempting = grant is not None and grant.may_preempt
     on_ground = False  # robots and cars reserve road voxels, which buildings may share
     if vehicle_id is not None:
-        on_ground = get_vehicle(session=session, actor=actor, vehicle_id=vehicle_id).kind != "drone"
-        lifecycle.lock_vehicle(session=session, vehicle_id=vehicle_id)
+        kind, status = lock_for_booking(session=session, actor=actor, vehicle_id=vehicle_id)
+        lifecycle.refuse_retired(vehicle_id, status)
+        on_ground = kind != "drone"
     built = build_volumes(
         volumes,
         now=now or datetime.now(UTC),
         max_duration_s=max_duration_s,
         max_voxels=max_voxels,
     )
-    if vehicle_id is not None:
+    if vehicle_id is not None and preempting:  # busy elsewhere: preempt no one
         busy = lifecycle.vehicle_conflict(
             session=session, vehicle_id=vehicle_id, start=built.start, end=built.end
         )
@@ -217,7 +220,7 @@ def create_reservation(
     count = 0
     new_id = uuid.uuid4()
     # something to preempt? (priority 0, or no grant to preempt: the insert decides)
-    if priority > 0 and grant.may_preempt:
+    if preempting:
         # overlapping preemptors take turns (no insert-vs-insert deadlock), and the second's
         # pre-check sees the first's committed boxes; see registry.boxes.area_locks
         area_locks.lock_area(session=session, probe=built.probe)
@@ -241,42 +244,38 @@ def create_reservation(
         reason=reason,
         idempotency_key=idempotency_key,
         request_hash=digest,
+        preempted_by_id=None,  # set, so that reading them loads nothing
+        preempted_by_priority=None,
+        preempted_by_reason=None,
+        preempted_at=None,
     )
-    res.created_at, res.updated_at, stored = _insert(session, res, built)
+    inserted = overlap.insert_reservation(
+        session=session,
+        reservation=res,
+        volumes_json=json.dumps(built.rows, default=_iso),
+        probe=built.probe,
+        obstacles=not on_ground,
+    )
+    if inserted is None:  # the vehicle-time exclusion skipped the row: name the winner
+        assert vehicle_id is not None
+        raise lifecycle.busy_error(
+            session=session, vehicle_id=vehicle_id, start=built.start, end=built.end
+        )
+    res.created_at, res.updated_at, stored, blocked = inserted
     if stored < len(built.probe.rows):  # the exclusion constraint refused boxes: a 409, and
         # the caller rolls the transaction back (as for blockers below), so nothing stays
         exc = reservation_conflicts(session=session, built=built, min_priority=0, exclude=res.id)
-        if priority > 0 and not grant.may_preempt:
+        if priority > 0 and not preempting:
             note = f"priority {priority} preempts nothing: this operator may not preempt"
             raise Contested(f"{exc}; {note}", conflicts=exc.conflicts)
         raise exc
     make_transient_to_detached(res)  # the row is stored: attach it as persistent and clean
     session.add(res)
-    hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)
-    if hits:
-        raise blocker_conflicts(session=session, hits=hits, zoom=max(built.zooms))
+    if blocked:
+        hits = overlap.blocker_hits(session=session, reservation_id=res.id, obstacles=not on_ground)
+        if hits:
+            raise blocker_conflicts(session=session, hits=hits, zoom=max(built.zooms))
     return Created(res, mine, count, volumes=built.rows)
-
-
-def _insert(session: Session, res: Reservation, built: Built) -> tuple[datetime, datetime, int]:
-    """Insert the reservation; for a vehicle, in a savepoint, so the vehicle-time exclusion's
-    refusal (a concurrent booking of the vehicle won) becomes ``VehicleBusy`` naming it."""
-    docs = json.dumps(built.rows, default=_iso)
-    if res.vehicle_id is None:
-        return overlap.insert_reservation(
-            session=session, reservation=res, volumes_json=docs, probe=built.probe
-        )
-    try:
-        with session.begin_nested():
-            return overlap.insert_reservation(
-                session=session, reservation=res, volumes_json=docs, probe=built.probe
-            )
-    except IntegrityError as exc:
-        if not lifecycle.is_vehicle_time_violation(exc):
-            raise
-        raise lifecycle.busy_error(
-            session=session, vehicle_id=res.vehicle_id, start=built.start, end=built.end
-        ) from None
 
 
 def change_state(

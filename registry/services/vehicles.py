@@ -153,6 +153,24 @@ def get_vehicle(*, session: Session, actor: Principal | None, vehicle_id: uuid.U
     return vehicle
 
 
+def lock_for_booking(
+    *, session: Session, actor: Principal | None, vehicle_id: uuid.UUID
+) -> tuple[str, str]:
+    """The kind and status of a vehicle the actor may see (NotFound otherwise), its row
+    share-locked for a booking (a retirement waits); two columns, no ORM object."""
+    query = select(Vehicle.kind, Vehicle.status).where(Vehicle.id == vehicle_id)
+    if actor is not None and not actor.is_admin:
+        query = query.where(
+            Vehicle.operator_id == actor.operator_id
+            if actor.operator_id is not None
+            else Vehicle.id.is_(None)
+        )
+    row = session.execute(query.with_for_update(read=True)).first()
+    if row is None:
+        raise NotFound(f"vehicle {vehicle_id} not found")
+    return str(row[0]), str(row[1])
+
+
 def list_vehicles(
     *,
     session: Session,
