@@ -23,6 +23,7 @@ from psycopg.types.range import Range as NumericRange
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.deps import ATTEMPTS
 from tests.conftest import Key
 from tests.reservations.helpers import created, reserve, spot, volume
 
@@ -220,7 +221,8 @@ def test_simultaneous_plain_inserts_retry_the_deadlock(
     retried = [
         r for r in caplog.records if r.getMessage() == "transaction rolled back (40P01), retrying"
     ]
-    assert len(retried) == 1, [r.getMessage() for r in caplog.records]  # the loser ran again
+    # the loser ran again (and may deadlock once more while the winner's statement still runs)
+    assert 1 <= len(retried) <= ATTEMPTS - 1, [r.getMessage() for r in caplog.records]
     deadline = time.monotonic() + 30  # backends report their statistics within seconds
     while _deadlocks(db_sessions) == before:
         assert time.monotonic() < deadline, "PostgreSQL counted no deadlock"
