@@ -60,7 +60,8 @@ from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
 from routing.drone_output import snap_box, to_route
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
-from routing.grid import VoxelGrid, build_grid
+from routing.grid import VoxelGrid, build_grid, tile_metres
+from routing.hierarchy import Hierarchy
 from routing.motion import (
     Corridor,
     deferral,
@@ -124,6 +125,9 @@ class DronePlanner:
         coarse_levels: int = 2,
         fine_first: int = 1_000,
         busy_window: tuple[float, float] = (600.0, 3.0),
+        hierarchical: bool = True,
+        dense_max_span_m: float = 1_000.0,
+        column_levels: int | None = None,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -146,6 +150,9 @@ class DronePlanner:
         self.coarse_levels = coarse_levels
         self.fine_first = fine_first
         self.busy_window = busy_window
+        self.hierarchical = hierarchical
+        self.dense_max_span_m = dense_max_span_m
+        self.column_levels = column_levels
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -203,6 +210,10 @@ class DronePlanner:
         for v, what in ((a, "origin"), (b, "destination")):
             if not self.f_lo <= v.f <= self.f_hi:
                 raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
+        if self._use_hierarchy(a, b):
+            route = self._hierarchy().plan(a, b, departure, started + self.time_budget_s)
+            route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+            return route
         grid = self.grid_for(self._box(a, b))
         if grid.is_blocked(a.f, a.x, a.y):
             raise NoRoute("origin_blocked", f"the origin {a} is blocked (or too close)")
@@ -219,7 +230,32 @@ class DronePlanner:
                 if exc.reason != "no_path" or attempt == 1:
                     raise
         route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+        route.meta["planner"] = "dense"
         return route
+
+    def _use_hierarchy(self, a: Voxel, b: Voxel) -> bool:
+        """True for the hierarchical planner: no ``region``, and a span longer than
+        ``dense_max_span_m`` (or ``column_levels`` given)."""
+        if not self.hierarchical or self.region is not None:
+            return False
+        if self.column_levels is not None:
+            return True
+        span = max(abs(a.x - b.x), abs(a.y - b.y)) * tile_metres(self.zoom, (a.y + b.y) / 2)
+        return span > self.dense_max_span_m
+
+    def _hierarchy(self) -> Hierarchy:
+        return Hierarchy(
+            self.occupancy,
+            self.limits,
+            self.zoom,
+            self.f_lo,
+            self.f_hi,
+            weight=self.weight,
+            max_expansions=self.max_expansions,
+            smoothing=self.smoothing,
+            levels=self.column_levels,
+            busy_window=self.busy_window,
+        )
 
     def _plan_in(
         self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float, corridor: Corridor

@@ -1,0 +1,363 @@
+"""The hierarchical drone planner: a column path, then fine windows where it matters.
+
+1. Columns (:mod:`routing.coarse`): the padded box of origin and destination is split into
+   columns (tiles of zoom ``z - k`` over the whole band, ``k`` from the route's span so the
+   box is at most about ``max_columns`` columns across); only the columns holding a static
+   block or a busy row are materialised (sparse sets). A* over columns gives a column path.
+2. Windows: consecutive *special* columns of the path (the origin's, the destination's,
+   hot ones, closed ones) with one free column before and after form a window: a small
+   dense :class:`~routing.grid.VoxelGrid` (those columns plus a margin of one column), in
+   which the existing time-aware SIPP (:func:`routing.sipp.search`) runs from the entry
+   voxel, at the time it is reached, to the exit voxel (the centre voxel of the free
+   column after; the origin's window exits at the destination's layer). Windows longer
+   than ``max_window`` columns are cut at a column of the path (exit at its centre voxel).
+   Each window's path is smoothed in its grid (:func:`routing.smooth.smooth`) before the
+   next part is planned from its (possibly earlier) end time.
+3. Legs: between windows every column is free of static blocks and of busy rows over the
+   time window read, so the route flies straight at the exit's layer, through the column
+   centres pulled tight by line of sight over free columns.
+
+Memory and work grow with the route's length (columns and windows along it) and with the
+obstacles and busy rows near it, never with the box's area. The wall-clock budget is
+checked between every step and inside every search; ``SearchBudgetExceeded`` when spent.
+
+Bound (``route.meta``): every window search is weighted A* with a consistent heuristic, so
+its part is within ``weight`` of the earliest arrival at its exit voxel from its entry
+state; the column path is optimal on the column graph. Hence ``grid duration <= weight x
+optimum`` over routes that pass the same join voxels in the same order. Against the fine
+grid's optimum: in free space ``grid duration <= weight x optimum + meta["slack_s"]``,
+where ``slack_s`` is ``weight`` times the octile time of the chain of join voxels minus
+that of the straight origin-destination pair (the detour through the joins). Not bounded:
+closed columns are avoided as a whole (a gap narrower than a column is missed, the route
+goes around), and hot columns cost ``hot_penalty`` x their time in the column search.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from routing.busy import BusyTable
+from routing.coarse import (
+    busy_columns,
+    check_deadline,
+    coarse_path,
+    column_id,
+    pull,
+    sight,
+    static_columns,
+)
+from routing.drone_output import to_route
+from routing.errors import NoRoute
+from routing.grid import VoxelGrid, build_grid, tile_metres
+from routing.motion import deferral, heuristic, moves, octile, rates, segment_time, side_offsets
+from routing.occupancy import BusyArrays, Occupancy, TileBox
+from routing.route import Route
+from routing.sipp import search
+from routing.smooth import densify, grid_polyline, polyline_free, smooth
+from routing.vehicle import VehicleLimits
+from spatialid import Voxel, voxel_height
+
+SMOOTHING_STEP = 16.0
+
+
+@dataclass
+class Hierarchy:
+    """Settings of the hierarchical planner (see the module docstring)."""
+
+    occupancy: Occupancy
+    limits: VehicleLimits
+    zoom: int
+    f_lo: int
+    f_hi: int
+    weight: float = 1.01
+    max_expansions: int = 2_000_000
+    smoothing: bool = True
+    levels: int | None = None
+    min_levels: int = 5
+    max_columns: int = 1024
+    max_window: int = 6
+    hot_penalty: float = 3.0
+    pad_fraction: float = 0.5
+    min_pad_columns: int = 8
+    busy_window: tuple[float, float] = (600.0, 3.0)
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def levels_for(self, span: int) -> int:
+        """``k``: at least ``min_levels``, enough for ``max_columns`` columns over the span."""
+        if self.levels is not None:
+            return self.levels
+        need = math.ceil(math.log2(max(1, span) / self.max_columns)) if span else 0
+        return max(self.min_levels, min(self.zoom - 1, need))
+
+    def plan(self, a: Voxel, b: Voxel, departure: float, deadline: float) -> Route:
+        """A route from voxel ``a`` to ``b`` (the busy window first, then all rows)."""
+        z = self.zoom
+        tile_m = tile_metres(z, (a.y + b.y) / 2.0)
+        lower = segment_time(b.x - a.x, b.y - a.y, b.f - a.f, tile_m, voxel_height(z), self.limits)
+        until = departure + max(self.busy_window[0], self.busy_window[1] * lower)
+        route = self._plan_until(a, b, departure, deadline, until)
+        if route.arrival + self.limits.safety_buffer_s < until:
+            return route
+        return self._plan_until(a, b, departure, deadline, math.inf)
+
+    def _plan_until(
+        self, a: Voxel, b: Voxel, departure: float, deadline: float, until: float
+    ) -> Route:
+        z, lim = self.zoom, self.limits
+        buf = lim.safety_buffer_s
+        span = max(abs(a.x - b.x), abs(a.y - b.y))
+        k = self.levels_for(span)
+        s = 1 << k
+        n = 1 << z
+        pad = max(self.min_pad_columns * s, int(span * self.pad_fraction))
+        box = TileBox(
+            max(0, min(a.x, b.x) - pad),
+            max(0, min(a.y, b.y) - pad),
+            min(n, max(a.x, b.x) + pad + 1),
+            min(n, max(a.y, b.y) + pad + 1),
+        )
+        tile_m = tile_metres(z, (box.y0 + box.y1) / 2.0)
+        height_m = voxel_height(z)
+        c = lim.clearance_m
+        rh = math.ceil(c / tile_m - 1e-9) if c > 0 else 0
+        rv = math.ceil(c / height_m - 1e-9) if c > 0 else 0
+        t = time.perf_counter()
+        closed = static_columns(self.occupancy, z, k, box, self.f_lo, self.f_hi, rh, rv)
+        check_deadline(deadline, "static columns")
+        rows = self.occupancy.busy_in(z, box, departure - 2 * buf, until)
+        band = (rows.f >= self.f_lo) & (rows.f <= self.f_hi)
+        rows = BusyArrays(*(arr[band] for arr in rows))
+        hot = busy_columns(rows, k, self.f_lo, self.f_hi)
+        check_deadline(deadline, "busy columns")
+        self.stats["columns_ms"] = (time.perf_counter() - t) * 1000.0
+        bounds = (box.x0 >> k, box.y0 >> k, ((box.x1 - 1) >> k) + 1, ((box.y1 - 1) >> k) + 1)
+        path = coarse_path(
+            (a.x >> k, a.y >> k),
+            (b.x >> k, b.y >> k),
+            closed,
+            hot,
+            bounds,
+            hot_penalty=self.hot_penalty,
+            deadline=deadline,
+        )
+        self.stats["coarse_ms"] = (time.perf_counter() - t) * 1000.0 - self.stats["columns_ms"]
+        last = len(path) - 1
+        special = [
+            i in (0, last) or column_id(*p) in hot or column_id(*p) in closed
+            for i, p in enumerate(path)
+        ]
+        windows = _windows(special, self.max_window)
+
+        def free(cx: int, cy: int) -> bool:
+            cid = column_id(cx, cy)
+            inside = bounds[0] <= cx < bounds[2] and bounds[1] <= cy < bounds[3]
+            return inside and cid not in closed and cid not in hot
+
+        ok = sight(free, k)
+        run = _Run(self, rows, departure, deadline, rh)
+        cur, t_cur = (a.f, a.x, a.y), 0.0
+        joins = [cur]
+        for w, (lo, hi) in enumerate(windows):
+            if w > 0:  # the straight leg from the previous window's exit to this entry
+                plo = windows[w - 1][1]
+                centres = [_centre(path[i], k) for i in range(plo, lo + 1)]
+                t_cur = run.leg(pull(centres, ok), cur[0], t_cur)
+                ex, ey = centres[-1]
+                cur = (cur[0], int(ex), int(ey))
+                joins.append(cur)
+            if hi == last:
+                goal = (b.f, b.x, b.y)
+            else:
+                gx, gy = _centre(path[hi], k)
+                goal = (b.f if lo == 0 else cur[0], int(gx), int(gy))
+            wbox = _window_box(path[lo : hi + 1], k, n)
+            cur, t_cur = run.window(wbox, cur, goal, t_cur, final=hi == last)
+            joins.append(cur)
+        meta_slack = self._slack(joins, tile_m, height_m)
+        route = run.route(departure)
+        route.meta.update(
+            planner="hierarchical",
+            weight=self.weight,
+            slack_s=meta_slack,
+            coarse_zoom=z - k,
+            columns=len(path),
+            windows=len(windows),
+            coarse_levels=k,
+        )
+        return route
+
+    def _slack(self, joins: list[tuple[int, int, int]], tile_m: float, height_m: float) -> float:
+        """``weight`` x (octile time through the joins - octile time from first to last)."""
+        dummy = VoxelGrid(self.zoom, 0, 0, 0, 1, 1, 1, bytearray(1), tile_m, height_m)
+        r = rates(dummy, self.limits, self.weight)
+
+        def oc(p: tuple[int, int, int], q: tuple[int, int, int]) -> float:
+            return octile(r, q[1] - p[1], q[2] - p[2], q[0] - p[0])
+
+        chain = sum(oc(joins[i], joins[i + 1]) for i in range(len(joins) - 1))
+        return max(0.0, chain - oc(joins[0], joins[-1]))
+
+
+def _leg_tile_m(z: int, y0: float, y1: float) -> float:
+    """The larger tile width of a leg's two ends (never faster than the vehicle flies)."""
+    return max(tile_metres(z, y0), tile_metres(z, y1))
+
+
+def _centre(col: tuple[int, int], k: int) -> tuple[float, float]:
+    """The centre of the centre voxel of a column, in tile units."""
+    h = (1 << k) // 2
+    return (col[0] << k) + h + 0.5, (col[1] << k) + h + 0.5
+
+
+def _window_box(cols: list[tuple[int, int]], k: int, n: int) -> TileBox:
+    """Tiles of the columns' bounding box plus one column on every side."""
+    xs, ys = [c[0] for c in cols], [c[1] for c in cols]
+    return TileBox(
+        max(0, (min(xs) - 1) << k),
+        max(0, (min(ys) - 1) << k),
+        min(n, (max(xs) + 2) << k),
+        min(n, (max(ys) + 2) << k),
+    )
+
+
+def _windows(special: list[bool], max_window: int) -> list[tuple[int, int]]:
+    """Index ranges ``(lo, hi)`` of the path's windows: each run of special columns with
+    the free column before and after; windows that touch are merged, long ones cut."""
+    last = len(special) - 1
+    out: list[list[int]] = []
+    i = 0
+    while i <= last:
+        if not special[i]:
+            i += 1
+            continue
+        j = i
+        while j < last and special[j + 1]:
+            j += 1
+        lo, hi = max(0, i - 1), min(last, j + 1)
+        if out and lo <= out[-1][1]:
+            out[-1][1] = hi
+        else:
+            out.append([lo, hi])
+        i = j + 1
+    cut: list[tuple[int, int]] = []
+    for lo, hi in out:
+        while hi - lo > max_window:
+            cut.append((lo, lo + max_window))
+            lo += max_window
+        cut.append((lo, hi))
+    return cut
+
+
+class _Run:
+    """The parts of one route as they are planned: vertices, times, counts."""
+
+    def __init__(
+        self, h: Hierarchy, rows: BusyArrays, departure: float, deadline: float, rh: int
+    ) -> None:
+        self.h, self.rows, self.departure, self.deadline = h, rows, departure, deadline
+        self.points: list[np.ndarray] = []
+        self.times: list[np.ndarray] = []
+        self.grid_s = 0.0
+        self.expansions = 0
+        self.grid: VoxelGrid | None = None
+
+    def _add(self, p: np.ndarray, t: np.ndarray) -> None:
+        if self.points:
+            p, t = p[1:], t[1:]
+        self.points.append(p)
+        self.times.append(t)
+
+    def leg(self, pts: list[tuple[float, float]], f: int, t0: float) -> float:
+        """Fly straight through ``pts`` (tile units) at layer ``f`` from ``t0``."""
+        z = self.h.zoom
+        p = np.array([(x, y, f + 0.5) for x, y in pts])
+        d = np.diff(p, axis=0)
+        dt = [
+            segment_time(*row, _leg_tile_m(z, q[1] - row[1], q[1]), voxel_height(z), self.h.limits)
+            for row, q in zip(d, p[1:], strict=True)
+        ]
+        t = t0 + np.concatenate([[0.0], np.cumsum(dt)])
+        self.grid_s += float(t[-1] - t0)
+        self._add(p, t)
+        return float(t[-1])
+
+    def window(
+        self,
+        wbox: TileBox,
+        start: tuple[int, int, int],
+        goal: tuple[int, int, int],
+        t0: float,
+        *,
+        final: bool,
+    ) -> tuple[tuple[int, int, int], float]:
+        """SIPP inside ``wbox`` from ``start`` at ``t0`` to ``goal``: the end and its time."""
+        h, lim = self.h, self.h.limits
+        check_deadline(self.deadline, "before a window")
+        grid = build_grid(h.occupancy, h.zoom, wbox, h.f_lo, h.f_hi, lim.clearance_m)
+        check_deadline(self.deadline, "window grid")
+        self.grid = grid
+        if grid.is_blocked(*start):
+            raise NoRoute("origin_blocked", f"the voxel {start} is blocked (or too close)")
+        if grid.is_blocked(*goal):
+            if final:
+                raise NoRoute("destination_blocked", f"the voxel {goal} is blocked")
+            goal = self._free_layer(grid, goal)
+        r = self.rows
+        inside = (r.x >= wbox.x0) & (r.x < wbox.x1) & (r.y >= wbox.y0) & (r.y < wbox.y1)
+        busy = BusyTable(
+            grid, BusyArrays(*(arr[inside] for arr in r)), self.departure, lim.safety_buffer_s
+        )
+        gk, sk = grid.key(*goal), grid.key(*start)
+        w = h.weight
+        path = search(
+            moves(grid, lim),
+            grid.blocked,
+            busy,
+            sk,
+            gk,
+            heuristic(grid, lim, gk, w),
+            t0=t0,
+            max_expansions=h.max_expansions,
+            time_budget_s=max(0.0, self.deadline - time.perf_counter()),
+            deferral=deferral(grid, lim, w),
+            sides=side_offsets(grid),
+        )
+        self.expansions += path.expansions
+        p, t = grid_polyline(grid, path)
+        self.grid_s += float(t[-1] - t[0])
+        if h.smoothing and len(p) > 2:
+            best = float(t[-1])
+            for pp, tt in ((p, t), densify(p, t, SMOOTHING_STEP)):
+                sp, st = smooth(grid, busy, pp, tt, lim)
+                if st[-1] < best and polyline_free(grid, busy, sp, st):
+                    best, p, t = float(st[-1]), sp, st
+        self._add(p, t)
+        return goal, float(t[-1])
+
+    @staticmethod
+    def _free_layer(grid: VoxelGrid, goal: tuple[int, int, int]) -> tuple[int, int, int]:
+        """The nearest layer of the goal's tile that is not blocked."""
+        f, x, y = goal
+        for d in range(1, grid.nf):
+            for g in (f - d, f + d):
+                if not grid.is_blocked(g, x, y):
+                    return g, x, y
+        raise NoRoute("no_path", f"every layer of the tile of {goal} is blocked")
+
+    def route(self, departure: float) -> Route:
+        """The whole route (relative times turned into unix seconds)."""
+        assert self.grid is not None
+        p, t = np.concatenate(self.points), np.concatenate(self.times)
+        return to_route(
+            self.grid,
+            p,
+            t,
+            departure,
+            self.h.limits.safety_buffer_s,
+            expansions=self.expansions,
+            grid_duration_s=self.grid_s,
+        )
