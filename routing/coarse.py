@@ -9,10 +9,13 @@ that holds something.
   column keeps every voxel of it at the clearance from obstacles) lies in it;
 - *hot*: a busy row of the band lies in it (for the time window the query reads).
 
-The coarse search (:func:`coarse_path`) is A* over the 8-neighbour column graph: closed
+- *full*: every voxel of the band in it is blocked (no route passes it).
+
+The coarse search (:func:`coarse_path`) is A* over the 8-neighbour column graph: full
 columns are not entered (the origin's and destination's always are), a diagonal step needs
-both columns beside it not closed, a hot column costs ``hot_penalty`` times a free one (so
-routes go around busy space when that is cheap, through it when it is not). Step costs are
+both columns beside it not full, a closed or hot column costs ``penalty`` times a free one
+(so routes go around obstacles and busy space when that is cheap, through them, searched
+finely, when it is not). Step costs are
 horizontal flight times between column centres; the heuristic is the octile distance, so
 the column path is optimal on this graph. :func:`pull` then straightens runs of free
 columns by line of sight (every column a segment passes, or touches at a corner, free).
@@ -20,7 +23,6 @@ columns by line of sight (every column a segment passes, or touches at a corner,
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -32,6 +34,7 @@ from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.traversal import corner_cells, segment_pieces
 
 INF = 1 << 62
+MASK20 = (1 << 20) - 1
 COL_BITS = 24
 """A column id is ``cx << COL_BITS | cy``."""
 STRAIGHT, DIAG = 1000, 1414
@@ -69,28 +72,52 @@ def static_columns(
     f_hi: int,
     rh: int,
     rv: int,
-) -> set[int]:
+) -> tuple[set[int], set[int]]:
     """Ids of the columns of ``box`` (grid tiles) holding a blocked voxel of layers
-    ``f_lo..f_hi`` after dilation by ``rh`` tiles and ``rv`` layers: work and memory grow
-    with the blocked runs, not with the box."""
+    ``f_lo..f_hi`` after dilation by ``rh`` tiles and ``rv`` layers (*closed*), and of
+    those whose every voxel of the band is blocked (*full*, before dilation). Work and
+    memory grow with the blocked runs, not with the box."""
     probe = TileBox(box.x0 - rh, box.y0 - rh, box.x1 + rh, box.y1 + rh)
     f, y, a, b = occupancy.blocked_static(z, probe).runs()
+    band = (f >= f_lo) & (f <= f_hi)
+    full = _full_columns(y[band], a[band], b[band], k, (f_hi - f_lo + 1) << k)
     keep = (f >= f_lo - rv) & (f <= f_hi + rv)
     y, a, b = y[keep], a[keep] - rh, b[keep] + rh  # b is exclusive
     if y.size == 0:
-        return set()
-    # one row of runs per (column row span, column span): duplicates over layers dropped
-    c0, c1 = a >> k, (b - 1) >> k
-    r0, r1 = (y - rh) >> k, (y + rh) >> k
-    spans = np.unique(np.stack([r0, r1, c0, c1], axis=1), axis=0)
-    r0, r1, c0, c1 = spans.T
-    nr, nc = r1 - r0 + 1, c1 - c0 + 1
+        return set(), full
+    # one item per (column row span, column span): duplicates over layers and rows dropped
+    c0, dc = a >> k, ((b - 1) >> k) - (a >> k)
+    r0, dr = (y - rh) >> k, ((y + rh) >> k) - ((y - rh) >> k)
+    key = np.unique((r0 << 44) | (dr << 40) | (c0 << 20) | dc)
+    r0, dr, c0, dc = key >> 44, (key >> 40) & 15, (key >> 20) & MASK20, key & MASK20
+    idx, off = _expand(dr + 1, dc + 1)
+    nc = (dc + 1)[idx]
+    return _ids(c0[idx] + off % nc, r0[idx] + off // nc), full
+
+
+def _expand(nr: np.ndarray, nc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For items of ``nr x nc`` cells each: the item of every cell and its offset in it."""
     rep = nr * nc
-    idx = np.repeat(np.arange(len(spans)), rep)
+    idx = np.repeat(np.arange(len(rep)), rep)
     off = np.arange(idx.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
-    cy = r0[idx] + off // nc[idx]
-    cx = c0[idx] + off % nc[idx]
-    return _ids(cx, cy)
+    return idx, off
+
+
+def _full_columns(y: np.ndarray, a: np.ndarray, b: np.ndarray, k: int, volume: int) -> set[int]:
+    """Columns whose every voxel of the band is blocked: runs of a row are disjoint and
+    do not touch, so a column's row is blocked iff one run covers it; a column is full
+    when ``volume`` (layers x rows) of its rows are."""
+    ca, cb = -(-a >> k), (b >> k) - 1  # the columns a run covers from side to side
+    ok = cb >= ca
+    if not ok.any():
+        return set()
+    key, layers = np.unique((y[ok] << 40) | (ca[ok] << 20) | cb[ok], return_counts=True)
+    y, ca, cb = key >> 40, (key >> 20) & MASK20, key & MASK20
+    idx, off = _expand(np.ones_like(ca), cb - ca + 1)
+    ids = ((ca[idx] + off) << COL_BITS) | (y[idx] >> k)
+    uniq, inv = np.unique(ids, return_inverse=True)
+    count = np.bincount(inv, weights=layers[idx])
+    return set(uniq[count >= volume].tolist())
 
 
 def busy_columns(rows: BusyArrays, k: int, f_lo: int, f_hi: int) -> set[int]:
@@ -102,11 +129,11 @@ def busy_columns(rows: BusyArrays, k: int, f_lo: int, f_hi: int) -> set[int]:
 def coarse_path(
     start: tuple[int, int],
     goal: tuple[int, int],
-    closed: set[int],
-    hot: set[int],
+    full: set[int],
+    special: set[int],
     bounds: tuple[int, int, int, int],
     *,
-    hot_penalty: float,
+    penalty: float,
     deadline: float,
     max_expansions: int = 1_000_000,
 ) -> list[tuple[int, int]]:
@@ -122,18 +149,14 @@ def coarse_path(
             a, b = b, a
         return b * DIAG + (a - b) * STRAIGHT
 
-    def passable(x: int, y: int) -> bool:
-        if not (cx0 <= x < cx1 and cy0 <= y < cy1):
-            return False
-        c = column_id(x, y)
-        return c not in closed or c in ends
+    wall = full - ends
 
     s = column_id(*start)
     best = {s: 0}
     parent: dict[int, int] = {}
     heap = [(h(*start), 0, s)]  # integer costs, so ties are exact: the deeper node first
     done: set[int] = set()
-    pen = round(hot_penalty * 1000)
+    pen = round(penalty * 1000)
     steps = [(dx, dy, DIAG if dx and dy else STRAIGHT) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     steps.remove((0, 0, STRAIGHT))
     n = 0
@@ -156,12 +179,14 @@ def coarse_path(
             check_deadline(deadline, f"coarse search, {n} expansions")
         for dx, dy, d in steps:
             nx_, ny_ = x + dx, y + dy
-            if not passable(nx_, ny_):
+            if not (cx0 <= nx_ < cx1 and cy0 <= ny_ < cy1):
                 continue
-            if dx and dy and not (passable(x + dx, y) and passable(x, y + dy)):
+            nc = nx_ << COL_BITS | ny_
+            if nc in wall:
                 continue
-            nc = column_id(nx_, ny_)
-            cost = g + (d * pen // 1000 if nc in hot else d)
+            if dx and dy and (nx_ << COL_BITS | y in wall or x << COL_BITS | ny_ in wall):
+                continue
+            cost = g + (d * pen // 1000 if nc in special else d)
             if cost < best.get(nc, INF):
                 best[nc] = cost
                 parent[nc] = c

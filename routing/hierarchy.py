@@ -29,7 +29,7 @@ grid's optimum: in free space ``grid duration <= weight x optimum + meta["slack_
 where ``slack_s`` is ``weight`` times the octile time of the chain of join voxels minus
 that of the straight origin-destination pair (the detour through the joins). Not bounded:
 closed columns are avoided as a whole (a gap narrower than a column is missed, the route
-goes around), and hot columns cost ``hot_penalty`` x their time in the column search.
+goes around), and hot columns cost ``penalty`` x their time in the column search.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class Hierarchy:
     min_levels: int = 5
     max_columns: int = 1024
     max_window: int = 6
-    hot_penalty: float = 3.0
+    penalty: float = 3.0
     pad_fraction: float = 0.5
     min_pad_columns: int = 8
     busy_window: tuple[float, float] = (600.0, 3.0)
@@ -126,7 +126,7 @@ class Hierarchy:
         rh = math.ceil(c / tile_m - 1e-9) if c > 0 else 0
         rv = math.ceil(c / height_m - 1e-9) if c > 0 else 0
         t = time.perf_counter()
-        closed = static_columns(self.occupancy, z, k, box, self.f_lo, self.f_hi, rh, rv)
+        closed, full = static_columns(self.occupancy, z, k, box, self.f_lo, self.f_hi, rh, rv)
         check_deadline(deadline, "static columns")
         rows = self.occupancy.busy_in(z, box, departure - 2 * buf, until)
         band = (rows.f >= self.f_lo) & (rows.f <= self.f_hi)
@@ -138,10 +138,10 @@ class Hierarchy:
         path = coarse_path(
             (a.x >> k, a.y >> k),
             (b.x >> k, b.y >> k),
-            closed,
-            hot,
+            full,
+            closed | hot,
             bounds,
-            hot_penalty=self.hot_penalty,
+            penalty=self.penalty,
             deadline=deadline,
         )
         self.stats["coarse_ms"] = (time.perf_counter() - t) * 1000.0 - self.stats["columns_ms"]
