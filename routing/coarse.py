@@ -17,7 +17,8 @@ both columns beside it not full, a closed or hot column costs ``penalty`` times 
 (so routes go around obstacles and busy space when that is cheap, through them, searched
 finely, when it is not). Step costs are
 horizontal flight times between column centres; the heuristic is the octile distance, so
-the column path is optimal on this graph. :func:`pull` then straightens runs of free
+the column path is optimal on this graph with ``weight=1`` (within ``weight`` of it
+otherwise). :func:`pull` then straightens runs of free
 columns by line of sight (every column a segment passes, or touches at a corner, free).
 """
 
@@ -135,6 +136,7 @@ def coarse_path(
     *,
     penalty: float,
     deadline: float,
+    weight: float = 1.0,
     max_expansions: int = 1_000_000,
 ) -> list[tuple[int, int]]:
     """The cheapest column path from ``start`` to ``goal`` (see the module docstring),
@@ -143,11 +145,13 @@ def coarse_path(
     gx, gy = goal
     ends = {column_id(*start), column_id(*goal)}
 
+    wd, ws = round(weight * DIAG), round(weight * STRAIGHT)
+
     def h(x: int, y: int) -> int:
         a, b = abs(gx - x), abs(gy - y)
         if a < b:
             a, b = b, a
-        return b * DIAG + (a - b) * STRAIGHT
+        return b * wd + (a - b) * ws
 
     wall = full - ends
 

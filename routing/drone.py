@@ -127,6 +127,7 @@ class DronePlanner:
         busy_window: tuple[float, float] = (600.0, 3.0),
         hierarchical: bool = True,
         dense_max_span_m: float = 1_000.0,
+        dense_max_voxels: int = 50_000_000,
         column_levels: int | None = None,
     ) -> None:
         self.occupancy = occupancy
@@ -152,6 +153,7 @@ class DronePlanner:
         self.busy_window = busy_window
         self.hierarchical = hierarchical
         self.dense_max_span_m = dense_max_span_m
+        self.dense_max_voxels = dense_max_voxels
         self.column_levels = column_levels
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
@@ -211,9 +213,15 @@ class DronePlanner:
             if not self.f_lo <= v.f <= self.f_hi:
                 raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
         if self._use_hierarchy(a, b):
-            route = self._hierarchy().plan(a, b, departure, started + self.time_budget_s)
-            route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
-            return route
+            try:
+                route = self._hierarchy().plan(a, b, departure, started + self.time_budget_s)
+                route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+                return route
+            except SearchBudgetExceeded:
+                raise
+            except NoRoute as exc:  # a gap narrower than a column: the dense grid, if small
+                if exc.reason != "no_path" or self._dense_voxels(a, b) > self.dense_max_voxels:
+                    raise
         grid = self.grid_for(self._box(a, b))
         if grid.is_blocked(a.f, a.x, a.y):
             raise NoRoute("origin_blocked", f"the origin {a} is blocked (or too close)")
@@ -242,6 +250,11 @@ class DronePlanner:
             return True
         span = max(abs(a.x - b.x), abs(a.y - b.y)) * tile_metres(self.zoom, (a.y + b.y) / 2)
         return span > self.dense_max_span_m
+
+    def _dense_voxels(self, a: Voxel, b: Voxel) -> int:
+        """Voxels of the dense grid over the padded box of ``a`` and ``b``."""
+        box = self._box(a, b)
+        return (box.x1 - box.x0 + 2) * (box.y1 - box.y0 + 2) * (self.f_hi - self.f_lo + 3)
 
     def _hierarchy(self) -> Hierarchy:
         return Hierarchy(

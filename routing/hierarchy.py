@@ -51,7 +51,7 @@ from routing.coarse import (
     static_columns,
 )
 from routing.drone_output import to_route
-from routing.errors import NoRoute
+from routing.errors import NoRoute, SearchBudgetExceeded
 from routing.grid import VoxelGrid, build_grid, tile_metres
 from routing.motion import deferral, heuristic, moves, octile, rates, segment_time, side_offsets
 from routing.occupancy import BusyArrays, Occupancy, TileBox
@@ -80,7 +80,9 @@ class Hierarchy:
     min_levels: int = 5
     max_columns: int = 1024
     max_window: int = 6
-    penalty: float = 3.0
+    penalty: float = 2.0
+    coarse_weight: float = 1.2
+    margin: float = 0.5
     pad_fraction: float = 0.5
     min_pad_columns: int = 8
     busy_window: tuple[float, float] = (600.0, 3.0)
@@ -130,6 +132,10 @@ class Hierarchy:
         check_deadline(deadline, "static columns")
         rows = self.occupancy.busy_in(z, box, departure - 2 * buf, until)
         band = (rows.f >= self.f_lo) & (rows.f <= self.f_hi)
+        # rows over before the vehicle can reach them (straight, at full speed) cannot meet it
+        reach = np.hypot(rows.x - a.x, rows.y - a.y) - 2.0
+        reach *= 0.99 * tile_metres(z, max(a.y, b.y) + pad) / lim.max_speed_mps
+        band &= rows.end + buf > departure + reach
         rows = BusyArrays(*(arr[band] for arr in rows))
         hot = busy_columns(rows, k, self.f_lo, self.f_hi)
         check_deadline(deadline, "busy columns")
@@ -142,6 +148,7 @@ class Hierarchy:
             closed | hot,
             bounds,
             penalty=self.penalty,
+            weight=self.coarse_weight,
             deadline=deadline,
         )
         self.stats["coarse_ms"] = (time.perf_counter() - t) * 1000.0 - self.stats["columns_ms"]
@@ -174,8 +181,15 @@ class Hierarchy:
             else:
                 gx, gy = _centre(path[hi], k)
                 goal = (b.f if lo == 0 else cur[0], int(gx), int(gy))
-            wbox = _window_box(path[lo : hi + 1], k, n)
-            cur, t_cur = run.window(wbox, cur, goal, t_cur, final=hi == last)
+            cols = path[lo : hi + 1]
+            for grow in (1, 4):  # a wider window when the narrow one holds no route
+                wbox = _window_box(cols, k, n, int(self.margin * s * grow))
+                try:
+                    cur, t_cur = run.window(wbox, cur, goal, t_cur, final=hi == last)
+                    break
+                except NoRoute as exc:
+                    if exc.reason != "no_path" or grow > 1 or isinstance(exc, SearchBudgetExceeded):
+                        raise
             joins.append(cur)
         meta_slack = self._slack(joins, tile_m, height_m)
         route = run.route(departure)
@@ -213,14 +227,14 @@ def _centre(col: tuple[int, int], k: int) -> tuple[float, float]:
     return (col[0] << k) + h + 0.5, (col[1] << k) + h + 0.5
 
 
-def _window_box(cols: list[tuple[int, int]], k: int, n: int) -> TileBox:
-    """Tiles of the columns' bounding box plus one column on every side."""
+def _window_box(cols: list[tuple[int, int]], k: int, n: int, margin: int) -> TileBox:
+    """Tiles of the columns' bounding box plus ``margin`` tiles on every side."""
     xs, ys = [c[0] for c in cols], [c[1] for c in cols]
     return TileBox(
-        max(0, (min(xs) - 1) << k),
-        max(0, (min(ys) - 1) << k),
-        min(n, (max(xs) + 2) << k),
-        min(n, (max(ys) + 2) << k),
+        max(0, (min(xs) << k) - margin),
+        max(0, (min(ys) << k) - margin),
+        min(n, ((max(xs) + 1) << k) + margin),
+        min(n, ((max(ys) + 1) << k) + margin),
     )
 
 
