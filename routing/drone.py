@@ -51,13 +51,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
+from routing.drone_attempts import attempts
 from routing.drone_output import snap_box, to_route
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.grid import VoxelGrid, build_grid, tile_metres
@@ -77,12 +78,9 @@ from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route
 from routing.sipp import GridPath, search
 from routing.sipp_graph import search_graph
-from routing.smooth import densify, grid_polyline, polyline_free, smooth
+from routing.smooth import grid_polyline, smooth_best
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, lnglat_to_voxel
-
-SMOOTHING_STEP = 16.0
-"""Tile units between the vertices smoothing may aim a shortcut at (see ``densify``)."""
 
 DEFAULT_WEIGHT = 1.01
 """Heuristic weight: the grid route's duration is at most ``weight`` x the optimum."""
@@ -214,7 +212,7 @@ class DronePlanner:
                 raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
         if self._use_hierarchy(a, b):
             try:
-                route = self._hierarchy().plan(a, b, departure, started + self.time_budget_s)
+                route = Hierarchy.of(self).plan(a, b, departure, started + self.time_budget_s)
                 route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
                 return route
             except SearchBudgetExceeded:
@@ -255,20 +253,6 @@ class DronePlanner:
         """Voxels of the dense grid over the padded box of ``a`` and ``b``."""
         box = self._box(a, b)
         return (box.x1 - box.x0 + 2) * (box.y1 - box.y0 + 2) * (self.f_hi - self.f_lo + 3)
-
-    def _hierarchy(self) -> Hierarchy:
-        return Hierarchy(
-            self.occupancy,
-            self.limits,
-            self.zoom,
-            self.f_lo,
-            self.f_hi,
-            weight=self.weight,
-            max_expansions=self.max_expansions,
-            smoothing=self.smoothing,
-            levels=self.column_levels,
-            busy_window=self.busy_window,
-        )
 
     def _plan_in(
         self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float, corridor: Corridor
@@ -342,7 +326,7 @@ class DronePlanner:
             )
 
         try:
-            path, levels, w, spent = self._search(run, max(abs(b.x - a.x), abs(b.y - a.y)))
+            path, levels, w, spent = attempts(self, run, max(abs(b.x - a.x), abs(b.y - a.y)))
         except NoRoute as exc:
             if exc.reason == "no_path" and goal in busy.keys:
                 exc.message += "; the destination is busy for part of the time"
@@ -359,34 +343,6 @@ class DronePlanner:
         route.meta["coarse_levels"] = levels
         return route
 
-    def _search(
-        self, run: Callable[[int, float, int], GridPath], span: int
-    ) -> tuple[GridPath, int, float, int]:
-        """Run the attempts in order (see the module docstring): the path, its levels and
-        weight, and the expansions spent on attempts that gave up."""
-        k, w, first = self.coarse_levels, self.weight, self.fallback_after
-        first = min(first or self.max_expansions, self.max_expansions)
-        attempts: list[tuple[int, float, int]] = []
-        if k and self.fine_first:
-            attempts.append((0, w, min(self.fine_first + 2 * span, self.max_expansions)))
-        attempts.append((k, w, first))
-        if first < self.max_expansions:
-            attempts.append((k, self.fallback_weight, self.max_expansions))
-        spent = 0
-        for i, (levels, weight, cap) in enumerate(attempts):
-            try:
-                return run(levels, weight, cap), levels, weight, spent
-            except SearchBudgetExceeded as exc:
-                spent += exc.expansions
-                if i == len(attempts) - 1:
-                    raise SearchBudgetExceeded(exc.message, expansions=spent) from None
-            except NoRoute as exc:
-                if exc.reason != "no_path" or levels == 0:
-                    raise
-                # a squeeze between closed blocks that block centres miss: voxels only
-                return run(0, weight, self.max_expansions), 0, weight, spent
-        raise AssertionError("unreachable")  # pragma: no cover
-
     def _route(
         self,
         grid: VoxelGrid,
@@ -397,12 +353,8 @@ class DronePlanner:
         t_ref: float,
     ) -> Route:
         grid_duration = float(times[-1] - times[0])
-        if self.smoothing and len(points) > 2:
-            best = float(times[-1])
-            for p, t in ((points, times), densify(points, times, SMOOTHING_STEP)):
-                sp, st = smooth(grid, busy, p, t, self.limits)
-                if st[-1] < best and polyline_free(grid, busy, sp, st):
-                    best, points, times = float(st[-1]), sp, st
+        if self.smoothing:
+            points, times = smooth_best(grid, busy, points, times, self.limits)
         return to_route(
             grid,
             points,

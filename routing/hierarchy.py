@@ -37,10 +37,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from routing.busy import BusyTable
 from routing.coarse import (
     busy_columns,
     check_deadline,
@@ -50,15 +50,13 @@ from routing.coarse import (
     sight,
     static_columns,
 )
-from routing.drone_output import to_route
 from routing.errors import NoRoute, SearchBudgetExceeded
-from routing.grid import VoxelGrid, build_grid, tile_metres
-from routing.motion import deferral, heuristic, moves, octile, rates, segment_time, side_offsets
-from routing.occupancy import BusyArrays, Occupancy, TileBox
+from routing.grid import VoxelGrid, tile_metres
+from routing.motion import octile, rates, segment_time
+from routing.occupancy import Occupancy, TileBox, select_busy
 from routing.route import Route
-from routing.sipp import search
-from routing.smooth import densify, grid_polyline, polyline_free, smooth
 from routing.vehicle import VehicleLimits
+from routing.windows import Parts
 from spatialid import Voxel, voxel_height
 
 SMOOTHING_STEP = 16.0
@@ -78,6 +76,7 @@ class Hierarchy:
     smoothing: bool = True
     levels: int | None = None
     min_levels: int = 5
+    max_levels: int = 7
     max_columns: int = 1024
     max_window: int = 6
     penalty: float = 2.0
@@ -88,12 +87,29 @@ class Hierarchy:
     busy_window: tuple[float, float] = (600.0, 3.0)
     stats: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, p: Any) -> Hierarchy:
+        """The settings of a :class:`~routing.drone.DronePlanner` ``p``."""
+        return cls(
+            p.occupancy,
+            p.limits,
+            p.zoom,
+            p.f_lo,
+            p.f_hi,
+            weight=p.weight,
+            max_expansions=p.max_expansions,
+            smoothing=p.smoothing,
+            levels=p.column_levels,
+            busy_window=p.busy_window,
+        )
+
     def levels_for(self, span: int) -> int:
-        """``k``: at least ``min_levels``, enough for ``max_columns`` columns over the span."""
+        """``k``: enough for at most ``max_columns`` columns over the span, within
+        ``min_levels..max_levels`` (a window's size grows with ``4^k``, so ``k`` stays small)."""
         if self.levels is not None:
             return self.levels
         need = math.ceil(math.log2(max(1, span) / self.max_columns)) if span else 0
-        return max(self.min_levels, min(self.zoom - 1, need))
+        return max(self.min_levels, min(self.max_levels, self.zoom - 1, need))
 
     def plan(self, a: Voxel, b: Voxel, departure: float, deadline: float) -> Route:
         """A route from voxel ``a`` to ``b`` (the busy window first, then all rows)."""
@@ -136,7 +152,7 @@ class Hierarchy:
         reach = np.hypot(rows.x - a.x, rows.y - a.y) - 2.0
         reach *= 0.99 * tile_metres(z, max(a.y, b.y) + pad) / lim.max_speed_mps
         band &= rows.end + buf > departure + reach
-        rows = BusyArrays(*(arr[band] for arr in rows))
+        rows = select_busy(rows, band)
         hot = busy_columns(rows, k, self.f_lo, self.f_hi)
         check_deadline(deadline, "busy columns")
         self.stats["columns_ms"] = (time.perf_counter() - t) * 1000.0
@@ -165,7 +181,7 @@ class Hierarchy:
             return inside and cid not in closed and cid not in hot
 
         ok = sight(free, k)
-        run = _Run(self, rows, departure, deadline, rh)
+        run = Parts(self, rows, departure, deadline)
         cur, t_cur = (a.f, a.x, a.y), 0.0
         joins = [cur]
         for w, (lo, hi) in enumerate(windows):
@@ -216,11 +232,6 @@ class Hierarchy:
         return max(0.0, chain - oc(joins[0], joins[-1]))
 
 
-def _leg_tile_m(z: int, y0: float, y1: float) -> float:
-    """The larger tile width of a leg's two ends (never faster than the vehicle flies)."""
-    return max(tile_metres(z, y0), tile_metres(z, y1))
-
-
 def _centre(col: tuple[int, int], k: int) -> tuple[float, float]:
     """The centre of the centre voxel of a column, in tile units."""
     h = (1 << k) // 2
@@ -264,114 +275,3 @@ def _windows(special: list[bool], max_window: int) -> list[tuple[int, int]]:
             lo += max_window
         cut.append((lo, hi))
     return cut
-
-
-class _Run:
-    """The parts of one route as they are planned: vertices, times, counts."""
-
-    def __init__(
-        self, h: Hierarchy, rows: BusyArrays, departure: float, deadline: float, rh: int
-    ) -> None:
-        self.h, self.rows, self.departure, self.deadline = h, rows, departure, deadline
-        self.points: list[np.ndarray] = []
-        self.times: list[np.ndarray] = []
-        self.grid_s = 0.0
-        self.expansions = 0
-        self.grid: VoxelGrid | None = None
-
-    def _add(self, p: np.ndarray, t: np.ndarray) -> None:
-        if self.points:
-            p, t = p[1:], t[1:]
-        self.points.append(p)
-        self.times.append(t)
-
-    def leg(self, pts: list[tuple[float, float]], f: int, t0: float) -> float:
-        """Fly straight through ``pts`` (tile units) at layer ``f`` from ``t0``."""
-        z = self.h.zoom
-        p = np.array([(x, y, f + 0.5) for x, y in pts])
-        d = np.diff(p, axis=0)
-        dt = [
-            segment_time(*row, _leg_tile_m(z, q[1] - row[1], q[1]), voxel_height(z), self.h.limits)
-            for row, q in zip(d, p[1:], strict=True)
-        ]
-        t = t0 + np.concatenate([[0.0], np.cumsum(dt)])
-        self.grid_s += float(t[-1] - t0)
-        self._add(p, t)
-        return float(t[-1])
-
-    def window(
-        self,
-        wbox: TileBox,
-        start: tuple[int, int, int],
-        goal: tuple[int, int, int],
-        t0: float,
-        *,
-        final: bool,
-    ) -> tuple[tuple[int, int, int], float]:
-        """SIPP inside ``wbox`` from ``start`` at ``t0`` to ``goal``: the end and its time."""
-        h, lim = self.h, self.h.limits
-        check_deadline(self.deadline, "before a window")
-        grid = build_grid(h.occupancy, h.zoom, wbox, h.f_lo, h.f_hi, lim.clearance_m)
-        check_deadline(self.deadline, "window grid")
-        self.grid = grid
-        if grid.is_blocked(*start):
-            raise NoRoute("origin_blocked", f"the voxel {start} is blocked (or too close)")
-        if grid.is_blocked(*goal):
-            if final:
-                raise NoRoute("destination_blocked", f"the voxel {goal} is blocked")
-            goal = self._free_layer(grid, goal)
-        r = self.rows
-        inside = (r.x >= wbox.x0) & (r.x < wbox.x1) & (r.y >= wbox.y0) & (r.y < wbox.y1)
-        busy = BusyTable(
-            grid, BusyArrays(*(arr[inside] for arr in r)), self.departure, lim.safety_buffer_s
-        )
-        gk, sk = grid.key(*goal), grid.key(*start)
-        w = h.weight
-        path = search(
-            moves(grid, lim),
-            grid.blocked,
-            busy,
-            sk,
-            gk,
-            heuristic(grid, lim, gk, w),
-            t0=t0,
-            max_expansions=h.max_expansions,
-            time_budget_s=max(0.0, self.deadline - time.perf_counter()),
-            deferral=deferral(grid, lim, w),
-            sides=side_offsets(grid),
-        )
-        self.expansions += path.expansions
-        p, t = grid_polyline(grid, path)
-        self.grid_s += float(t[-1] - t[0])
-        if h.smoothing and len(p) > 2:
-            best = float(t[-1])
-            for pp, tt in ((p, t), densify(p, t, SMOOTHING_STEP)):
-                sp, st = smooth(grid, busy, pp, tt, lim)
-                if st[-1] < best and polyline_free(grid, busy, sp, st):
-                    best, p, t = float(st[-1]), sp, st
-        self._add(p, t)
-        return goal, float(t[-1])
-
-    @staticmethod
-    def _free_layer(grid: VoxelGrid, goal: tuple[int, int, int]) -> tuple[int, int, int]:
-        """The nearest layer of the goal's tile that is not blocked."""
-        f, x, y = goal
-        for d in range(1, grid.nf):
-            for g in (f - d, f + d):
-                if not grid.is_blocked(g, x, y):
-                    return g, x, y
-        raise NoRoute("no_path", f"every layer of the tile of {goal} is blocked")
-
-    def route(self, departure: float) -> Route:
-        """The whole route (relative times turned into unix seconds)."""
-        assert self.grid is not None
-        p, t = np.concatenate(self.points), np.concatenate(self.times)
-        return to_route(
-            self.grid,
-            p,
-            t,
-            departure,
-            self.h.limits.safety_buffer_s,
-            expansions=self.expansions,
-            grid_duration_s=self.grid_s,
-        )
