@@ -80,8 +80,8 @@ def concat_busy(parts: list[BusyArrays]) -> BusyArrays:
     )
 
 
-def select_busy(rows: BusyArrays, keep: npt.NDArray[np.bool_]) -> BusyArrays:
-    """The rows where ``keep``."""
+def select_busy(rows: BusyArrays, keep: npt.NDArray[np.bool_] | IntArray) -> BusyArrays:
+    """The rows where ``keep`` (a mask) or at ``keep`` (indices)."""
     return BusyArrays(rows.f[keep], rows.x[keep], rows.y[keep], rows.start[keep], rows.end[keep])
 
 

@@ -33,7 +33,9 @@ class Parts:
     """The parts of one route as they are planned: vertices, times, counts."""
 
     def __init__(self, h: Hierarchy, rows: BusyArrays, departure: float, deadline: float) -> None:
-        self.h, self.rows, self.departure, self.deadline = h, rows, departure, deadline
+        self.h, self.departure, self.deadline = h, departure, deadline
+        order = np.argsort(rows.x, kind="stable")  # windows slice the rows by x
+        self.rows = select_busy(rows, order)
         self.points: list[np.ndarray] = []
         self.times: list[np.ndarray] = []
         self.grid_s = 0.0
@@ -85,7 +87,9 @@ class Parts:
                 raise NoRoute("destination_blocked", f"the voxel {goal} is blocked")
             goal = self._free_layer(grid, goal)
         r = self.rows
-        inside = (r.x >= wbox.x0) & (r.x < wbox.x1) & (r.y >= wbox.y0) & (r.y < wbox.y1)
+        lo, hi = np.searchsorted(r.x, [wbox.x0, wbox.x1])
+        r = BusyArrays(r.f[lo:hi], r.x[lo:hi], r.y[lo:hi], r.start[lo:hi], r.end[lo:hi])
+        inside = (r.y >= wbox.y0) & (r.y < wbox.y1)
         busy = BusyTable(grid, select_busy(r, inside), self.departure, lim.safety_buffer_s)
         gk, sk = grid.key(*goal), grid.key(*start)
         w = h.weight
