@@ -14,7 +14,7 @@ first two queries with a time budget of ``--cap`` seconds ("did not finish" when
 out, or when its grid would hold more than 350 M voxels); networkx A* on the static graph
 (no reservations) of the first query, (a) with lazily built adjacency (the same 26 moves,
 corner rule, move times and octile heuristic, as ``bench/routing_bench.py``'s
-``LazyVoxelGraph``; stopped after ``--cap`` s), (b) on a prebuilt graph of the corridor
+``LazyVoxelGraph``; stopped after ``--nx-cap`` s), (b) on a prebuilt graph of the corridor
 our route flies (voxels within 2 tiles and 1 layer of its visits; build timed apart).
 Then the peak memory (tracemalloc) of one 50 km plan.
 """
@@ -106,6 +106,7 @@ class StaticGraph:
     def __init__(self, q: Query, planner: DronePlanner) -> None:
         self.q, self.f_lo, self.f_hi = q, planner.f_lo, planner.f_hi
         self.static = q.static.blocked_static(Z)
+        self.tiles: dict[tuple[int, int], bool] = {}
         h = voxel_height(Z)
         self.moves = [
             (df, dx, dy, segment_time(dx, dy, df, q.tile_m, h, LIMITS))
@@ -116,7 +117,16 @@ class StaticGraph:
         ]
 
     def blocked(self, f: int, x: int, y: int) -> bool:
-        return not self.f_lo <= f <= self.f_hi or Voxel(Z, f, x, y) in self.static
+        """Outside the band, or in the zone (which covers every layer of the band, so one
+        membership test per tile, cached)."""
+        if not self.f_lo <= f <= self.f_hi:
+            return True
+        if not self.static:
+            return False
+        hit = self.tiles.get((x, y))
+        if hit is None:
+            hit = self.tiles[(x, y)] = Voxel(Z, self.f_lo, x, y) in self.static
+        return hit
 
     def neighbours(self, u: tuple[int, int, int]) -> dict[tuple[int, int, int], dict[str, float]]:
         f, x, y = u
@@ -260,7 +270,7 @@ def run_case(kind: str, km: float, zone: float, args: argparse.Namespace) -> Non
     s0 = time.perf_counter()
     rs = sp.plan(q.origin, q.dest, T0)
     ours = time.perf_counter() - s0
-    lazy = networkx_lazy(q, sp, args.cap)
+    lazy = networkx_lazy(q, sp, args.nx_cap)
     build, astar, n = networkx_corridor(q, sp, rs)
     print(
         f"    static only q0: ours {ours * 1000:7.1f} ms; networkx lazy "
@@ -280,6 +290,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=5)
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--cap", type=float, default=30.0)
+    ap.add_argument("--nx-cap", type=float, default=10.0)
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     for kind, km, zone in CASES:

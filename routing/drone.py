@@ -1,5 +1,14 @@
 """The drone planner: SIPP over voxels, multi-resolution, then any-angle smoothing.
 
+Two paths, named in ``route.meta["planner"]``. ``"hierarchical"`` (:mod:`routing.hierarchy`)
+when there is no ``region``, ``hierarchical`` is true and the origin-destination span is
+longer than ``dense_max_span_m`` (or ``column_levels`` is given): columns of the spatial ID
+quadtree, dense windows only where they are needed, work and memory growing with the
+route, not with its box; a ``no_path`` from it (a gap narrower than a column) is planned
+again on the dense grid when that holds at most ``dense_max_voxels`` voxels. Otherwise
+``"dense"``, described below: one ``VoxelGrid`` over the padded box (``hierarchical=False``
+always takes it). Both raise ``SearchBudgetExceeded`` when ``time_budget_s`` is spent.
+
 Multi-resolution (``coarse_levels = k``, default 2): free space is searched as blocks of
 ``2^k x 2^k`` voxels one layer high (the tiles of zoom ``z - k``), voxels one by one where
 a block holds an obstacle, a busy voxel, the origin or the destination
@@ -52,14 +61,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Hashable, Sequence
-from typing import Protocol
 
 import numpy as np
 
 from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
 from routing.drone_attempts import attempts
-from routing.drone_output import snap_box, to_route
+from routing.drone_output import GridStore, padded_box, snap_box, to_route
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
 from routing.grid import VoxelGrid, build_grid, tile_metres
 from routing.hierarchy import Hierarchy
@@ -87,16 +95,6 @@ DEFAULT_WEIGHT = 1.01
 
 Point = Sequence[float]
 """``(lng, lat, alt)``: degrees and metres."""
-
-
-class GridStore(Protocol):
-    """Static grids shared between planners (see the module docstring)."""
-
-    def find(self, token: Hashable, box: TileBox) -> VoxelGrid | None:
-        """A grid built with ``token`` whose box contains ``box``, if any."""
-
-    def put(self, token: Hashable, box: TileBox, grid: VoxelGrid) -> None:
-        """Remember ``grid``, built with ``token`` over ``box``."""
 
 
 class DronePlanner:
@@ -188,15 +186,8 @@ class DronePlanner:
                 if not (r.x0 <= v.x < r.x1 and r.y0 <= v.y < r.y1):
                     raise NoRoute("no_path", f"{v} is outside the planning region")
             return r
-        span = max(abs(a.x - b.x), abs(a.y - b.y))
-        pad = max(self.min_pad_tiles, int(span * self.pad_fraction))
+        box, pad = padded_box(a, b, self.pad_fraction, self.min_pad_tiles, self.zoom)
         n = 1 << self.zoom
-        box = TileBox(
-            max(0, min(a.x, b.x) - pad),
-            max(0, min(a.y, b.y) - pad),
-            min(n, max(a.x, b.x) + pad + 1),
-            min(n, max(a.y, b.y) + pad + 1),
-        )
         if self.grid_cache is None:
             return box
         return snap_box(box, 1 << (pad.bit_length() - 1), n)
