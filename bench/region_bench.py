@@ -277,7 +277,7 @@ def run_case(kind: str, km: float, zone: float, args: argparse.Namespace) -> Non
         + (
             f"{lazy * 1000:8.1f} ms ({lazy / ours:6.1f}x)"
             if lazy
-            else f"did not finish ({args.cap:g} s)"
+            else f"did not finish ({args.nx_cap:g} s)"
         )
         + f"; networkx on a prebuilt corridor of {n} voxels: build {build * 1000:7.1f} ms, "
         f"A* {astar * 1000:7.1f} ms ({astar / ours:5.1f}x ours)",

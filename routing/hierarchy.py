@@ -22,14 +22,19 @@ obstacles and busy rows near it, never with the box's area. The wall-clock budge
 checked between every step and inside every search; ``SearchBudgetExceeded`` when spent.
 
 Bound (``route.meta``): every window search is weighted A* with a consistent heuristic, so
-its part is within ``weight`` of the earliest arrival at its exit voxel from its entry
-state; the column path is optimal on the column graph. Hence ``grid duration <= weight x
-optimum`` over routes that pass the same join voxels in the same order. Against the fine
-grid's optimum: in free space ``grid duration <= weight x optimum + meta["slack_s"]``,
-where ``slack_s`` is ``weight`` times the octile time of the chain of join voxels minus
-that of the straight origin-destination pair (the detour through the joins). Not bounded:
-closed columns are avoided as a whole (a gap narrower than a column is missed, the route
-goes around), and hot columns cost ``penalty`` x their time in the column search.
+its part is within ``meta["weight"]`` of the earliest arrival at its exit voxel from its
+entry state inside its window; legs are straight flights. Hence ``grid duration <= weight
+x optimum`` over routes that pass the same join voxels in the same order and stay in the
+windows between them. Against the fine grid's optimum (26-neighbour moves, as the dense
+planner with ``weight=1``), in free space: ``grid duration <= weight x optimum +
+meta["slack_s"]`` (up to the Mercator scale each window takes at its own middle row), where
+``slack_s`` is ``weight`` x the octile time of the chain of join voxels minus that of the
+straight origin-destination pair: the detour through the joins. Straight legs may beat the
+26-neighbour grid. NOT bounded: near obstacles (closed columns are searched only inside
+their windows, half a column of margin, four times that on ``no_path``; a gap narrower
+than a column between full ones is missed), around busy space (hot columns cost
+``penalty`` x their time in the column search, which is weighted by ``coarse_weight``),
+and smoothing only shortens the flight.
 """
 
 from __future__ import annotations
