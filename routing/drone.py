@@ -1,5 +1,14 @@
 """The drone planner: SIPP over voxels, multi-resolution, then any-angle smoothing.
 
+Two paths, named in ``route.meta["planner"]``. ``"hierarchical"`` (:mod:`routing.hierarchy`)
+when there is no ``region``, ``hierarchical`` is true and the origin-destination span is
+longer than ``dense_max_span_m`` (or ``column_levels`` is given): columns of the spatial ID
+quadtree, dense windows only where they are needed, work and memory growing with the
+route, not with its box; a ``no_path`` from it (a gap narrower than a column) is planned
+again on the dense grid when that holds at most ``dense_max_voxels`` voxels. Otherwise
+``"dense"``, described below: one ``VoxelGrid`` over the padded box (``hierarchical=False``
+always takes it). Both raise ``SearchBudgetExceeded`` when ``time_budget_s`` is spent.
+
 Multi-resolution (``coarse_levels = k``, default 2): free space is searched as blocks of
 ``2^k x 2^k`` voxels one layer high (the tiles of zoom ``z - k``), voxels one by one where
 a block holds an obstacle, a busy voxel, the origin or the destination
@@ -51,16 +60,17 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
-from typing import Protocol
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
 from routing.blocks import Blocks, static_open
 from routing.busy import BusyTable
-from routing.drone_output import snap_box, to_route
+from routing.drone_attempts import attempts
+from routing.drone_output import GridStore, padded_box, snap_box, to_route
 from routing.errors import NoRoute, RoutingError, SearchBudgetExceeded
-from routing.grid import VoxelGrid, build_grid
+from routing.grid import VoxelGrid, build_grid, tile_metres
+from routing.hierarchy import Hierarchy
 from routing.motion import (
     Corridor,
     deferral,
@@ -76,28 +86,15 @@ from routing.occupancy import BusyArrays, Occupancy, TileBox
 from routing.route import Route
 from routing.sipp import GridPath, search
 from routing.sipp_graph import search_graph
-from routing.smooth import densify, grid_polyline, polyline_free, smooth
+from routing.smooth import grid_polyline, smooth_best
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, lnglat_to_voxel
-
-SMOOTHING_STEP = 16.0
-"""Tile units between the vertices smoothing may aim a shortcut at (see ``densify``)."""
 
 DEFAULT_WEIGHT = 1.01
 """Heuristic weight: the grid route's duration is at most ``weight`` x the optimum."""
 
 Point = Sequence[float]
 """``(lng, lat, alt)``: degrees and metres."""
-
-
-class GridStore(Protocol):
-    """Static grids shared between planners (see the module docstring)."""
-
-    def find(self, token: Hashable, box: TileBox) -> VoxelGrid | None:
-        """A grid built with ``token`` whose box contains ``box``, if any."""
-
-    def put(self, token: Hashable, box: TileBox, grid: VoxelGrid) -> None:
-        """Remember ``grid``, built with ``token`` over ``box``."""
 
 
 class DronePlanner:
@@ -125,6 +122,10 @@ class DronePlanner:
         fine_first: int = 1_000,
         busy_window: tuple[float, float] = (600.0, 3.0),
         max_grid_bytes: int | None = None,
+        hierarchical: bool = True,
+        dense_max_span_m: float = 1_000.0,
+        dense_max_voxels: int = 50_000_000,
+        column_levels: int | None = None,
     ) -> None:
         self.occupancy = occupancy
         self.limits = limits or VehicleLimits()
@@ -151,6 +152,10 @@ class DronePlanner:
         self.busy_window = busy_window
         self.max_grid_bytes = max_grid_bytes
         """A grid larger than this is not built: ``SearchBudgetExceeded`` (None: no cap)."""
+        self.hierarchical = hierarchical
+        self.dense_max_span_m = dense_max_span_m
+        self.dense_max_voxels = dense_max_voxels
+        self.column_levels = column_levels
         h = 2.0**25 / (1 << zoom)
         self.f_lo = math.ceil(self.limits.altitude_lower_m / h - 1e-9)
         self.f_hi = math.floor(self.limits.altitude_upper_m / h + 1e-9) - 1
@@ -196,15 +201,8 @@ class DronePlanner:
                 if not (r.x0 <= v.x < r.x1 and r.y0 <= v.y < r.y1):
                     raise NoRoute("no_path", f"{v} is outside the planning region")
             return r
-        span = max(abs(a.x - b.x), abs(a.y - b.y))
-        pad = max(self.min_pad_tiles, int(span * self.pad_fraction))
+        box, pad = padded_box(a, b, self.pad_fraction, self.min_pad_tiles, self.zoom)
         n = 1 << self.zoom
-        box = TileBox(
-            max(0, min(a.x, b.x) - pad),
-            max(0, min(a.y, b.y) - pad),
-            min(n, max(a.x, b.x) + pad + 1),
-            min(n, max(a.y, b.y) + pad + 1),
-        )
         if self.grid_cache is None:
             return box
         return snap_box(box, 1 << (pad.bit_length() - 1), n)
@@ -219,6 +217,16 @@ class DronePlanner:
         for v, what in ((a, "origin"), (b, "destination")):
             if not self.f_lo <= v.f <= self.f_hi:
                 raise NoRoute("outside_altitude_band", f"the {what} {v} is outside the band")
+        if self._use_hierarchy(a, b):
+            try:
+                route = Hierarchy.of(self).plan(a, b, departure, started + self.time_budget_s)
+                route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+                return route
+            except SearchBudgetExceeded:
+                raise
+            except NoRoute as exc:  # a gap narrower than a column: the dense grid, if small
+                if exc.reason != "no_path" or self._dense_voxels(a, b) > self.dense_max_voxels:
+                    raise
         grid = self.grid_for(self._box(a, b))
         self._left("the search")  # building a large grid may take the whole budget
         if grid.is_blocked(a.f, a.x, a.y):
@@ -236,6 +244,7 @@ class DronePlanner:
                 if exc.reason != "no_path" or attempt == 1:
                     raise
         route.meta["planning_ms"] = (time.perf_counter() - started) * 1000.0
+        route.meta["planner"] = "dense"
         return route
 
     def _left(self, step: str) -> float:
@@ -245,6 +254,21 @@ class DronePlanner:
         if left <= 0:
             raise SearchBudgetExceeded(f"the time budget ran out before {step}")
         return left
+
+    def _use_hierarchy(self, a: Voxel, b: Voxel) -> bool:
+        """True for the hierarchical planner: no ``region``, and a span longer than
+        ``dense_max_span_m`` (or ``column_levels`` given)."""
+        if not self.hierarchical or self.region is not None:
+            return False
+        if self.column_levels is not None:
+            return True
+        span = max(abs(a.x - b.x), abs(a.y - b.y)) * tile_metres(self.zoom, (a.y + b.y) / 2)
+        return span > self.dense_max_span_m
+
+    def _dense_voxels(self, a: Voxel, b: Voxel) -> int:
+        """Voxels of the dense grid over the padded box of ``a`` and ``b``."""
+        box = self._box(a, b)
+        return (box.x1 - box.x0 + 2) * (box.y1 - box.y0 + 2) * (self.f_hi - self.f_lo + 3)
 
     def _plan_in(
         self, grid: VoxelGrid, a: Voxel, b: Voxel, departure: float, corridor: Corridor
@@ -318,7 +342,7 @@ class DronePlanner:
             )
 
         try:
-            path, levels, w, spent = self._search(run, max(abs(b.x - a.x), abs(b.y - a.y)))
+            path, levels, w, spent = attempts(self, run, max(abs(b.x - a.x), abs(b.y - a.y)))
         except NoRoute as exc:
             if exc.reason == "no_path" and goal in busy.keys:
                 exc.message += "; the destination is busy for part of the time"
@@ -335,34 +359,6 @@ class DronePlanner:
         route.meta["coarse_levels"] = levels
         return route
 
-    def _search(
-        self, run: Callable[[int, float, int], GridPath], span: int
-    ) -> tuple[GridPath, int, float, int]:
-        """Run the attempts in order (see the module docstring): the path, its levels and
-        weight, and the expansions spent on attempts that gave up."""
-        k, w, first = self.coarse_levels, self.weight, self.fallback_after
-        first = min(first or self.max_expansions, self.max_expansions)
-        attempts: list[tuple[int, float, int]] = []
-        if k and self.fine_first:
-            attempts.append((0, w, min(self.fine_first + 2 * span, self.max_expansions)))
-        attempts.append((k, w, first))
-        if first < self.max_expansions:
-            attempts.append((k, self.fallback_weight, self.max_expansions))
-        spent = 0
-        for i, (levels, weight, cap) in enumerate(attempts):
-            try:
-                return run(levels, weight, cap), levels, weight, spent
-            except SearchBudgetExceeded as exc:
-                spent += exc.expansions
-                if i == len(attempts) - 1:
-                    raise SearchBudgetExceeded(exc.message, expansions=spent) from None
-            except NoRoute as exc:
-                if exc.reason != "no_path" or levels == 0:
-                    raise
-                # a squeeze between closed blocks that block centres miss: voxels only
-                return run(0, weight, self.max_expansions), 0, weight, spent
-        raise AssertionError("unreachable")  # pragma: no cover
-
     def _route(
         self,
         grid: VoxelGrid,
@@ -373,12 +369,8 @@ class DronePlanner:
         t_ref: float,
     ) -> Route:
         grid_duration = float(times[-1] - times[0])
-        if self.smoothing and len(points) > 2:
-            best = float(times[-1])
-            for p, t in ((points, times), densify(points, times, SMOOTHING_STEP)):
-                sp, st = smooth(grid, busy, p, t, self.limits)
-                if st[-1] < best and polyline_free(grid, busy, sp, st):
-                    best, points, times = float(st[-1]), sp, st
+        if self.smoothing:
+            points, times = smooth_best(grid, busy, points, times, self.limits)
         return to_route(
             grid,
             points,

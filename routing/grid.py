@@ -121,15 +121,18 @@ def build_grid(
     f, y, a, b = vs.runs()
     keep = (f >= ef0) & (f < ef0 + ef)
     f, y, a, b = f[keep] - ef0, y[keep] - ey0, a[keep] - ex0, b[keep] - ex0
-    diff = np.zeros((ef, ey, ex + 1), dtype=np.int8)
-    diff[f, y, a] = 1  # runs of a row are disjoint and non-touching: no index repeats
-    diff[f, y, b] = -1
-    arr = np.cumsum(diff, axis=2, dtype=np.int8)[:, :, :ex] > 0
-    if rh:
-        arr = _dilate(_dilate(arr, 1, rh), 2, rh)
-    if rv:
-        arr = _dilate(arr, 0, rv)
-    arr = np.ascontiguousarray(arr[rv : rv + nf, rh : rh + ny, rh : rh + nx])
+    if f.size == 0:  # nothing blocked: no run to paint, no dilation
+        arr = np.zeros((nf, ny, nx), dtype=bool)
+    else:
+        diff = np.zeros((ef, ey, ex + 1), dtype=np.int8)
+        diff[f, y, a] = 1  # runs of a row are disjoint and non-touching: no index repeats
+        diff[f, y, b] = -1
+        arr = np.cumsum(diff, axis=2, dtype=np.int8)[:, :, :ex] > 0
+        if rh:
+            arr = _dilate(_dilate(arr, 1, rh), 2, rh)
+        if rv:
+            arr = _dilate(arr, 0, rv)
+        arr = np.ascontiguousarray(arr[rv : rv + nf, rh : rh + ny, rh : rh + nx])
     arr[0], arr[-1] = True, True
     arr[:, 0], arr[:, -1] = True, True
     arr[:, :, 0], arr[:, :, -1] = True, True

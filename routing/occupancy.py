@@ -80,7 +80,8 @@ def concat_busy(parts: list[BusyArrays]) -> BusyArrays:
     )
 
 
-def _select(rows: BusyArrays, keep: npt.NDArray[np.bool_]) -> BusyArrays:
+def select_busy(rows: BusyArrays, keep: npt.NDArray[np.bool_] | IntArray) -> BusyArrays:
+    """The rows where ``keep`` (a mask) or at ``keep`` (indices)."""
     return BusyArrays(rows.f[keep], rows.x[keep], rows.y[keep], rows.start[keep], rows.end[keep])
 
 
@@ -212,7 +213,7 @@ class MemoryOccupancy:
         for zs in self._busy:
             rows = self._rows(zs)
             live = (rows.start < t1) & (rows.end > t0) & (rows.end > rows.start)
-            rows = _select(rows, live)
+            rows = select_busy(rows, live)
             out.append(busy_to_zoom(rows, zs, z, box))
         return concat_busy(out)
 

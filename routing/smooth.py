@@ -186,6 +186,25 @@ def densify(points: FloatArray, times: FloatArray, step: float) -> tuple[FloatAr
     return p, t
 
 
+SMOOTHING_STEP = 16.0
+"""Tile units between the vertices smoothing may aim a shortcut at (see ``densify``)."""
+
+
+def smooth_best(
+    grid: VoxelGrid, busy: BusyTable, points: FloatArray, times: FloatArray, limits: VehicleLimits
+) -> tuple[FloatArray, FloatArray]:
+    """The earliest-arriving free result of :func:`smooth` on the polyline as it is and
+    densified (``SMOOTHING_STEP``), or the polyline itself."""
+    if len(points) <= 2:
+        return points, times
+    best = float(times[-1])
+    for p, t in ((points, times), densify(points, times, SMOOTHING_STEP)):
+        sp, st = smooth(grid, busy, p, t, limits)
+        if st[-1] < best and polyline_free(grid, busy, sp, st):
+            best, points, times = float(st[-1]), sp, st
+    return points, times
+
+
 def polyline_free(grid: VoxelGrid, busy: BusyTable, points: FloatArray, times: FloatArray) -> bool:
     """True iff the whole timed polyline stays in free voxels."""
     cells, enters, leaves = polyline_visits(points, times)

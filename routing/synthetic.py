@@ -1,10 +1,14 @@
-"""Synthetic worlds for tests, benchmarks and demos (no I/O): a grid road network."""
+"""Synthetic worlds for tests, benchmarks and demos (no I/O): a grid road network, a disc-shaped
+no-fly zone."""
 
 from __future__ import annotations
 
 import math
 
 import networkx as nx
+import numpy as np
+
+from spatialid import VoxelSet
 
 M_PER_DEG_LAT = 111_320.0
 
@@ -43,3 +47,18 @@ def grid_network(
                 if not (oneway_rows and dj == 0 and j % 2 == 1):
                     g.add_edge(b, a, **attrs)
     return g
+
+
+def disc_zone(z: int, cx: float, cy: float, radius_tiles: float, f0: int, f1: int) -> VoxelSet:
+    """A no-fly zone: the tiles at zoom ``z`` whose centre lies within ``radius_tiles`` of
+    ``(cx, cy)`` (tile units), layers ``f0 .. f1 - 1``, as runs (one per row and layer)."""
+    r = float(radius_tiles)
+    ys = np.arange(math.floor(cy - r), math.ceil(cy + r) + 1, dtype=np.int64)
+    half = np.sqrt(np.maximum(0.0, r * r - (ys + 0.5 - cy) ** 2))
+    a = np.ceil(cx - half - 0.5).astype(np.int64)
+    b = np.floor(cx + half - 0.5).astype(np.int64) + 1
+    keep = b > a
+    ys, a, b = ys[keep], a[keep], b[keep]
+    nf = f1 - f0
+    f = np.repeat(np.arange(f0, f1, dtype=np.int64), len(ys))
+    return VoxelSet.from_runs(z, f, np.tile(ys, nf), np.tile(a, nf), np.tile(b, nf))
