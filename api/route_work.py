@@ -30,6 +30,7 @@ def budget(settings: Settings, deadline: float | None = None) -> Budget:
         expansions=settings.route_max_expansions,
         deadline=deadline,
         grid_bytes=int(settings.route_max_grid_mb * 2**20),
+        dense_span_m=settings.route_dense_max_span_m,
     )
 
 

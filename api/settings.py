@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     """MiB of static drone grids kept for reuse, per planning process (each worker of
     ``planning_workers`` has its own cache)."""
     route_max_grid_mb: float = Field(default=1024.0, gt=0)
+    route_dense_max_span_m: float = Field(default=1000.0, ge=0)
     """MiB of the largest static drone grid one plan may build (one byte a voxel of the
     route's padded box and altitude band; building takes about three times that); a
     larger one is 422 ``budget_exceeded`` before it is built."""

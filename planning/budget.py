@@ -27,6 +27,9 @@ class Budget:
     deadline: float | None = None
     grid_bytes: int | None = None
     """The largest static drone grid a plan may build (None: no cap)."""
+    dense_span_m: float | None = None
+    """Drone routes whose ends lie farther apart are planned hierarchically (None: the
+    planner's default)."""
 
     def started(self) -> Budget:
         """This budget with its deadline set (``seconds`` from now unless already set)."""

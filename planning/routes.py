@@ -133,6 +133,7 @@ def _plan_once(
             time_budget_s=budget.left(),
             max_grid_bytes=budget.grid_bytes,
             grid_cache=caches.grids if caches.grids.max_bytes > 0 else None,
+            **({} if budget.dense_span_m is None else {"dense_max_span_m": budget.dense_span_m}),
         )
         route = drone.plan(origin, destination, departure)
     else:

@@ -21,13 +21,19 @@ B = (160.02, -40.0, 60.0)  # about 1.7 km east
 def test_a_grid_over_the_cap_is_refused_before_it_is_built() -> None:
     occ = MemoryOccupancy()
     with pytest.raises(SearchBudgetExceeded, match="MiB"):
-        DronePlanner(occ, LIMITS, max_grid_bytes=1 << 16).plan(A, B, time.time())
-    assert DronePlanner(occ, LIMITS, max_grid_bytes=1 << 30).plan(A, B, time.time()).visits
+        DronePlanner(occ, LIMITS, max_grid_bytes=1 << 16, hierarchical=False).plan(
+            A, B, time.time()
+        )
+    assert (
+        DronePlanner(occ, LIMITS, max_grid_bytes=1 << 30, hierarchical=False)
+        .plan(A, B, time.time())
+        .visits
+    )
 
 
 def test_the_budget_is_one_for_the_whole_plan() -> None:
     """No budget left after the grid is built: no search runs (each used to get it anew)."""
-    planner = DronePlanner(MemoryOccupancy(), LIMITS, time_budget_s=1e-9)
+    planner = DronePlanner(MemoryOccupancy(), LIMITS, time_budget_s=1e-9, hierarchical=False)
     started = time.perf_counter()
     with pytest.raises(SearchBudgetExceeded, match="before the search"):
         planner.plan(A, B, time.time())
