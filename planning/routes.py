@@ -69,6 +69,7 @@ from routing import (
     RoutingError,
     validate_route,
 )
+from routing.drone import DENSE_MAX_SPAN_M
 from routing.occupancy import merge_intervals
 from routing.route import utc_ms
 from routing.vehicle import VehicleLimits
@@ -133,7 +134,9 @@ def _plan_once(
             time_budget_s=budget.left(),
             max_grid_bytes=budget.grid_bytes,
             grid_cache=caches.grids if caches.grids.max_bytes > 0 else None,
-            **({} if budget.dense_span_m is None else {"dense_max_span_m": budget.dense_span_m}),
+            dense_max_span_m=budget.dense_span_m
+            if budget.dense_span_m is not None
+            else DENSE_MAX_SPAN_M,
         )
         route = drone.plan(origin, destination, departure)
     else:

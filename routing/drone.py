@@ -90,6 +90,9 @@ from routing.smooth import grid_polyline, smooth_best
 from routing.vehicle import VehicleLimits
 from spatialid import Voxel, lnglat_to_voxel
 
+DENSE_MAX_SPAN_M = 1_000.0
+"""Metres between the ends beyond which a route is planned hierarchically (no ``region``)."""
+
 DEFAULT_WEIGHT = 1.01
 """Heuristic weight: the grid route's duration is at most ``weight`` x the optimum."""
 
@@ -123,7 +126,7 @@ class DronePlanner:
         busy_window: tuple[float, float] = (600.0, 3.0),
         max_grid_bytes: int | None = None,
         hierarchical: bool = True,
-        dense_max_span_m: float = 1_000.0,
+        dense_max_span_m: float = DENSE_MAX_SPAN_M,
         dense_max_voxels: int = 50_000_000,
         column_levels: int | None = None,
     ) -> None:
