@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from routing.airways import AirwayNetwork, air_key, air_voxel
-from routing.ground_search import GroundPlanner
+from routing.ground_search import GroundPlanner, unwind
 from routing.intervals import IntervalTable
 from routing.occupancy import Occupancy, TileBox
 from routing.route import Route, Visit
@@ -71,12 +71,7 @@ class AirwayPlanner(GroundPlanner):
     def _route(
         self, state: Any, best: Any, parent: Any, departure: float, expansions: int
     ) -> Route:
-        steps = []
-        while state in parent:
-            prev, e, t = parent[state]
-            steps.append((e, t))
-            state = prev
-        steps.reverse()
+        steps = unwind(state, parent)
         z, h = self.net.z, self.net.voxel_h
         keys: list[int] = []
         enter: list[float] = []

@@ -284,12 +284,7 @@ class GroundPlanner:
     def _route(
         self, state: Any, best: Any, parent: Any, departure: float, expansions: int
     ) -> Route:
-        steps = []
-        while state in parent:
-            prev, e, t = parent[state]
-            steps.append((e, t))
-            state = prev
-        steps.reverse()
+        steps = unwind(state, parent)
         z = self.net.z
         keys: list[int] = []  # consecutive repeats of a voxel merged into one visit
         enter: list[float] = []
@@ -364,3 +359,14 @@ def _dedupe(wps: list[tuple[float, float, float]]) -> list[tuple[float, float, f
         if not out or w != out[-1]:
             out.append(w)
     return out
+
+
+def unwind(state: Any, parent: Any) -> list[tuple[Any, float]]:
+    """The ``(edge, time)`` steps from the start to ``state``, read back through ``parent``."""
+    steps = []
+    while state in parent:
+        prev, e, t = parent[state]
+        steps.append((e, t))
+        state = prev
+    steps.reverse()
+    return steps
