@@ -10,6 +10,7 @@ the drone planner. An end more than :data:`AIRWAY_SNAP_M` outside every corridor
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 
 from geoalchemy2.shape import to_shape
@@ -20,6 +21,7 @@ from registry.models import Vehicle
 from registry.services.airways import airways_near
 from routing.airway_search import AirwayPlanner
 from routing.airways import AirwayNetwork, Corridor
+from routing.errors import SearchBudgetExceeded
 from routing.occupancy import Occupancy
 from routing.route import Route
 from routing.vehicle import VehicleLimits
@@ -78,13 +80,20 @@ def plan_on_airways(
     departure: float,
     zoom: int,
     max_expansions: int,
+    time_budget_s: float | None = None,
 ) -> Route:
-    """An earliest-arrival route along the corridors; raises ``NoRoute``."""
+    """An earliest-arrival route along the corridors within ``time_budget_s`` (None: no
+    wall-clock bound); raises ``NoRoute`` (``SearchBudgetExceeded`` once it is spent)."""
+    deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
     limits = dataclasses.replace(limits, snap_max_m=AIRWAY_SNAP_M)
     network = AirwayNetwork(corridors_near(session, origin, destination), limits, zoom)
     planner = AirwayPlanner.from_occupancy(
         network, occupancy, departure, limits, max_expansions=max_expansions
     )
+    if deadline is not None:
+        if time.perf_counter() >= deadline:
+            raise SearchBudgetExceeded("the planning budget ran out before the airway search")
+        planner.deadline = deadline
     route = planner.plan((origin[0], origin[1]), (destination[0], destination[1]), departure)
     route.meta["airways"] = len(network.corridors)
     return route

@@ -124,6 +124,7 @@ def _plan_once(
             departure=departure,
             zoom=zoom,
             max_expansions=budget.expansions,
+            time_budget_s=budget.left(),
         )
     elif vehicle.kind == "drone":
         drone = DronePlanner(

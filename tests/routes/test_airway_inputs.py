@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from planning.airway_inputs import plan_on_airways
+from routing.errors import SearchBudgetExceeded
+from routing.occupancy import MemoryOccupancy
+from routing.vehicle import VehicleLimits
 from tests.conftest import Key
 from tests.platform.test_cli import kukan
 from tests.routes.helpers import offset, place, vehicle
@@ -60,3 +67,25 @@ def test_the_import_reads_json_only(client: httpx.Client, admin_key: Key) -> Non
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
     r = client.post("/v1/airways", headers=admin_key.headers, json=[1, 2])
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "type"
+
+
+def test_the_airway_search_keeps_the_wall_clock_budget(
+    client: httpx.Client, admin_key: Key, db_sessions: sessionmaker[Session]
+) -> None:
+    a = place()
+    imported(client, admin_key, cross(a))
+    o, d = offset(*a, 100, 0), offset(*a, 500, 400)
+    args = {
+        "occupancy": MemoryOccupancy(),
+        "limits": VehicleLimits(max_speed_mps=12.0),
+        "origin": (*o, 50.0),
+        "destination": (*d, 60.0),
+        "departure": time.time(),
+        "zoom": 23,
+        "max_expansions": 10**7,
+    }
+    with db_sessions() as session:
+        with pytest.raises(SearchBudgetExceeded):
+            plan_on_airways(session=session, time_budget_s=1e-9, **args)
+        route = plan_on_airways(session=session, time_budget_s=30.0, **args)
+    assert route.visits and route.meta["airways"] >= 2
