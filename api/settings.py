@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     ``None``: the kind's default (``registry.models.DEFAULT_SNAP_DISTANCES_M``, 50 m)."""
     snap_distance_car_m: float | None = Field(default=None, gt=0)
     """The same for cars (default 100 m)."""
+    snap_distance_airway_m: float | None = Field(default=None, gt=0)
+    """The farthest (metres) an ``airways_only`` drone's ends may be outside every corridor;
+    ``None``: ``planning.airway_inputs.AIRWAY_SNAP_M`` (100 m)."""
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     geoid_grid: Path | None = None
     """PROJ vertical grid for heights above sea level (``MSL``); default: EGM96
@@ -97,8 +100,13 @@ class Settings(BaseSettings):
     demo_keys_file: Path = REPO_ROOT / ".data" / "demo-keys.json"
 
     def snap_distances(self) -> dict[str, float]:
-        """The snap distances (metres) set for ground vehicle kinds (others: defaults)."""
-        out = {"robot": self.snap_distance_robot_m, "car": self.snap_distance_car_m}
+        """The snap distances (metres) set for ground vehicle kinds and for airways (key
+        ``airway``); the others take their defaults."""
+        out = {
+            "robot": self.snap_distance_robot_m,
+            "car": self.snap_distance_car_m,
+            "airway": self.snap_distance_airway_m,
+        }
         return {kind: m for kind, m in out.items() if m is not None}
 
     def max_distances(self) -> dict[str, float]:

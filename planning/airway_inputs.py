@@ -81,11 +81,12 @@ def plan_on_airways(
     zoom: int,
     max_expansions: int,
     time_budget_s: float | None = None,
+    snap_m: float = AIRWAY_SNAP_M,
 ) -> Route:
     """An earliest-arrival route along the corridors within ``time_budget_s`` (None: no
     wall-clock bound); raises ``NoRoute`` (``SearchBudgetExceeded`` once it is spent)."""
     deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
-    limits = dataclasses.replace(limits, snap_max_m=AIRWAY_SNAP_M)
+    limits = dataclasses.replace(limits, snap_max_m=snap_m)
     network = AirwayNetwork(corridors_near(session, origin, destination), limits, zoom)
     planner = AirwayPlanner.from_occupancy(
         network, occupancy, departure, limits, max_expansions=max_expansions

@@ -24,6 +24,7 @@ client can retry with a larger budget or a nearer destination; it never hangs.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -33,7 +34,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from planning.airway_inputs import keeps_to_airways, plan_on_airways
+from planning.airway_inputs import AIRWAY_SNAP_M, keeps_to_airways, plan_on_airways
 from planning.budget import Budget
 from planning.caches import PlanningCaches
 from planning.refusals import name_blockers
@@ -125,6 +126,7 @@ def _plan_once(
             zoom=zoom,
             max_expansions=budget.expansions,
             time_budget_s=budget.left(),
+            snap_m=limits.snap_max_m,  # the airway snap distance (plan_route sets it)
         )
     elif vehicle.kind == "drone":
         drone = DronePlanner(
@@ -292,6 +294,9 @@ def plan_route(
         old = load_replaced(session=session, actor=actor, reservation_id=replaces, vehicle=vehicle)
     old_version = old.version if old is not None else 0
     limits = limits_of(vehicle, safety_buffer_s, clearance_m, snap_distances)
+    if airways_only:
+        snap = (snap_distances or {}).get("airway", AIRWAY_SNAP_M)
+        limits = dataclasses.replace(limits, snap_max_m=snap)
     departure = departure_time.timestamp()
     if airways_only:
         planner, z = "airways", zoom or DEFAULT_ZOOM

@@ -79,7 +79,8 @@ def list_airways(
     limit: int = 50,
     after: str | None = None,
 ) -> Page[Airway]:
-    """Airways, oldest first; ``mine`` keeps only those a principal declared."""
+    """Airways, oldest first (those of one import by id); ``mine`` keeps only those a
+    principal declared."""
     query = select(Airway)
     if mine is not None:
         query = query.where(Airway.principal_id == mine.id)
