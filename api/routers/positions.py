@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import AltitudesDep, PrincipalDep, SessionDep
 from api.problem_schemas import problem_responses
-from api.schemas import PositionIn, PositionOut
+from api.vehicle_schemas import PositionIn, PositionOut
 from registry.services import positions
 
 router = APIRouter(prefix="/v1/vehicles", tags=["positions"], responses=problem_responses(401, 503))

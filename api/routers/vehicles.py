@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.problem_schemas import problem_responses
-from api.schemas import (
-    Kind,
+from api.schemas import Kind, Status
+from api.vehicle_schemas import (
     RetiredVehicleOut,
-    Status,
     VehicleCreate,
     VehicleOut,
     VehiclePage,
