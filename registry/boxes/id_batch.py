@@ -13,10 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from registry.boxes.leaf import _PLAIN
+from registry.boxes.leaf import plain_ids
 from registry.models import LEAF_ZOOM
-from spatialid import SpatialIdError
-from spatialid.vectorized import validate as validate_arrays
 
 
 def plain_batch(id_lists: Sequence[Sequence[str]]) -> np.ndarray | None:
@@ -24,17 +22,7 @@ def plain_batch(id_lists: Sequence[Sequence[str]]) -> np.ndarray | None:
     is a plain in-range ``z/f/x/y``; None to take the per-volume path (which names the
     first bad ID, or handles spatio-temporal and extended IDs)."""
     flat = [t for ids in id_lists for t in ids]
-    if not flat or not all(type(t) is str for t in flat):
-        return None
-    joined = "\n".join(flat) + "\n"
-    if not _PLAIN.fullmatch(joined):
-        return None
-    values = np.array(joined.replace("/", " ").split(), np.int64).reshape(-1, 4)
-    try:
-        z, f, x, y = validate_arrays(values[:, 0], values[:, 1], values[:, 2], values[:, 3])
-    except SpatialIdError:
-        return None
-    return np.column_stack([z, f, x, y])
+    return plain_ids(flat) if flat else None
 
 
 def leaf_boxes(zfxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,7 @@ _PLAIN = re.compile(r"(?:-?[0-9]{1,18}/-?[0-9]{1,18}/-?[0-9]{1,18}/-?[0-9]{1,18}
 """Lines of plain ``z/f/x/y`` IDs, each part a short ASCII integer (the vectorised path)."""
 
 
-def _plain_ids(ids: Sequence[str]) -> IntArray | None:
+def plain_ids(ids: Sequence[str]) -> IntArray | None:
     """``(n, 4)`` rows of plain, in-range ``z/f/x/y`` IDs, or None to take the scalar path."""
     if not all(type(t) is str for t in ids):
         return None
@@ -58,7 +58,7 @@ def _plain_ids(ids: Sequence[str]) -> IntArray | None:
 def parse_ids(ids: Sequence[str], *, field: str) -> dict[Window | None, IntArray]:
     """Group IDs as ``(n, 4)`` rows ``(z, f, x, y)`` by their own time window
     (spatio-temporal IDs) or None (plain IDs); plain lists are parsed in numpy."""
-    plain = _plain_ids(ids)
+    plain = plain_ids(ids)
     if plain is not None:
         return {None: plain} if len(plain) else {}
     groups: dict[Window | None, list[Voxel]] = defaultdict(list)
