@@ -14,7 +14,8 @@ deadline at most, then answers 503). A worker that has not answered ``grace_s`` 
 the deadline (8 % of the budget, at least ``GRACE_MIN_S``) is killed and the request
 answers 422 ``budget_exceeded``: its transaction dies with its connection, and nothing
 is booked, for a worker commits only until half the grace has passed. A worker that dies
-answers 503 (``PlanningUnavailable``). Either way a new worker takes its place.
+answers 503 (``PlanningUnavailable``); one found dead while idle is passed over. Either
+way a new worker takes its place.
 """
 
 from __future__ import annotations
@@ -103,10 +104,7 @@ class PlanningPool:
         if self._closed:
             raise PlanningUnavailable("the planning workers are shutting down")
         deadline = started + self.settings.route_budget_s
-        try:  # a request waits for a worker until its deadline at most
-            worker = await asyncio.wait_for(self.idle.get(), deadline - time.monotonic())
-        except TimeoutError:
-            raise PlanningUnavailable("every planning worker is busy; retry") from None
+        worker = await self._idle_worker(deadline)
         give_up_at = deadline + self.grace_s
         job = Job(kind, body, principal_id, deadline, deadline + self.grace_s / 2)
         loop = asyncio.get_running_loop()
@@ -136,6 +134,19 @@ class PlanningPool:
             raise unship(reply.error)
         assert reply.value is not None
         return reply.value
+
+    async def _idle_worker(self, deadline: float) -> Worker:
+        """An idle worker that is alive, waited for until ``deadline`` at most; one that died
+        while idle (killed, out of memory) is replaced, not handed the job."""
+        while True:
+            try:
+                worker = await asyncio.wait_for(self.idle.get(), deadline - time.monotonic())
+            except TimeoutError:
+                raise PlanningUnavailable("every planning worker is busy; retry") from None
+            if worker.process.is_alive():
+                return worker
+            log.warning("planning worker %d died while idle: replaced", worker.pid)
+            self._replace(worker)
 
     def _replace(self, worker: Worker) -> None:
         """Put a new worker in the place of one killed or dead (in the background)."""

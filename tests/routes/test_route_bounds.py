@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -258,6 +259,39 @@ def test_a_worker_killed_mid_plan_is_503_and_the_next_request_is_served(
     while len(pool.worker_pids()) < pool.size and time.monotonic() < until:
         time.sleep(0.1)
     assert pid not in pool.worker_pids() and len(pool.worker_pids()) == pool.size
+
+
+def test_a_worker_that_died_while_idle_is_passed_over_and_replaced(
+    bclient: httpx.Client, bounded: tuple[FastAPI, str], operator_key: Key
+) -> None:
+    app, _ = bounded
+    pool = pool_of(app)
+    until = time.monotonic() + 30
+    while len(pool.worker_pids()) < pool.size and time.monotonic() < until:
+        time.sleep(0.1)
+    vid = vehicle(bclient, operator_key.headers, **NARROW)
+    a = place()
+    dead = pool.worker_pids()
+    for pid in dead:  # every idle worker dies (out of memory, killed by hand)
+        os.kill(pid, signal.SIGKILL)
+    for pid in dead:
+        until = time.monotonic() + 5
+        while Path(f"/proc/{pid}/stat").exists() and _state(pid) != "Z":
+            assert time.monotonic() < until, f"worker {pid} did not die"
+            time.sleep(0.02)
+    r = bclient.post(
+        "/v1/routes", headers=operator_key.headers, json=body(vid, a, offset(*a, 300, 0))
+    )
+    assert r.status_code == 200, r.text[:300]
+    assert not set(dead) & set(pool.worker_pids())
+
+
+def _state(pid: int) -> str:
+    """The process state letter from /proc (``Z``: exited, not yet reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return "Z"
 
 
 def test_the_app_starts_its_workers_and_stops_them_on_shutdown(settings: Settings) -> None:
