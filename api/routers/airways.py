@@ -12,6 +12,7 @@ from api.airway_schemas import IMPORT_SCHEMA, AirwayImported, AirwayOut, AirwayP
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.problem_schemas import problem_responses
 from registry.errors import InvalidInput
+from registry.models import Principal
 from registry.services import airways
 
 router = APIRouter(prefix="/v1/airways", tags=["airways"], responses=problem_responses(401, 503))
@@ -31,6 +32,15 @@ async def _json_body(request: Request) -> Any:
 ImportBody = Annotated[Any, Depends(_json_body)]
 
 
+def _declarer(me: PrincipalDep) -> Principal:
+    """The caller, if its role may declare airways: 403 before the body is read."""
+    airways.check_may_declare(me)
+    return me
+
+
+DeclarerDep = Annotated[Principal, Depends(_declarer)]
+
+
 @router.post(
     "",
     status_code=201,
@@ -43,7 +53,7 @@ ImportBody = Annotated[Any, Depends(_json_body)]
         }
     },
 )
-def import_airways(body: ImportBody, me: PrincipalDep, session: SessionDep) -> AirwayImported:
+def import_airways(me: DeclarerDep, body: ImportBody, session: SessionDep) -> AirwayImported:
     """Import airways from GeoJSON centre lines (a FeatureCollection or one Feature): all
     or none. Admins anywhere; a municipality only inside its jurisdiction (403 outside)."""
     parsed = airways.parse(body)

@@ -32,13 +32,19 @@ def parse(doc: Any) -> list[ParsedAirway]:
         raise InvalidFields(str(exc), errors=exc.errors) from None
 
 
+def check_may_declare(actor: Principal) -> None:
+    """Forbidden unless ``actor`` may declare airways at all (admins and municipalities)."""
+    if actor.role not in OVERSIGHT_ROLES:
+        raise Forbidden(f"a principal with role {actor.role!r} cannot declare airways")
+
+
 def create_airways(
     *, session: Session, actor: Principal | None, airways: Sequence[ParsedAirway]
 ) -> list[Airway]:
     """Store parsed airways (see :func:`registry.importers.parsers.airways.parse_airways`);
     ``actor`` None is the command line (trusted, no principal recorded)."""
-    if actor is not None and actor.role not in OVERSIGHT_ROLES:
-        raise Forbidden(f"a principal with role {actor.role!r} cannot declare airways")
+    if actor is not None:
+        check_may_declare(actor)
     if not airways:
         return []
     if actor is not None:

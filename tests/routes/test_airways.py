@@ -179,6 +179,9 @@ def test_who_may_declare_airways(
     muni = make_key("municipality", jurisdiction=square(a, 2000))
     r = client.post("/v1/airways", headers=operator_key.headers, json=cross(a))
     assert r.status_code == 403
+    for junk in ({"content": b"not json"}, {"json": {"type": "Feature"}}):  # refused unread
+        r = client.post("/v1/airways", headers=operator_key.headers, **junk)
+        assert r.status_code == 403, r.text
     inside = imported(client, muni, feature([a, offset(*a, 1000, 0)]))
     assert inside[0]["principal_id"] == str(muni.principal_id)
     far = feature([a, offset(*a, 3000, 0)])
