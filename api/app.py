@@ -14,6 +14,7 @@ from api.planning_pool import PlanningPool
 from api.routers import (
     airways,
     docs,
+    events,
     health,
     identification,
     obstacles,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(occupancy.router)
     app.include_router(tiles.router)
     app.include_router(routes.router)
+    app.include_router(events.router)
     webmap.install(app)
     docs.install(app)
     return app

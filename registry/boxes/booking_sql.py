@@ -1,8 +1,8 @@
 """The statements that store a reservation: its row, its volumes and its boxes at once.
 
 A new reservation is one statement (:data:`INSERT_RESERVATION`): the row, the volumes (a
-JSON array) and the boxes (probe arrays), and whether any stored box meets an active
-restriction or obstacle. The exclusion constraints judge as always, through
+JSON array), the boxes (probe arrays) and its ``created`` event, and whether any stored
+box meets an active restriction or obstacle. The exclusion constraints judge as always, through
 ``ON CONFLICT DO NOTHING`` (which waits for an in-flight conflicting transaction to end,
 like a plain insert, and then skips instead of raising):
 
@@ -64,6 +64,15 @@ def insert_boxes(owner: str, source: str = "", returning: str = "1") -> str:
     ON CONFLICT DO NOTHING RETURNING {returning}"""
 
 
+CREATED_EVENT = """INSERT INTO events (type, source, subject, data, principal_id, operator_id)
+    SELECT 'kukan.reservation.created', '/v1/reservations', r.id::text,
+        jsonb_build_object('reservation_id', r.id, 'vehicle_id', r.vehicle_id,
+            'state', 'accepted', 'version', 1, 'priority', r.priority,
+            'time_start', r.time_start, 'time_end', r.time_end),
+        r.principal_id, r.operator_id
+    FROM r"""
+"""The ``kukan.reservation.created`` event of the new row (see registry.services.events),
+rolled back with it when the booking is refused."""
 _MEETS_BLOCKER = f"""EXISTS (SELECT FROM b JOIN blocker_boxes k
     ON {sql.meets("k", sql.ranges("b"), "b.during")}
     WHERE CAST(:obstacles AS boolean) OR k.obstacle_id IS NULL)"""
@@ -71,9 +80,11 @@ INSERT_RESERVATION_SQL = f"""WITH r AS (
     INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
     VALUES ({_RESERVATION_VALUES})
     ON CONFLICT ON CONSTRAINT ex_reservations_vehicle_time DO NOTHING
-    RETURNING id, created_at, updated_at
+    RETURNING id, created_at, updated_at, principal_id, operator_id, vehicle_id, priority,
+        time_start, time_end
 ), v AS ({insert_volumes("r.id", "r, ")}
 ), b AS ({insert_boxes("r.id", "r, ", "x, y, f, during")}
+), e AS ({CREATED_EVENT}
 )
 SELECT created_at, updated_at, (SELECT count(*) FROM b), {_MEETS_BLOCKER} FROM r"""
 """A new reservation: its timestamps, the number of boxes stored and whether one meets a

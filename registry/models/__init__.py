@@ -9,6 +9,7 @@ from __future__ import annotations
 from registry.models.airways import AIRWAY_DIRECTIONS, MAX_AIRWAY_WIDTH_M, Airway
 from registry.models.base import ALTITUDE_DATUM, Base
 from registry.models.blockers import BlockerBox, Obstacle, Restriction
+from registry.models.events import Event
 from registry.models.identification import LOOKUP_OUTCOMES, IdentificationLookup
 from registry.models.operators import (
     OPERATING_ROLES,
@@ -72,6 +73,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "BlockerBox",
+    "Event",
     "IdentificationLookup",
     "Obstacle",
     "Operator",

@@ -34,6 +34,7 @@ from registry.models import (
     ReservationBox,
     Restriction,
 )
+from registry.services import events
 from registry.volume_errors import VehicleBusy
 
 VEHICLE_TIME_CONSTRAINT = "ex_reservations_vehicle_time"
@@ -165,6 +166,7 @@ def cancel_vehicle_reservations(*, session: Session, vehicle_id: uuid.UUID) -> l
             .where(ReservationBox.reservation_id.in_(ids))
             .values(active=False)
         )
+        events.emit_cancelled(session, ids)
     return ids
 
 

@@ -32,7 +32,7 @@ from registry.boxes.conflicts import blocker_conflicts, reservation_conflicts
 from registry.boxes.volumes import Built, VolumeRequest, build_volumes
 from registry.errors import Conflict, Forbidden, PreconditionFailed
 from registry.models import LIVE_STATES, OPERATING_ROLES, Principal, Reservation, Vehicle
-from registry.services import lifecycle
+from registry.services import events, lifecycle
 from registry.services.reservation_reads import get_reservation, volumes_of
 
 VOLUME_KEYS = (
@@ -155,4 +155,5 @@ def replace_reservation(
             exclude=res.id,
         ) from None
     replans.recheck_reservation(session=session, reservation_id=res.id)  # drop old causes
+    events.emit_reservation(session, res, "changed")
     return Replaced(res, unchanged=False, volumes=built.rows)

@@ -42,7 +42,7 @@ from registry.models import (
     Reservation,
     ReservationBox,
 )
-from registry.services import lifecycle
+from registry.services import events, lifecycle
 from registry.services.authority import check_priority
 from registry.services.reservation_reads import get_reservation
 from registry.services.vehicles import lock_for_booking
@@ -158,6 +158,7 @@ def _preempt(
             ids=locked,
             active=False,
         )
+        events.emit_preempted(session, locked)
     mine = [r[0] for r in rows if r[1] is not None and r[1] == actor.operator_id]
     return mine, len(locked)
 
@@ -303,6 +304,7 @@ def change_state(
             .values(active=False)
         )
     session.flush()
+    events.emit_reservation(session, res, state)
     return res
 
 
