@@ -77,6 +77,37 @@ def test_the_owner_reads_its_reservation_s_life_in_order_and_others_do_not(
     assert about(drain(client, admin_key, admin_from)[0], res["id"]) == lifecycle
 
 
+def test_new_volumes_and_a_retired_vehicle_are_told_as_changed_and_cancelled(
+    client: httpx.Client, make_key: Callable[..., Key]
+) -> None:
+    me = make_key("operator")
+    r = client.post(
+        "/v1/vehicles",
+        headers=me.headers,
+        json={"name": f"v-{uuid.uuid4().hex[:8]}", "kind": "drone", "max_speed_mps": 10},
+    )
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    x, y = spot()
+    res = created(reserve(client, me, volume(ids(x, y, 3)), vehicle_id=vid))
+    r = client.put(
+        f"/v1/reservations/{res['id']}",
+        headers={**me.headers, "If-Match": '"1"'},
+        json={"volumes": [volume(ids(x, y + 1, 2))]},
+    )
+    assert r.status_code == 200, r.text
+    assert client.post(f"/v1/vehicles/{vid}/retire", headers=me.headers).status_code == 200
+    told = [e for e in drain(client, me)[0] if e["subject"] == res["id"]]
+    kinds = [
+        "kukan.reservation.created",
+        "kukan.reservation.changed",
+        "kukan.reservation.cancelled",
+    ]
+    assert [e["type"] for e in told] == kinds
+    assert [e["data"]["version"] for e in told] == [1, 2, 3]
+    assert told[2]["data"]["state"] == "cancelled" and told[2]["data"]["vehicle_id"] == vid
+
+
 def test_a_refused_reservation_leaves_no_event(
     client: httpx.Client, make_key: Callable[..., Key]
 ) -> None:
