@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     occupancy_max_voxels: int = Field(default=200_000, ge=1)
     page_size_default: int = Field(default=50, ge=1)
     page_size_max: int = Field(default=500, ge=1)
+    events_poll_s: float = Field(default=0.2, gt=0, le=10)
+    """How often an event stream looks for new events when it has none to send."""
+    events_stream_max_s: float = Field(default=600.0, ge=0, le=86_400)
+    """How long an event stream stays open at most (the client reconnects with
+    ``Last-Event-ID``); a request may ask for less."""
     reservation_max_duration_s: int = Field(default=86_400, ge=1)
     reservation_max_voxels: int = Field(default=100_000, ge=1)
     route_budget_s: float = Field(default=5.0, gt=0)

@@ -65,6 +65,11 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     return tx, seq
 
 
+def cursor_of(event: Event) -> str:
+    """The cursor just after ``event`` (its position in the log)."""
+    return encode_cursor(event.tx, event.seq)
+
+
 def emit(
     *,
     session: Session,
@@ -152,6 +157,11 @@ def emit_cancelled(session: Session, ids: Sequence[uuid.UUID]) -> None:
         session.execute(_CANCELLED, {"ids": list(ids)})
 
 
+def end_cursor(session: Session) -> str:
+    """The cursor after every event that is final now (later reads see only newer ones)."""
+    return encode_cursor(int(session.execute(select(HORIZON)).scalar_one()), 0)
+
+
 def read_events(*, session: Session, actor: Principal, after: str | None, limit: int) -> EventPage:
     """The events ``actor`` may see after cursor ``after`` (None: from the start), at most
     ``limit``: its own and its operator's; an admin sees every event."""
@@ -167,6 +177,6 @@ def read_events(*, session: Session, actor: Principal, after: str | None, limit:
         query = query.where(mine)
     rows = list(session.scalars(query.order_by(Event.tx, Event.seq).limit(limit)))
     if len(rows) == limit:
-        return EventPage(rows, encode_cursor(rows[-1].tx, rows[-1].seq))
+        return EventPage(rows, cursor_of(rows[-1]))
     # every final event after the cursor was read: read on from the horizon
     return EventPage(rows, encode_cursor(*max(start, (horizon, 0))))

@@ -83,6 +83,10 @@ B: dict[tuple[str, str], Builder] = {
     ),
     ("GET", "/v1/operators"): lambda w, r, o: ("/v1/operators", {}),
     ("GET", "/v1/events"): lambda w, r, o: ("/v1/events", {}),
+    ("GET", "/v1/events/stream"): lambda w, r, o: (
+        "/v1/events/stream",
+        {"params": {"timeout_s": 0}},  # what is there now, then the end
+    ),
     ("GET", "/v1/operators/me"): lambda w, r, o: ("/v1/operators/me", {}),
     ("GET", "/v1/operators/{operator_id}"): lambda w, r, o: (f"/v1/operators/{op_id(w, r, o)}", {}),
     ("GET", "/v1/operators/{operator_id}/grant"): lambda w, r, o: (
@@ -220,6 +224,7 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/operators"): owned(401, 403, 403, 403, 201),
     ("GET", "/v1/operators"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/events"): owned(401, 200, 200, 200, 200),  # each its own events
+    ("GET", "/v1/events/stream"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/operators/me"): owned(401, 200, 200, 404, 404),
     ("GET", "/v1/operators/{operator_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("GET", "/v1/operators/{operator_id}/grant"): owned(401, (200, 404), (200, 404), 404, 200),
