@@ -24,7 +24,7 @@ from sqlalchemy import insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from registry.errors import InvalidInput
-from registry.models import Event, Principal, Reservation
+from registry.models import Event, Principal, Reservation, Restriction
 
 RESERVATIONS = "/v1/reservations"
 """The CloudEvents ``source`` of reservation events."""
@@ -155,6 +155,47 @@ def emit_cancelled(session: Session, ids: Sequence[uuid.UUID]) -> None:
     """Tell each cancelled reservation's owner (a bulk cancel, e.g. a vehicle retired)."""
     if ids:
         session.execute(_CANCELLED, {"ids": list(ids)})
+
+
+RESTRICTIONS = "/v1/restrictions"
+"""The CloudEvents ``source`` of restriction events."""
+_INTERSECTS = text(
+    f"""INSERT INTO events (type, source, subject, data, principal_id, operator_id)
+    SELECT 'kukan.restriction.intersects', '{RESTRICTIONS}', CAST(:rid AS text),
+        jsonb_build_object('restriction_id', CAST(:rid AS uuid),
+            'reason', CAST(:reason AS text), 'reservation_id', r.id,
+            'vehicle_id', r.vehicle_id, 'state', r.state, 'version', r.version,
+            'needs_replan', r.needs_replan),
+        r.principal_id, r.operator_id
+    FROM reservations r WHERE r.id = ANY(:ids) ORDER BY r.id"""
+)
+
+
+def emit_intersects(
+    session: Session, restriction: Restriction, reservation_ids: Sequence[uuid.UUID]
+) -> None:
+    """Tell each owner of a reservation a restriction now meets (it needs re-planning),
+    and the restriction's declarer which reservations it meets."""
+    if not reservation_ids:
+        return
+    ids = sorted(reservation_ids)
+    session.execute(_INTERSECTS, {"rid": restriction.id, "reason": restriction.reason, "ids": ids})
+    if restriction.principal_id is None:  # declared on the server itself: no one to tell
+        return
+    emit(
+        session=session,
+        type="kukan.restriction.intersects",
+        source=RESTRICTIONS,
+        subject=str(restriction.id),
+        data={
+            "restriction_id": str(restriction.id),
+            "reason": restriction.reason,
+            "reservations": len(ids),
+            "reservation_ids": [str(i) for i in ids],
+        },
+        principal_id=restriction.principal_id,
+        operator_id=None,
+    )
 
 
 def end_cursor(session: Session) -> str:

@@ -24,6 +24,7 @@ from registry.models import (
     Reservation,
     Restriction,
 )
+from registry.services import events
 from registry.services.authority import require_governs
 from registry.services.paging import Page, keyset_page
 
@@ -90,6 +91,7 @@ def create_restriction(
         start=time_start,
         end=time_end,
     )
+    events.emit_intersects(session, item, hit)
     return PlacedRestriction(item, hit)
 
 
@@ -165,6 +167,7 @@ def update_restriction(
         else:  # lifted: the reservations it alone held for re-plan are clear again
             replans.recheck(session=session, column="restriction_id", owner_ids=[item.id])
     session.flush()
+    events.emit_intersects(session, item, hit)
     return PlacedRestriction(item, hit)
 
 
