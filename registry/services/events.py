@@ -47,9 +47,9 @@ def encode_cursor(tx: int, seq: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{tx}.{seq}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    """The position of a cursor from :func:`encode_cursor`; InvalidInput naming ``after``."""
-    bad = InvalidInput(f"{CURSOR_FIELD} is not a cursor of the event log", field=CURSOR_FIELD)
+def decode_cursor(cursor: str, field: str = CURSOR_FIELD) -> tuple[int, int]:
+    """The position of a cursor from :func:`encode_cursor`; InvalidInput naming ``field``."""
+    bad = InvalidInput(f"{field} is not a cursor of the event log", field=field)
     try:
         plain = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):

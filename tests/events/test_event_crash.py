@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,14 +20,9 @@ from registry.services import events
 from tests.conftest import Key
 from tests.events.test_event_stream import Received, read_stream
 from tests.reservations.helpers import created, ids, reserve, spot, volume
+from tests.reservations.test_serve import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
