@@ -26,11 +26,13 @@ from api.routers import (
     restrictions,
     routes,
     spatial_ids,
+    telemetry,
     tiles,
     vehicles,
 )
 from api.routers import map as webmap
 from api.settings import Settings
+from api.sweeper import Sweeper
 from planning.caches import PlanningCaches
 from registry.db import make_engine, make_sessionmaker
 from registry.services.datums import altitude_converter
@@ -73,9 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool = PlanningPool(settings, settings.planning_workers)
             await pool.start()
         app.state.planning_pool = pool
+        sweeper = Sweeper(settings, app.state.sessionmaker)
+        sweeper.start()
         try:
             yield
         finally:
+            await sweeper.close()
             if pool is not None:
                 await pool.close()
             engine.dispose()
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(vehicles.router)
     app.include_router(identification.router)
     app.include_router(positions.router)
+    app.include_router(telemetry.router)
     app.include_router(spatial_ids.router)
     app.include_router(reservations.router)
     app.include_router(restrictions.router)

@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry.services.telemetry_checks import TelemetryPolicy
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_PORT = 55432
 
@@ -67,6 +69,21 @@ class Settings(BaseSettings):
     events_stream_max_s: float = Field(default=600.0, ge=0, le=86_400)
     """How long an event stream stays open at most (the client reconnects with
     ``Last-Event-ID``); a request may ask for less."""
+    telemetry_max_future_s: float = Field(default=10.0, ge=0, le=3600)
+    """How far ahead of the server's clock a fix's time may be (device clock skew)."""
+    telemetry_retention_days: int = Field(default=30, ge=1, le=3650)
+    """How many days of fixes the history keeps (older daily partitions are dropped)."""
+    conformance_tolerance_m: float = Field(default=10.0, ge=0, le=1000)
+    """How far (metres, horizontally) a fix may be outside its reservation's voxels and still
+    conform; ``conformance_tolerance_v_m`` vertically, ``conformance_tolerance_s`` in time."""
+    conformance_tolerance_v_m: float = Field(default=5.0, ge=0, le=1000)
+    conformance_tolerance_s: float = Field(default=2.0, ge=0, le=600)
+    conformance_contingent_after_s: float = Field(default=30.0, gt=0, le=3600)
+    """How long a flight may stay outside its reservation before it is ``contingent``."""
+    telemetry_lost_after_s: float = Field(default=10.0, gt=0, le=3600)
+    """How long a monitored flight may be silent before ``kukan.telemetry.lost``."""
+    conformance_sweep_s: float = Field(default=1.0, ge=0, le=600)
+    """How often the sweeper looks for silence, time outside and windows over (0: never)."""
     reservation_max_duration_s: int = Field(default=86_400, ge=1)
     reservation_max_voxels: int = Field(default=100_000, ge=1)
     route_budget_s: float = Field(default=5.0, gt=0)
@@ -122,3 +139,15 @@ class Settings(BaseSettings):
             "robot": self.route_max_distance_robot_m or default,
             "car": self.route_max_distance_car_m or default,
         }
+
+    def telemetry_policy(self) -> TelemetryPolicy:
+        """The telemetry checks and conformance tolerances these settings ask for."""
+        return TelemetryPolicy(
+            max_future_s=self.telemetry_max_future_s,
+            retention_days=self.telemetry_retention_days,
+            tolerance_m=self.conformance_tolerance_m,
+            tolerance_v_m=self.conformance_tolerance_v_m,
+            tolerance_s=self.conformance_tolerance_s,
+            contingent_after_s=self.conformance_contingent_after_s,
+            lost_after_s=self.telemetry_lost_after_s,
+        )

@@ -262,3 +262,9 @@ class PositionOut(BaseModel):
     heading_deg: float | None
     spatial_id: str = Field(validation_alias="voxel")
     spatial_id_zoom: int = 25
+    reservation_id: uuid.UUID | None = Field(
+        default=None, description="the live reservation covering the report's time"
+    )
+    conforming: bool | None = Field(
+        default=None, description="inside that reservation (null: no reservation to check)"
+    )

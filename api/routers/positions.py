@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from api.deps import AltitudesDep, PrincipalDep, SessionDep
+from api.deps import AltitudesDep, PrincipalDep, SessionDep, SettingsDep
 from api.problem_schemas import problem_responses
 from api.vehicle_schemas import PositionIn, PositionOut
 from registry.services import positions
@@ -26,12 +26,16 @@ def report_position(
     session: SessionDep,
     me: PrincipalDep,
     altitudes: AltitudesDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> object:
-    """Record a position report of one's vehicle (stored, and answered, in W84)."""
+    """Record a position report of one's vehicle (stored, and answered, in W84), checked
+    and judged like a fix of ``POST /v1/telemetry``. The same vehicle and time again
+    answers the stored report with 200."""
     alt_m = body.alt_m
     if body.altitude_datum != "W84":
         alt_m = altitudes.height(session, body.lng, body.lat, alt_m, body.altitude_datum)
-    return positions.report_position(
+    stored, new = positions.report_position(
         session=session,
         actor=me,
         vehicle_id=vehicle_id,
@@ -41,7 +45,11 @@ def report_position(
         alt_m=alt_m,
         speed_mps=body.speed_mps,
         heading_deg=body.heading_deg,
+        policy=settings.telemetry_policy(),
     )
+    if not new:
+        response.status_code = 200
+    return stored
 
 
 @router.get(

@@ -33,22 +33,30 @@ from registry.models.reservations import (
     ReservationVolume,
 )
 from registry.models.roads import ROAD_ZOOM, RoadEdge, RoadNode
+from registry.models.telemetry import (
+    CONFORMANCE_STATES,
+    PARTITION_PREFIX,
+    POSITION_VOXEL_ZOOM,
+    Conformance,
+    ConformanceTransition,
+    Position,
+    VehicleLatest,
+)
 from registry.models.terrain import TERRAIN_DATUMS, TerrainTile
 from registry.models.vehicles import (
     DEFAULT_ALTITUDE_BANDS,
     DEFAULT_SNAP_DISTANCES_M,
     IDENTIFIER_FIELDS,
     IDENTIFIER_KINDS,
-    POSITION_VOXEL_ZOOM,
     VEHICLE_KINDS,
     VEHICLE_STATUSES,
-    Position,
     Vehicle,
 )
 
 __all__ = [
     "AIRWAY_DIRECTIONS",
     "ALTITUDE_DATUM",
+    "CONFORMANCE_STATES",
     "DEFAULT_ALTITUDE_BANDS",
     "DEFAULT_SNAP_DISTANCES_M",
     "IDENTIFIER_FIELDS",
@@ -60,6 +68,7 @@ __all__ = [
     "OPERATING_ROLES",
     "OPERATOR_BOUND_ROLES",
     "OVERSIGHT_ROLES",
+    "PARTITION_PREFIX",
     "POSITION_VOXEL_ZOOM",
     "PRIORITIES",
     "REASON_MAX",
@@ -73,6 +82,8 @@ __all__ = [
     "ApiKey",
     "Base",
     "BlockerBox",
+    "Conformance",
+    "ConformanceTransition",
     "Event",
     "IdentificationLookup",
     "Obstacle",
@@ -89,4 +100,5 @@ __all__ = [
     "Role",
     "TerrainTile",
     "Vehicle",
+    "VehicleLatest",
 ]

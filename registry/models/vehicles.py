@@ -1,19 +1,16 @@
-"""Vehicles (drones, robots, cars) of an operator and their position reports."""
+"""Vehicles (drones, robots, cars) of an operator."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from geoalchemy2 import Geometry
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
-    Identity,
     Index,
     String,
     Text,
@@ -23,9 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.models.base import Base, created_column, in_values, uuid_pk
-
-POSITION_VOXEL_ZOOM = 25
-"""Zoom of the spatial ID stored with each position report (about 1 m voxels)."""
 
 VEHICLE_KINDS = ("drone", "robot", "car")
 DEFAULT_ALTITUDE_BANDS = {"drone": (0.0, 150.0), "robot": (0.0, 4.0), "car": (0.0, 4.0)}
@@ -109,34 +103,4 @@ class Vehicle(Base):
         ),
         Index("ix_vehicles_operator_created", "operator_id", "created_at", "id"),
         *(_live_unique(field) for field in IDENTIFIER_FIELDS),
-    )
-
-
-class Position(Base):
-    """One position report of a vehicle, with its point geometry and spatial ID."""
-
-    __tablename__ = "positions"
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    vehicle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vehicles.id", ondelete="CASCADE"))
-    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = created_column()
-    lng: Mapped[float] = mapped_column(Float)
-    lat: Mapped[float] = mapped_column(Float)
-    alt_m: Mapped[float] = mapped_column(Float)
-    speed_mps: Mapped[float | None] = mapped_column(Float)
-    heading_deg: Mapped[float | None] = mapped_column(Float)
-    geom: Mapped[object] = mapped_column(
-        Geometry("POINTZ", srid=4326, spatial_index=True), nullable=False
-    )
-    voxel: Mapped[str] = mapped_column(Text)
-
-    __table_args__ = (
-        CheckConstraint("lng BETWEEN -180 AND 180", name="lng_range"),
-        CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
-        CheckConstraint("speed_mps IS NULL OR speed_mps >= 0", name="speed_nonnegative"),
-        CheckConstraint(
-            "heading_deg IS NULL OR (heading_deg >= 0 AND heading_deg < 360)", name="heading_range"
-        ),
-        Index("ix_positions_vehicle_time", "vehicle_id", text("time DESC"), text("id DESC")),
     )

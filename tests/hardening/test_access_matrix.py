@@ -124,6 +124,10 @@ B: dict[tuple[str, str], Builder] = {
         f"/v1/vehicles/{veh(w, r, o)}/positions",
         {"json": position_body()},
     ),
+    ("POST", "/v1/telemetry"): lambda w, r, o: (
+        "/v1/telemetry",
+        {"json": {"fixes": [{"vehicle_id": veh(w, r, o), **position_body()}]}},
+    ),
     ("GET", "/v1/vehicles/{vehicle_id}/position"): lambda w, r, o: (
         f"/v1/vehicles/{veh(w, r, o)}/position",
         {},
@@ -240,6 +244,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", "/v1/vehicles/{vehicle_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("POST", "/v1/vehicles/{vehicle_id}/retire"): owned(401, (200, 404), (200, 404), 404, 200),
     ("POST", "/v1/vehicles/{vehicle_id}/positions"): owned(401, (201, 404), (201, 404), 404, 201),
+    # a result per fix: who may report which vehicle is tests/telemetry's per-fix matrix
+    ("POST", "/v1/telemetry"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/vehicles/{vehicle_id}/position"): owned(401, (200, 404), (200, 404), 404, 200),
     ("GET", "/v1/spatial-ids/{z}/{f}/{x}/{y}"): owned(200, 200, 200, 200, 200),
     ("POST", "/v1/spatial-ids/cover"): owned(200, 200, 200, 200, 200),

@@ -14,7 +14,9 @@ from tests.conftest import Key
 
 def _vehicle(client: httpx.Client, key: Key) -> str:
     r = client.post(
-        "/v1/vehicles", headers=key.headers, json={"name": "q", "kind": "drone", "max_speed_mps": 9}
+        "/v1/vehicles",
+        headers=key.headers,
+        json={"name": "q", "kind": "drone", "max_speed_mps": 40},
     )
     assert r.status_code == 201
     vid: str = r.json()["id"]
@@ -97,3 +99,25 @@ def test_retired_vehicle_cannot_report(client: httpx.Client, operator_key: Key) 
     vid = _vehicle(client, operator_key)
     client.post(f"/v1/vehicles/{vid}/retire", headers=operator_key.headers)
     assert _report(client, operator_key, vid).status_code == 409
+
+
+def test_same_vehicle_and_time_is_the_same_report(client: httpx.Client, operator_key: Key) -> None:
+    vid = _vehicle(client, operator_key)
+    at = datetime.now(UTC).isoformat()
+    first = _report(client, operator_key, vid, time=at)
+    again = _report(client, operator_key, vid, time=at, lng=139.768)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["lng"] == 139.7671  # the stored report, not the repeat's values
+
+
+def test_a_jump_faster_than_the_vehicle_is_refused(client: httpx.Client, operator_key: Key) -> None:
+    vid = _vehicle(client, operator_key)  # 40 m/s at most
+    now = datetime.now(UTC)
+    assert _report(
+        client, operator_key, vid, time=(now - timedelta(seconds=2)).isoformat()
+    ).is_success
+    r = _report(client, operator_key, vid, time=now.isoformat(), lng=139.78)  # ~1.2 km in 2 s
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "lng"
+    assert "impossible_jump" in r.json()["detail"]

@@ -1,0 +1,114 @@
+"""The conformance sweeper: what fixes alone cannot show — silence, time outside with no
+new fix, and flights whose window is over. One sweeper works at a time (a transaction-level
+advisory lock); the others skip their turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from registry.services.conformance import Observation, record_transition, tell
+from registry.services.telemetry_checks import TelemetryPolicy
+
+SWEEP_LOCK = 0x6B756B616E01
+"""The advisory lock key of the sweeper ("kukan" + 1)."""
+_OPEN = text(
+    """
+    SELECT c.reservation_id, c.vehicle_id, c.state, c.outside_since, c.last_fix_time,
+        c.last_received_at, c.lost, r.principal_id, r.operator_id, r.state, r.time_end,
+        l.lng, l.lat, l.alt_m
+    FROM conformance c
+    JOIN reservations r ON r.id = c.reservation_id
+    LEFT JOIN vehicle_latest l ON l.vehicle_id = c.vehicle_id
+    WHERE c.state <> 'ended'
+    ORDER BY c.reservation_id
+    FOR UPDATE OF c SKIP LOCKED
+    """
+)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    lost: int = 0
+    contingent: int = 0
+    ended: int = 0
+    events: list[str] = field(default_factory=list)
+
+
+def sweep(session: Session, *, now: datetime, policy: TelemetryPolicy) -> SweepReport | None:
+    """One pass over the open conformance rows at ``now``; None when another sweeper holds
+    the lock."""
+    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK}):
+        return None
+    report = SweepReport()
+    lost_before = now - timedelta(seconds=policy.lost_after_s)
+    for row in session.execute(_OPEN).all():
+        (rid, vid, state, outside_since, last_fix, last_recv, lost, pid, oid, rstate, end) = row[
+            :11
+        ]
+        obs = Observation(
+            index=-1,
+            reservation_id=rid,
+            vehicle_id=vid,
+            principal_id=pid,
+            operator_id=oid,
+            time=now,
+            received_at=now,
+            inside=False,
+            lng=row[11] if row[11] is not None else 0.0,
+            lat=row[12] if row[12] is not None else 0.0,
+            alt_m=row[13] if row[13] is not None else 0.0,
+        )
+        silent = last_recv < lost_before
+        over = (
+            rstate not in ("accepted", "activated")
+            or end + timedelta(seconds=policy.tolerance_s) < now
+        )
+        if over and silent:
+            why = (
+                "the window is over"
+                if rstate in ("accepted", "activated")
+                else f"reservation {rstate}"
+            )
+            _move(session, rid, state, "ended", now, why, obs)
+            report.ended += 1
+            continue
+        if silent and not lost:
+            session.execute(
+                text("UPDATE conformance SET lost = true WHERE reservation_id = :r"), {"r": rid}
+            )
+            data = {
+                "reservation_id": str(rid),
+                "vehicle_id": str(vid),
+                "state": state,
+                "last_fix_time": last_fix.isoformat(),
+                "silent_s": round((now - last_recv).total_seconds(), 3),
+                "position": {"lng": obs.lng, "lat": obs.lat, "alt_m": obs.alt_m},
+            }
+            tell(session, "kukan.telemetry.lost", obs, data, municipalities=True)
+            report.lost += 1
+            report.events.append(f"lost {rid}")
+        if (
+            state == "nonconforming"
+            and outside_since is not None
+            and now - outside_since >= timedelta(seconds=policy.contingent_after_s)
+        ):
+            why = f"outside for {policy.contingent_after_s:g} s or more"
+            _move(session, rid, state, "contingent", now, why, obs)
+            report.contingent += 1
+    return report
+
+
+def _move(
+    session: Session, rid: object, old: str, new: str, now: datetime, why: str, obs: Observation
+) -> None:
+    session.execute(
+        text("UPDATE conformance SET state = :s, since = :t WHERE reservation_id = :r"),
+        {"s": new, "t": now, "r": rid},
+    )
+    record_transition(session, obs, old, new, why)
