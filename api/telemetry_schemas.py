@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from api.schemas import INPUT_DATUM_DOC, Input, InputDatum, Instant
 
@@ -16,17 +16,23 @@ MAX_FIXES = 10_000
 """The most fixes one batch may hold."""
 
 
-class FixIn(Input):
-    """One fix of one vehicle: a position report plus the vehicle."""
+class FixIn(BaseModel):
+    """One fix of one vehicle: a position report plus the vehicle.
+
+    Strict numbers (no strings, no true/false) and no unknown fields, as every request body;
+    declared here without the per-field validators of ``Input``, which would cost more than
+    storing the fix (a fix holds no free text)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     vehicle_id: uuid.UUID
     time: Instant = Field(description="RFC 3339 with a time zone")
-    lng: float
-    lat: float
-    alt_m: float = Field(description=INPUT_DATUM_DOC)
+    lng: StrictFloat
+    lat: StrictFloat
+    alt_m: StrictFloat = Field(description=INPUT_DATUM_DOC)
     altitude_datum: InputDatum = "W84"
-    speed_mps: float | None = None
-    heading_deg: float | None = None
+    speed_mps: StrictFloat | None = None
+    heading_deg: StrictFloat | None = None
 
 
 class TelemetryIn(Input):

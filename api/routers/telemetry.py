@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from api.deps import AltitudesDep, PrincipalDep, SessionDep, SettingsDep
@@ -36,12 +38,15 @@ def post_telemetry(
     nothing."""
     results = ingest_fixes(session, me, body.fixes, settings.telemetry_policy(), altitudes)
     count = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate")}
-    return {
+    answer = {
         "accepted": count["accepted"],
         "duplicates": count["duplicate"],
         "refused": len(results) - count["accepted"] - count["duplicate"],
-        "results": [vars(r) for r in results],
+        "results": [{k: v for k, v in vars(r).items() if v is not None} for r in results],
     }
+    # Built here rather than validated against TelemetryOut (the documented shape): a
+    # batch's results are plain values, and validating thousands costs more than storing.
+    return Response(json.dumps(answer, default=str), media_type="application/json")
 
 
 def ingest_fixes(

@@ -84,12 +84,6 @@ def upgrade() -> None:
         ),
         *_fix_columns(),
         *_fix_checks("positions"),
-        sa.ForeignKeyConstraint(
-            ["vehicle_id"],
-            ["vehicles.id"],
-            name=op.f("fk_positions_vehicle_id_vehicles"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("vehicle_id", "time", name=op.f("pk_positions")),
         postgresql_partition_by="RANGE (time)",
     )

@@ -23,6 +23,17 @@ CONFORMANCE = "/v1/telemetry"
 ALERT_STATES = ("nonconforming", "contingent")
 """States (and ``kukan.telemetry.lost``) that municipalities hear of inside their area."""
 NEVER = datetime.fromisoformat("0001-01-01T00:00:00+00:00")
+_UPDATE = text(
+    """
+    UPDATE conformance c SET state = u.s, since = coalesce(u.since, c.since),
+        outside_since = u.out, last_fix_time = u.t, last_received_at = u.rt,
+        fixes = c.fixes + u.n, lost = c.lost AND u.n = 0
+    FROM unnest(CAST(:r AS uuid[]), CAST(:s AS text[]), CAST(:since AS timestamptz[]),
+                CAST(:out AS timestamptz[]), CAST(:t AS timestamptz[]),
+                CAST(:rt AS timestamptz[]), CAST(:n AS int[])) AS u(r, s, since, out, t, rt, n)
+    WHERE c.reservation_id = u.r
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,7 @@ def apply_observations(
         {"r": [str(r) for r in ids]},
     ).all()
     states: dict[int, str] = {}
+    updates: list[tuple[Any, ...]] = []
     for rid, state, outside_since, last_fix, last_received in rows:
         current = None if last_fix == NEVER else state
         changes: list[tuple[str | None, str, Observation, str]] = []
@@ -121,24 +133,20 @@ def apply_observations(
             if current is not None:
                 states[obs.index] = current
         count = sum(1 for o in by_res[rid] if o.time > last_fix)
-        session.execute(
-            text(
-                "UPDATE conformance SET state = :s, since = coalesce(:since, since),"
-                " outside_since = :out, last_fix_time = :t, last_received_at = :rt,"
-                " fixes = fixes + :n, lost = lost AND :n = 0 WHERE reservation_id = :r"
-            ),
-            {
-                "s": current or "activated",
-                "since": changes[-1][2].time if changes else None,
-                "out": outside_since,
-                "t": newest,
-                "rt": last_received,
-                "n": count,
-                "r": rid,
-            },
+        since = changes[-1][2].time if changes else None
+        updates.append(
+            (str(rid), current or "activated", since, outside_since, newest, last_received, count)
         )
         for old, new, obs, why in changes:
             record_transition(session, obs, old, new, why)
+    columns = list(zip(*updates, strict=True))
+    session.execute(
+        _UPDATE,
+        {
+            k: list(v)
+            for k, v in zip(("r", "s", "since", "out", "t", "rt", "n"), columns, strict=True)
+        },
+    )
     states.pop(-1, None)
     return states
 

@@ -24,10 +24,15 @@ _OPEN = text(
     JOIN reservations r ON r.id = c.reservation_id
     LEFT JOIN vehicle_latest l ON l.vehicle_id = c.vehicle_id
     WHERE c.state <> 'ended'
+      AND ((c.last_received_at < :lost_before AND NOT c.lost)
+        OR (c.state = 'nonconforming' AND c.outside_since <= :contingent_before)
+        OR r.state NOT IN ('accepted', 'activated') OR r.time_end < :over_before)
     ORDER BY c.reservation_id
     FOR UPDATE OF c SKIP LOCKED
     """
 )
+"""The open rows with something due: silence not yet told, time outside past the limit,
+or a reservation over (only those are locked, so fixes of the others never wait)."""
 
 
 @dataclass
@@ -47,7 +52,12 @@ def sweep(session: Session, *, now: datetime, policy: TelemetryPolicy) -> SweepR
         return None
     report = SweepReport()
     lost_before = now - timedelta(seconds=policy.lost_after_s)
-    for row in session.execute(_OPEN).all():
+    due = {
+        "lost_before": lost_before,
+        "contingent_before": now - timedelta(seconds=policy.contingent_after_s),
+        "over_before": now - timedelta(seconds=policy.tolerance_s),
+    }
+    for row in session.execute(_OPEN, due).all():
         (rid, vid, state, outside_since, last_fix, last_recv, lost, pid, oid, rstate, end) = row[
             :11
         ]

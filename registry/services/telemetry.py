@@ -9,11 +9,10 @@ forward in time, so a late fix joins the history without moving the vehicle back
 
 from __future__ import annotations
 
-import math
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -30,46 +29,35 @@ from registry.services.telemetry_checks import (
     check_values,
     jump_detail,
 )
+from registry.services.telemetry_judge import Verdict, judge
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 _VEHICLES = text(
     "SELECT v.id, v.operator_id, v.status, v.max_speed_mps, l.time, l.lng, l.lat, l.alt_m"
     " FROM vehicles v LEFT JOIN vehicle_latest l ON l.vehicle_id = v.id"
     " WHERE v.id = ANY(CAST(:ids AS uuid[]))"
 )
-_JUDGE = text(
-    """
-    SELECT f.i, r.id, r.principal_id, r.operator_id,
-        EXISTS (
-            SELECT 1 FROM reservation_boxes b
-            WHERE b.reservation_id = r.id AND b.active
-              AND b.x && int4range(f.x - f.k, f.x + f.k + 1)
-              AND b.y && int4range(f.y - f.k, f.y + f.k + 1)
-              AND b.f && int4range(f.fl - :kf, f.fl + :kf + 1)
-              AND b.during && tstzrange(f.t - :tol, f.t + :tol, '[]')
-        ) AS inside
-    FROM unnest(CAST(:i AS int[]), CAST(:v AS uuid[]), CAST(:t AS timestamptz[]),
-                CAST(:x AS int[]), CAST(:y AS int[]), CAST(:fl AS int[]), CAST(:k AS int[]))
-         AS f(i, v, t, x, y, fl, k)
-    JOIN LATERAL (
-        SELECT id, principal_id, operator_id FROM reservations r
-        WHERE r.vehicle_id = f.v AND r.state IN ('accepted', 'activated')
-          AND r.span && tstzrange(f.t - :tol, f.t + :tol, '[]')
-        ORDER BY r.time_start LIMIT 1
-    ) r ON true
-    """
-)
 _INSERT = text(
     """
-    INSERT INTO positions (vehicle_id, time, lng, lat, alt_m, speed_mps, heading_deg, voxel,
-                           reservation_id, conforming)
-    SELECT * FROM unnest(CAST(:v AS uuid[]), CAST(:t AS timestamptz[]),
-        CAST(:lng AS float8[]), CAST(:lat AS float8[]), CAST(:alt AS float8[]),
-        CAST(:speed AS float8[]), CAST(:heading AS float8[]), CAST(:voxel AS text[]),
-        CAST(:res AS uuid[]), CAST(:ok AS boolean[]))
-    ON CONFLICT (vehicle_id, time) DO NOTHING
-    RETURNING vehicle_id, time, id, received_at
+    WITH stored AS (
+        INSERT INTO positions (vehicle_id, time, lng, lat, alt_m, speed_mps, heading_deg,
+                               voxel, reservation_id, conforming)
+        SELECT v, t, lng, lat, alt, speed, heading, voxel, res, ok
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS f(v uuid, t timestamptz,
+            lng float8, lat float8, alt float8, speed float8, heading float8, voxel text,
+            res uuid, ok boolean)
+        ON CONFLICT (vehicle_id, time) DO NOTHING
+        RETURNING id, vehicle_id, time
+    )
+    SELECT now(), coalesce(json_agg(json_build_array(
+        id, vehicle_id, (extract(epoch FROM time) * 1000000)::bigint)), '[]')::text
+    FROM stored
     """
 )
+"""The new fixes in, from one JSON parameter, and what was stored out, as one JSON value
+(each far cheaper than ten arrays in and a row per fix out): ``[id, vehicle, microseconds
+since the epoch]`` per stored fix, and the receipt time."""
 _LATEST = text(
     """
     INSERT INTO vehicle_latest AS l (vehicle_id, time, id, received_at, lng, lat, alt_m,
@@ -112,13 +100,13 @@ def ingest(
     )
     ids = sv.format_ids(np.full(len(keep), POSITION_VOXEL_ZOOM), f, x, y)
     partitions.ensure_days(session, {fixes[i].time.astimezone(UTC).date() for i in keep})
-    judged = _judge(session, fixes, keep, f, x, y, policy)
+    judged = judge(session, fixes, keep, f, x, y, policy)
     stored = _store(session, fixes, keep, ids, judged)
     observations: list[Observation] = []
     for n, i in enumerate(keep):
         fix, result = fixes[i], results[i]
         result.spatial_id = ids[n]
-        row = stored.get((fix.vehicle_id, fix.time))
+        row = stored.get(i)
         verdict = judged.get(i)
         if verdict is not None:
             result.reservation_id, result.conforming = verdict[0], verdict[3]
@@ -160,7 +148,9 @@ def _known_vehicles(
     """Refuse fixes of unknown, retired or others' vehicles, duplicates inside the batch,
     and impossible jumps; the indices left."""
     wanted = sorted({str(fixes[i].vehicle_id) for i in keep})
-    rows = {row[0]: row for row in session.execute(_VEHICLES, {"ids": wanted})} if wanted else {}
+    rows = (
+        {row[0]: row for row in session.execute(_VEHICLES, {"ids": wanted}).all()} if wanted else {}
+    )
     mine = actor is None or actor.is_admin
     seen: set[tuple[uuid.UUID, datetime]] = set()
     by_vehicle: dict[uuid.UUID, list[int]] = {}
@@ -197,63 +187,49 @@ def _known_vehicles(
     return sorted(left)
 
 
-def _judge(
-    session: Session,
-    fixes: Sequence[Fix],
-    keep: list[int],
-    f: Any,
-    x: Any,
-    y: Any,
-    policy: TelemetryPolicy,
-) -> dict[int, tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, bool]]:
-    """For each fix inside a live reservation's window: the reservation, its principal and
-    operator, and whether the fix is inside its voxels (within the tolerances)."""
-    cell = 2 * math.pi * 6_378_137.0 / (1 << POSITION_VOXEL_ZOOM)
-    k = [
-        math.ceil(policy.tolerance_m / max(cell * math.cos(math.radians(fixes[i].lat)), 1e-3))
-        for i in keep
-    ]
-    params = {
-        "i": keep,
-        "v": [str(fixes[i].vehicle_id) for i in keep],
-        "t": [fixes[i].time for i in keep],
-        "x": x.tolist(),
-        "y": y.tolist(),
-        "fl": f.tolist(),
-        "k": k,
-        "kf": math.ceil(policy.tolerance_v_m),
-        "tol": timedelta(seconds=policy.tolerance_s),
-    }
-    return {
-        row[0]: (row[1], row[2], row[3], bool(row[4])) for row in session.execute(_JUDGE, params)
-    }
-
-
 def _store(
     session: Session,
     fixes: Sequence[Fix],
     keep: list[int],
     ids: list[str],
-    judged: dict[int, tuple[uuid.UUID, uuid.UUID, uuid.UUID | None, bool]],
-) -> dict[tuple[uuid.UUID, datetime], tuple[int, datetime]]:
-    """Insert the new fixes and move each vehicle's latest row forward; the stored ones."""
-    params = {
-        "v": [str(fixes[i].vehicle_id) for i in keep],
-        "t": [fixes[i].time for i in keep],
-        "lng": [fixes[i].lng for i in keep],
-        "lat": [fixes[i].lat for i in keep],
-        "alt": [fixes[i].alt_m for i in keep],
-        "speed": [fixes[i].speed_mps for i in keep],
-        "heading": [fixes[i].heading_deg for i in keep],
-        "voxel": ids,
-        "res": [None if i not in judged else str(judged[i][0]) for i in keep],
-        "ok": [None if i not in judged else judged[i][3] for i in keep],
-    }
-    stored = {(r[0], r[1]): (r[2], r[3]) for r in session.execute(_INSERT, params)}
+    judged: dict[int, Verdict],
+) -> dict[int, tuple[int, datetime]]:
+    """Insert the new fixes and move each vehicle's latest row forward; the id and receipt
+    time of each fix stored now (a fix already stored is left out)."""
+    rows = []
+    keys = []
+    for n, i in enumerate(keep):
+        fix = fixes[i]
+        verdict = judged.get(i)
+        vid = str(fix.vehicle_id)
+        keys.append((vid, (fix.time - EPOCH) // MICROSECOND))
+        rows.append(
+            {
+                "v": vid,
+                "t": fix.time.isoformat(),
+                "lng": fix.lng,
+                "lat": fix.lat,
+                "alt": fix.alt_m,
+                "speed": fix.speed_mps,
+                "heading": fix.heading_deg,
+                "voxel": ids[n],
+                "res": None if verdict is None else str(verdict[0]),
+                "ok": None if verdict is None else verdict[3],
+            }
+        )
+    received, returned = session.execute(_INSERT, {"rows": json.dumps(rows)}).one()
+    by_key = {(r[1], r[2]): r[0] for r in json.loads(returned)}
+    if not by_key:
+        return {}
+    stored: dict[int, tuple[int, datetime]] = {}
     newest: dict[uuid.UUID, datetime] = {}
-    for vehicle_id, time in stored:
-        if vehicle_id not in newest or newest[vehicle_id] < time:
-            newest[vehicle_id] = time
-    if newest:
-        session.execute(_LATEST, {"v": [str(v) for v in newest], "t": list(newest.values())})
+    for key, i in zip(keys, keep, strict=True):
+        row_id = by_key.get(key)
+        if row_id is None:
+            continue
+        stored[i] = (row_id, received)
+        vehicle, time = fixes[i].vehicle_id, fixes[i].time
+        if vehicle not in newest or newest[vehicle] < time:
+            newest[vehicle] = time
+    session.execute(_LATEST, {"v": [str(v) for v in newest], "t": list(newest.values())})
     return stored
