@@ -29,10 +29,12 @@ from api.routers import (
     telemetry,
     tiles,
     vehicles,
+    webhooks,
 )
 from api.routers import map as webmap
 from api.settings import Settings
 from api.sweeper import Sweeper
+from api.webhook_dispatch import Dispatcher
 from planning.caches import PlanningCaches
 from registry.db import make_engine, make_sessionmaker
 from registry.services.datums import altitude_converter
@@ -77,9 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.planning_pool = pool
         sweeper = Sweeper(settings, app.state.sessionmaker)
         sweeper.start()
+        dispatcher = Dispatcher(settings, app.state.sessionmaker)
+        dispatcher.start()
         try:
             yield
         finally:
+            await dispatcher.close()
             await sweeper.close()
             if pool is not None:
                 await pool.close()
@@ -116,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(routes.router)
     app.include_router(events.router)
+    app.include_router(webhooks.router)
     webmap.install(app)
     docs.install(app)
     return app

@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     """How long a monitored flight may be silent before ``kukan.telemetry.lost``."""
     conformance_sweep_s: float = Field(default=1.0, ge=0, le=600)
     """How often the sweeper looks for silence, time outside and windows over (0: never)."""
+    webhook_poll_s: float = Field(default=0.2, ge=0, le=60)
+    """How often the webhook dispatcher looks for due webhooks when idle (0: never)."""
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    """How long a receiver may take to answer one delivery."""
+    webhook_backoff_base_s: float = Field(default=1.0, gt=0, le=3600)
+    """The first wait after a failed delivery; each failure in a row doubles it, up to
+    ``webhook_backoff_max_s``."""
+    webhook_backoff_max_s: float = Field(default=30.0, gt=0, le=86_400)
+    webhook_allow_private: bool = False
+    """Accept receivers on loopback, private and link-local addresses (tests, one machine)."""
     reservation_max_duration_s: int = Field(default=86_400, ge=1)
     reservation_max_voxels: int = Field(default=100_000, ge=1)
     route_budget_s: float = Field(default=5.0, gt=0)

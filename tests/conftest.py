@@ -148,9 +148,16 @@ def db_sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 def settings(database_url: str) -> Settings:
     """Settings of the live server: a small cover cap so 413 is cheap to reach, and a
     generous route budget so a slow machine does not turn a route into ``budget_exceeded``
-    (the expansion cap still bounds every search)."""
+    (the expansion cap still bounds every search). Webhooks may call this machine, on a
+    shortened back-off (0.2 s doubling to 1 s), so a receiver's outage is quick to test."""
     return Settings(
-        database_url=database_url, cover_max_voxels=5_000, page_size_max=100, route_budget_s=120
+        database_url=database_url,
+        cover_max_voxels=5_000,
+        page_size_max=100,
+        route_budget_s=120,
+        webhook_allow_private=True,
+        webhook_backoff_base_s=0.2,
+        webhook_backoff_max_s=1.0,
     )
 
 

@@ -52,6 +52,7 @@ from registry.models.vehicles import (
     VEHICLE_STATUSES,
     Vehicle,
 )
+from registry.models.webhooks import Webhook
 
 __all__ = [
     "AIRWAY_DIRECTIONS",
@@ -101,4 +102,5 @@ __all__ = [
     "TerrainTile",
     "Vehicle",
     "VehicleLatest",
+    "Webhook",
 ]

@@ -111,6 +111,8 @@ def _repair(obj: Any, rng: Random, path: str) -> Any:
     """``obj`` with every field that has a cross-field rule brought within it."""
     if isinstance(obj, list):
         return [_repair(v, rng, path) for v in obj]
+    if isinstance(obj, str):
+        return obj.replace("\x00", "")  # no text may hold a NUL (a rule of every body)
     if not isinstance(obj, dict):
         return obj
     out = {k: _repair(v, rng, path) for k, v in obj.items()}
@@ -204,6 +206,14 @@ def _fix_body(label: str, body: Any, rng: Random) -> Any:
             body["airways_only"] = False
         if label == "POST /v1/vehicles" and OPERATOR:
             body["operator_id"] = OPERATOR  # an admin names one; an operator may name its own
+        return body
+    if label == "POST /v1/webhooks" and isinstance(body, dict):
+        # a receiver must be public, which only DNS can say: point it at this machine
+        # (the fuzz server allows that) on a port nothing listens on
+        body["url"] = f"http://127.0.0.1:9/fuzz/{rng.randrange(10**6)}"
+        return body
+    if label == "POST /v1/webhooks/{webhook_id}/replay" and isinstance(body, dict):
+        body["after"] = None  # an opaque cursor: only the log makes valid ones
         return body
     if label == "POST /v1/routes" and isinstance(body, dict):
         return _route(body, rng, "drone" if "drone" in VEHICLES else None)

@@ -7,6 +7,7 @@ municipality's restriction). Endpoints without a target resource have own == oth
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -56,6 +57,22 @@ def op_id(w: World, role: str, own: bool) -> str:
     return str(operator_of(w, role, own).operator_id)
 
 
+_HOOKS: dict[uuid.UUID, str] = {}
+HOOK = {"url": "http://127.0.0.1:9/matrix"}
+
+
+def hook_of(w: World, role: str, own: bool, fresh: bool = False) -> str:
+    """A webhook of the caller itself (role none: operator A's), or of operator B.
+    Webhooks belong to one principal: an admin has no view of another's either."""
+    key = w.keys["operator" if role == "none" else role] if own else w.owner("operator", False)
+    if fresh or key.principal_id not in _HOOKS:
+        made = str(w.make(key, "/v1/webhooks", HOOK)["id"])
+        if fresh:
+            return made
+        _HOOKS[key.principal_id] = made
+    return _HOOKS[key.principal_id]
+
+
 def principal_of(w: World, role: str, own: bool) -> str:
     """The caller itself (admin: operator A's key), or another principal of its side."""
     if role == "admin" and own:
@@ -86,6 +103,21 @@ B: dict[tuple[str, str], Builder] = {
     ("GET", "/v1/events/stream"): lambda w, r, o: (
         "/v1/events/stream",
         {"params": {"timeout_s": 0}},  # what is there now, then the end
+    ),
+    ("POST", "/v1/webhooks"): lambda w, r, o: ("/v1/webhooks", {"json": HOOK}),
+    ("GET", "/v1/webhooks"): lambda w, r, o: ("/v1/webhooks", {}),
+    ("GET", "/v1/webhooks/{webhook_id}"): lambda w, r, o: (f"/v1/webhooks/{hook_of(w, r, o)}", {}),
+    ("POST", "/v1/webhooks/{webhook_id}/enable"): lambda w, r, o: (
+        f"/v1/webhooks/{hook_of(w, r, o)}/enable",
+        {},
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/replay"): lambda w, r, o: (
+        f"/v1/webhooks/{hook_of(w, r, o)}/replay",
+        {"json": {}},
+    ),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): lambda w, r, o: (
+        f"/v1/webhooks/{hook_of(w, r, o, fresh=True)}",
+        {},
     ),
     ("GET", "/v1/operators/me"): lambda w, r, o: ("/v1/operators/me", {}),
     ("GET", "/v1/operators/{operator_id}"): lambda w, r, o: (f"/v1/operators/{op_id(w, r, o)}", {}),
@@ -229,6 +261,20 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/operators"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/events"): owned(401, 200, 200, 200, 200),  # each its own events
     ("GET", "/v1/events/stream"): owned(401, 200, 200, 200, 200),
+    ("POST", "/v1/webhooks"): owned(401, 201, 201, 201, 201),  # each its own events
+    ("GET", "/v1/webhooks"): owned(401, 200, 200, 200, 200),
+    ("GET", "/v1/webhooks/{webhook_id}"): owned(
+        401, (200, 404), (200, 404), (200, 404), (200, 404)
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/enable"): owned(
+        401, (200, 404), (200, 404), (200, 404), (200, 404)
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/replay"): owned(
+        401, (200, 404), (200, 404), (200, 404), (200, 404)
+    ),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): owned(
+        401, (204, 404), (204, 404), (204, 404), (204, 404)
+    ),
     ("GET", "/v1/operators/me"): owned(401, 200, 200, 404, 404),
     ("GET", "/v1/operators/{operator_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("GET", "/v1/operators/{operator_id}/grant"): owned(401, (200, 404), (200, 404), 404, 200),

@@ -119,7 +119,11 @@ def fuzz_target(
             )
     engine.dispose()
     settings = Settings(
-        database_url=url, cover_max_voxels=5_000, page_size_max=100, route_budget_s=10
+        database_url=url,
+        cover_max_voxels=5_000,
+        page_size_max=100,
+        route_budget_s=10,
+        webhook_allow_private=True,
     )
     try:
         with serve(create_app(settings)) as base:
