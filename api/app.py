@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from api import errors
 from api.limits import BodyLimit
+from api.mqtt_bridge import Bridge
 from api.planning_pool import PlanningPool
 from api.routers import (
     airways,
@@ -81,9 +82,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper.start()
         dispatcher = Dispatcher(settings, app.state.sessionmaker)
         dispatcher.start()
+        bridge = None
+        if settings.mqtt_url:
+            bridge = Bridge(settings, app.state.sessionmaker, app.state.altitudes)
+            bridge.start()
         try:
             yield
         finally:
+            if bridge is not None:
+                await bridge.close()
             await dispatcher.close()
             await sweeper.close()
             if pool is not None:

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: float = Field(default=30.0, gt=0, le=86_400)
     webhook_allow_private: bool = False
     """Accept receivers on loopback, private and link-local addresses (tests, one machine)."""
+    mqtt_url: str | None = None
+    """The MQTT broker of the bridge (``mqtt://host:port``, user and password in it if
+    needed); None: no bridge."""
+    mqtt_prefix: str = Field(default="kukan", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    """The first level of the bridge's topics."""
     reservation_max_duration_s: int = Field(default=86_400, ge=1)
     reservation_max_voxels: int = Field(default=100_000, ge=1)
     route_budget_s: float = Field(default=5.0, gt=0)

@@ -52,7 +52,7 @@ from registry.models.vehicles import (
     VEHICLE_STATUSES,
     Vehicle,
 )
-from registry.models.webhooks import Webhook
+from registry.models.webhooks import OutboundCursor, Webhook
 
 __all__ = [
     "AIRWAY_DIRECTIONS",
@@ -89,6 +89,7 @@ __all__ = [
     "IdentificationLookup",
     "Obstacle",
     "Operator",
+    "OutboundCursor",
     "Position",
     "Principal",
     "ReplanCause",

@@ -61,3 +61,15 @@ class Webhook(Base):
         Index("ix_webhooks_principal", "principal_id", "created_at"),
         Index("ix_webhooks_due", "next_attempt_at", postgresql_where="active"),
     )
+
+
+class OutboundCursor(Base):
+    """Where a named outbound feed (e.g. the MQTT publisher) has read the event log to,
+    and who holds it now."""
+
+    __tablename__ = "outbound_cursors"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text)
+    leased_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
