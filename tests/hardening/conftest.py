@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,3 +51,10 @@ def new_key(
 def keys(db_sessions: sessionmaker[Session]) -> dict[str, Key]:
     """One principal per role, made once per module."""
     return {r: new_key(db_sessions, r) for r in ("operator", "fleet", "municipality", "admin")}
+
+
+@pytest.fixture(scope="module")
+def client_m(live_server: str) -> Iterator[httpx.Client]:
+    """A module-wide client."""
+    with httpx.Client(base_url=live_server, timeout=30) as c:
+        yield c

@@ -361,3 +361,18 @@ AUTHORITY: dict[str, tuple[AuthorityCase, int]] = {
     "ordinary reads look-ups": (lambda a: a.lookups(a.ordinary), 403),
 }
 """Grant and jurisdiction cells: what each principal may do, by its grant or its area."""
+
+
+def owned(none: int, operator: Any, fleet: Any, muni: Any, admin: Any) -> dict[str, Any]:
+    """A row of (own, other) pairs (a bare int means the same for both)."""
+    cells = [none, operator, fleet, muni, admin]
+    return {r: c if isinstance(c, tuple) else (c, c) for r, c in zip(ROLES, cells, strict=True)}
+
+
+def operator_of(w: World, role: str, own: bool) -> Key:
+    """The operator-side key whose resources a cell targets (A's for non-operator roles)."""
+    return w.owner(role if role in ("operator", "fleet") else "operator", own)
+
+
+def veh(w: World, role: str, own: bool) -> str:
+    return w.vehicle(operator_of(w, role, own))

@@ -7,7 +7,6 @@ municipality's restriction). Endpoints without a target resource have own == oth
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -15,38 +14,22 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import WORLD, Key
-from tests.hardening import matrix_airways
+from tests.hardening import matrix_airways, matrix_live_ops
 from tests.hardening.conftest import new_key
-from tests.hardening.matrix_airways import AIRWAYS
 from tests.hardening.matrix_cases import (
-    AUTHORITY,
     ROLES,
-    TOKYO,
-    Authority,
     Builder,
     World,
     obstacle_body,
+    operator_of,
+    owned,
     position_body,
     reservation_body,
     restriction_body,
     route_body,
+    veh,
     vehicle_body,
 )
-
-
-def owned(none: int, operator: Any, fleet: Any, muni: Any, admin: Any) -> dict[str, Any]:
-    """A row of (own, other) pairs (a bare int means the same for both)."""
-    cells = [none, operator, fleet, muni, admin]
-    return {r: c if isinstance(c, tuple) else (c, c) for r, c in zip(ROLES, cells, strict=True)}
-
-
-def operator_of(w: World, role: str, own: bool) -> Key:
-    """The operator-side key whose resources a cell targets (A's for non-operator roles)."""
-    return w.owner(role if role in ("operator", "fleet") else "operator", own)
-
-
-def veh(w: World, role: str, own: bool) -> str:
-    return w.vehicle(operator_of(w, role, own))
 
 
 def res(w: World, role: str, own: bool) -> str:
@@ -55,22 +38,6 @@ def res(w: World, role: str, own: bool) -> str:
 
 def op_id(w: World, role: str, own: bool) -> str:
     return str(operator_of(w, role, own).operator_id)
-
-
-_HOOKS: dict[uuid.UUID, str] = {}
-HOOK = {"url": "http://127.0.0.1:9/matrix"}
-
-
-def hook_of(w: World, role: str, own: bool, fresh: bool = False) -> str:
-    """A webhook of the caller itself (role none: operator A's), or of operator B.
-    Webhooks belong to one principal: an admin has no view of another's either."""
-    key = w.keys["operator" if role == "none" else role] if own else w.owner("operator", False)
-    if fresh or key.principal_id not in _HOOKS:
-        made = str(w.make(key, "/v1/webhooks", HOOK)["id"])
-        if fresh:
-            return made
-        _HOOKS[key.principal_id] = made
-    return _HOOKS[key.principal_id]
 
 
 def principal_of(w: World, role: str, own: bool) -> str:
@@ -99,26 +66,6 @@ B: dict[tuple[str, str], Builder] = {
         {"json": {"name": f"m{id(w)}{r}{o}x"}},
     ),
     ("GET", "/v1/operators"): lambda w, r, o: ("/v1/operators", {}),
-    ("GET", "/v1/events"): lambda w, r, o: ("/v1/events", {}),
-    ("GET", "/v1/events/stream"): lambda w, r, o: (
-        "/v1/events/stream",
-        {"params": {"timeout_s": 0}},  # what is there now, then the end
-    ),
-    ("POST", "/v1/webhooks"): lambda w, r, o: ("/v1/webhooks", {"json": HOOK}),
-    ("GET", "/v1/webhooks"): lambda w, r, o: ("/v1/webhooks", {}),
-    ("GET", "/v1/webhooks/{webhook_id}"): lambda w, r, o: (f"/v1/webhooks/{hook_of(w, r, o)}", {}),
-    ("POST", "/v1/webhooks/{webhook_id}/enable"): lambda w, r, o: (
-        f"/v1/webhooks/{hook_of(w, r, o)}/enable",
-        {},
-    ),
-    ("POST", "/v1/webhooks/{webhook_id}/replay"): lambda w, r, o: (
-        f"/v1/webhooks/{hook_of(w, r, o)}/replay",
-        {"json": {}},
-    ),
-    ("DELETE", "/v1/webhooks/{webhook_id}"): lambda w, r, o: (
-        f"/v1/webhooks/{hook_of(w, r, o, fresh=True)}",
-        {},
-    ),
     ("GET", "/v1/operators/me"): lambda w, r, o: ("/v1/operators/me", {}),
     ("GET", "/v1/operators/{operator_id}"): lambda w, r, o: (f"/v1/operators/{op_id(w, r, o)}", {}),
     ("GET", "/v1/operators/{operator_id}/grant"): lambda w, r, o: (
@@ -155,10 +102,6 @@ B: dict[tuple[str, str], Builder] = {
     ("POST", "/v1/vehicles/{vehicle_id}/positions"): lambda w, r, o: (
         f"/v1/vehicles/{veh(w, r, o)}/positions",
         {"json": position_body()},
-    ),
-    ("POST", "/v1/telemetry"): lambda w, r, o: (
-        "/v1/telemetry",
-        {"json": {"fixes": [{"vehicle_id": veh(w, r, o), **position_body()}]}},
     ),
     ("GET", "/v1/vehicles/{vehicle_id}/position"): lambda w, r, o: (
         f"/v1/vehicles/{veh(w, r, o)}/position",
@@ -259,22 +202,6 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/health"): owned(200, 200, 200, 200, 200),
     ("POST", "/v1/operators"): owned(401, 403, 403, 403, 201),
     ("GET", "/v1/operators"): owned(401, 200, 200, 200, 200),
-    ("GET", "/v1/events"): owned(401, 200, 200, 200, 200),  # each its own events
-    ("GET", "/v1/events/stream"): owned(401, 200, 200, 200, 200),
-    ("POST", "/v1/webhooks"): owned(401, 201, 201, 201, 201),  # each its own events
-    ("GET", "/v1/webhooks"): owned(401, 200, 200, 200, 200),
-    ("GET", "/v1/webhooks/{webhook_id}"): owned(
-        401, (200, 404), (200, 404), (200, 404), (200, 404)
-    ),
-    ("POST", "/v1/webhooks/{webhook_id}/enable"): owned(
-        401, (200, 404), (200, 404), (200, 404), (200, 404)
-    ),
-    ("POST", "/v1/webhooks/{webhook_id}/replay"): owned(
-        401, (200, 404), (200, 404), (200, 404), (200, 404)
-    ),
-    ("DELETE", "/v1/webhooks/{webhook_id}"): owned(
-        401, (204, 404), (204, 404), (204, 404), (204, 404)
-    ),
     ("GET", "/v1/operators/me"): owned(401, 200, 200, 404, 404),
     ("GET", "/v1/operators/{operator_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("GET", "/v1/operators/{operator_id}/grant"): owned(401, (200, 404), (200, 404), 404, 200),
@@ -290,8 +217,6 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", "/v1/vehicles/{vehicle_id}"): owned(401, (200, 404), (200, 404), 404, 200),
     ("POST", "/v1/vehicles/{vehicle_id}/retire"): owned(401, (200, 404), (200, 404), 404, 200),
     ("POST", "/v1/vehicles/{vehicle_id}/positions"): owned(401, (201, 404), (201, 404), 404, 201),
-    # a result per fix: who may report which vehicle is tests/telemetry's per-fix matrix
-    ("POST", "/v1/telemetry"): owned(401, 200, 200, 200, 200),
     ("GET", "/v1/vehicles/{vehicle_id}/position"): owned(401, (200, 404), (200, 404), 404, 200),
     ("GET", "/v1/spatial-ids/{z}/{f}/{x}/{y}"): owned(200, 200, 200, 200, 200),
     ("POST", "/v1/spatial-ids/cover"): owned(200, 200, 200, 200, 200),
@@ -325,6 +250,8 @@ EXPECTED: dict[tuple[str, str], dict[str, Any]] = {
 }
 B.update(matrix_airways.BUILDERS)
 EXPECTED.update(matrix_airways.EXPECTED)
+B.update(matrix_live_ops.BUILDERS)
+EXPECTED.update(matrix_live_ops.EXPECTED)
 
 
 @pytest.fixture(scope="module")
@@ -335,13 +262,6 @@ def world(
     return World(
         client_m, keys, new_key(db_sessions, "operator"), new_key(db_sessions, "municipality")
     )
-
-
-@pytest.fixture(scope="module")
-def client_m(live_server: str) -> Any:
-    """A module-wide client."""
-    with httpx.Client(base_url=live_server, timeout=30) as c:
-        yield c
 
 
 def test_every_endpoint_has_a_row(client_m: httpx.Client) -> None:
@@ -367,59 +287,3 @@ def test_matrix(world: World) -> None:
         observed[op] = row
     diff = {op: (row, EXPECTED[op]) for op, row in observed.items() if row != EXPECTED[op]}
     assert not diff, "observed != expected:\n" + "\n".join(f"{k}: {v}" for k, v in diff.items())
-
-
-def test_revocation_takes_effect_on_the_very_next_request(
-    client_m: httpx.Client, keys: dict[str, Key], db_sessions: sessionmaker[Session]
-) -> None:
-    from registry.db import session_scope
-    from registry.services import principals
-
-    key = new_key(db_sessions, "operator")
-    for _ in range(3):  # warm: any cache of the principal would be filled now
-        assert client_m.get("/v1/vehicles", headers=key.headers).status_code == 200
-    with session_scope(db_sessions) as session:
-        principals.revoke_token(session=session, token=key.token)
-    r = client_m.get("/v1/vehicles", headers=key.headers)
-    assert r.status_code == 401 and "revoked" in r.json()["detail"]
-    r = client_m.post("/v1/reservations", headers=key.headers, json=reservation_body())
-    assert r.status_code == 401
-    key2 = new_key(db_sessions, "fleet")
-    assert client_m.get("/v1/reservations", headers=key2.headers).status_code == 200
-    with session_scope(db_sessions) as session:
-        principals.revoke_principal(session=session, principal_id=key2.principal_id)
-    assert client_m.get("/v1/reservations", headers=key2.headers).status_code == 401
-
-
-@pytest.fixture(scope="module")
-def authority(
-    client_m: httpx.Client, keys: dict[str, Key], db_sessions: sessionmaker[Session]
-) -> Authority:
-    """Operators with the default grant, 50 without and 100 with preemption; Tokyo's
-    municipality and one without a jurisdiction; an admin."""
-    rescue = new_key(db_sessions, "operator", max_priority=100, may_preempt=True)
-    return Authority(
-        client=client_m,
-        ordinary=new_key(db_sessions, "operator"),
-        medic=new_key(db_sessions, "operator", max_priority=50),
-        rescue=rescue,
-        rescue_fleet=new_key(db_sessions, "fleet", rescue.operator_id),
-        tokyo=new_key(db_sessions, "municipality", jurisdiction=TOKYO),
-        nowhere=new_key(db_sessions, "municipality", jurisdiction=None),
-        admin=keys["admin"],
-    )
-
-
-def test_grant_and_jurisdiction_matrix(authority: Authority) -> None:
-    cases = {**AUTHORITY, **AIRWAYS}
-    observed = {name: case(authority) for name, (case, _) in cases.items()}
-    diff = {
-        name: (r.status_code, cases[name][1], r.text[:200])
-        for name, r in observed.items()
-        if r.status_code != cases[name][1]
-    }
-    assert not diff, "observed != expected:\n" + "\n".join(f"{k}: {v}" for k, v in diff.items())
-    beyond = ("ordinary books", "medic books", "ordinary route", "ordinary fleet")
-    for name, r in observed.items():  # a refused priority names the granted maximum
-        if r.status_code == 403 and name.startswith(beyond):
-            assert r.json()["max_priority"] == (50 if name.startswith("medic") else 0), name
