@@ -21,7 +21,7 @@ from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.models import Principal
 from registry.services import authority, operators, principals
-from tests.pgtools import recreate_database, serve, with_database
+from tests.pgtools import Cluster, pg_bin, recreate_database, serve, with_database
 
 # CI replays a fixed set of examples (no flaky landings); local runs explore new ones.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -261,3 +261,17 @@ def operator_key(make_key: Callable[..., Key]) -> Key:
 def admin_key(make_key: Callable[..., Key]) -> Key:
     """An admin principal."""
     return make_key("admin")
+
+
+@pytest.fixture()
+def cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster of its own, started (tests may stop and start it)."""
+    found = pg_bin()
+    if found is None:
+        pytest.skip("no initdb found (set KUKAN_PG_BIN to PostgreSQL's bin directory)")
+    c = Cluster(found)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.destroy()

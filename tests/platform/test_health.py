@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from api.app import create_app
 from api.settings import Settings
 from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.services import principals
-from tests.pgtools import Cluster, pg_bin, recreate_database, serve, with_database
+from tests.pgtools import Cluster, recreate_database, serve, with_database
 
 
 def test_health_ok(client: httpx.Client) -> None:
     r = client.get("/health")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "database": "ok"}
-
-
-@pytest.fixture()
-def cluster() -> Iterator[Cluster]:
-    found = pg_bin()
-    if found is None:
-        pytest.skip("no initdb found (set KUKAN_PG_BIN to PostgreSQL's bin directory)")
-    c = Cluster(found)
-    try:
-        c.start()
-        yield c
-    finally:
-        c.destroy()
 
 
 def _wait_for(client: httpx.Client, path: str, status: int, **kw: object) -> httpx.Response:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import text
 
 from api.app import create_app
@@ -20,24 +18,11 @@ from registry import migrate
 from registry.db import make_engine, make_sessionmaker, session_scope
 from registry.services import operators, principals
 from tests.conftest import Key
-from tests.pgtools import Cluster, pg_bin, recreate_database, serve, with_database
+from tests.pgtools import Cluster, recreate_database, serve, with_database
 from tests.telemetry.helpers import Flight, flight
 
 VEHICLES = 10
 BATCHES = 60
-
-
-@pytest.fixture()
-def cluster() -> Iterator[Cluster]:
-    found = pg_bin()
-    if found is None:
-        pytest.skip("no initdb found (set KUKAN_PG_BIN to PostgreSQL's bin directory)")
-    c = Cluster(found)
-    try:
-        c.start()
-        yield c
-    finally:
-        c.destroy()
 
 
 def _post(
