@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.engine import make_url
 
 from api import errors
 from api.limits import BodyLimit
@@ -46,6 +47,18 @@ reservations. Authenticate with `Authorization: Bearer <token>` (create one with
 Errors are `application/problem+json` (RFC 9457)."""
 
 
+def background_url(database_url: str) -> str:
+    """The database URL of the background tasks: the same, its ``application_name`` (if
+    any) marked ``-background`` so that their sessions are told apart."""
+    url = make_url(database_url)
+    name = url.query.get("application_name")
+    if not isinstance(name, str):
+        return database_url
+    return url.update_query_dict({"application_name": f"{name}-background"}).render_as_string(
+        hide_password=False
+    )
+
+
 def operation_id(route: APIRoute) -> str:
     """An operation's ``operationId``: its function's name (``create_reservation``), which
     names the call in generated clients."""
@@ -59,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     the lifespan), the planning workers (``app.state.planning_pool``, from the lifespan;
     None with ``planning_workers`` 0), the planning caches of the API process
     (``app.state.planning_caches``) and the altitude datum converter
-    (``app.state.altitudes``).
+    (``app.state.altitudes``). The lifespan also runs the background tasks (conformance
+    sweeper, webhook dispatcher, MQTT bridge) on an engine of their own.
     """
     settings = settings or Settings()
 
@@ -78,13 +92,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool = PlanningPool(settings, settings.planning_workers)
             await pool.start()
         app.state.planning_pool = pool
-        sweeper = Sweeper(settings, app.state.sessionmaker)
+        # the background tasks have a small pool of their own: they never take a request's
+        # connection, and test each one before use (no user sees their reconnects)
+        background = make_engine(
+            background_url(settings.database_url),
+            pool_size=2,
+            connect_timeout=settings.db_connect_timeout_s,
+        )
+        tasks = make_sessionmaker(background)
+        sweeper = Sweeper(settings, tasks)
         sweeper.start()
-        dispatcher = Dispatcher(settings, app.state.sessionmaker)
+        dispatcher = Dispatcher(settings, tasks)
         dispatcher.start()
         bridge = None
         if settings.mqtt_url:
-            bridge = Bridge(settings, app.state.sessionmaker, app.state.altitudes)
+            bridge = Bridge(settings, tasks, app.state.altitudes)
             bridge.start()
         try:
             yield
@@ -93,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await bridge.close()
             await dispatcher.close()
             await sweeper.close()
+            background.dispose()
             if pool is not None:
                 await pool.close()
             engine.dispose()

@@ -4,18 +4,37 @@ municipality whose jurisdiction holds the fix — and to no one else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import create_app
+from api.settings import Settings
 from tests.conftest import Key
 from tests.events.test_event_log import drain
+from tests.pgtools import serve
 from tests.reservations.helpers import square
 from tests.telemetry.helpers import flight, send
+
+
+@pytest.fixture(scope="module")
+def quiet_server(settings: Settings) -> Iterator[str]:
+    """A server without the sweeper: these states come from fixes alone (the fixes' times
+    lie in the past, where a sweeper on the real clock would judge them first)."""
+    with serve(create_app(settings.model_copy(update={"conformance_sweep_s": 0}))) as base:
+        yield base
+
+
+@pytest.fixture()
+def client(quiet_server: str) -> Iterator[httpx.Client]:
+    """A client of :func:`quiet_server`."""
+    with httpx.Client(base_url=quiet_server, timeout=30) as c:
+        yield c
 
 
 def conformance_events(items: list[dict[str, Any]], reservation_id: str) -> list[str]:
