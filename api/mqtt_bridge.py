@@ -116,7 +116,7 @@ class Bridge:
         except Exception:  # the database is down, say: the sender may publish again
             log.exception("MQTT telemetry not stored")
             return {"error": "not stored; publish again"}
-        return {"results": [{k: v for k, v in vars(r).items() if v is not None} for r in results]}
+        return {"results": [r.as_dict() for r in results]}
 
     async def _publish_loop(self) -> None:
         while True:

@@ -42,7 +42,7 @@ def post_telemetry(
         "accepted": count["accepted"],
         "duplicates": count["duplicate"],
         "refused": len(results) - count["accepted"] - count["duplicate"],
-        "results": [{k: v for k, v in vars(r).items() if v is not None} for r in results],
+        "results": [r.as_dict() for r in results],
     }
     # Built here rather than validated against TelemetryOut (the documented shape): a
     # batch's results are plain values, and validating thousands costs more than storing.

@@ -36,14 +36,10 @@ def _existing(session: Session) -> list[str]:
 
 def ensure_partitions(session: Session, *, now: datetime) -> int:
     """Create the partitions of today and the next days ahead, so that the first fixes of
-    a day rarely wait for one; the number of days covered. Race-safe (the database function
-    takes an advisory lock)."""
+    a day rarely wait for one; the number of days covered."""
     today = now.astimezone(UTC).date()
     days = {today + timedelta(days=k) for k in range(DAYS_AHEAD + 1)}
-    existing = set(_existing(session))
-    for day in sorted(days):
-        if _name(day) not in existing:
-            session.execute(text("SELECT kukan_position_partition(:d)"), {"d": day})
+    ensure_days(session, days)
     return len(days)
 
 
@@ -64,10 +60,6 @@ def drop_expired(session: Session, *, now: datetime, retention_days: int) -> lis
             session.execute(text(f'DROP TABLE "{name}"'))
             dropped.append(name)
     return dropped
-
-
-def _name(day: date) -> str:
-    return f"{PARTITION_PREFIX}{day:%Y%m%d}"
 
 
 def _day(name: str) -> date | None:

@@ -61,6 +61,10 @@ class FixResult:
     conforming: bool | None = None
     conformance: str | None = None
 
+    def as_dict(self) -> dict[str, object]:
+        """The result as the API answers it: the fields that apply."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
     def refuse(self, reason: str, detail: str, field: str | None = None) -> None:
         """Mark the fix refused."""
         self.status, self.reason, self.detail, self.field = "refused", reason, detail, field
