@@ -13,17 +13,20 @@ from api import errors
 from api.limits import BodyLimit
 from api.mqtt_bridge import Bridge
 from api.planning_pool import PlanningPool
+from api.replanner import Replanner
 from api.routers import (
     airways,
     docs,
     events,
     health,
     identification,
+    live,
     obstacles,
     occupancy,
     operators,
     positions,
     principals,
+    replans,
     reservations,
     restrictions,
     routes,
@@ -73,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     None with ``planning_workers`` 0), the planning caches of the API process
     (``app.state.planning_caches``) and the altitude datum converter
     (``app.state.altitudes``). The lifespan also runs the background tasks (conformance
-    sweeper, webhook dispatcher, MQTT bridge) on an engine of their own.
+    sweeper, replanner, webhook dispatcher, MQTT bridge) on an engine of their own.
     """
     settings = settings or Settings()
 
@@ -104,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper.start()
         dispatcher = Dispatcher(settings, tasks)
         dispatcher.start()
+        replanner = Replanner(settings, tasks, app.state.planning_caches)
+        replanner.start()
         bridge = None
         if settings.mqtt_url:
             bridge = Bridge(settings, tasks, app.state.altitudes)
@@ -114,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if bridge is not None:
                 await bridge.close()
             await dispatcher.close()
+            await replanner.close()
             await sweeper.close()
             background.dispose()
             if pool is not None:
@@ -152,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    app.include_router(replans.router)
+    app.include_router(live.router)
     webmap.install(app)
     docs.install(app)
     return app

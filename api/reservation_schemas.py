@@ -24,7 +24,7 @@ from api.schemas import (
 from registry.boxes.leaf import exact_band
 from registry.models import LEAF_ZOOM
 
-State = Literal["accepted", "activated", "ended", "cancelled", "preempted"]
+State = Literal["accepted", "activated", "ended", "cancelled", "preempted", "held"]
 Band = Field(ge=-(2**25), le=2**25, description=INPUT_DATUM_DOC)
 
 

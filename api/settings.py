@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     """How long a monitored flight may be silent before ``kukan.telemetry.lost``."""
     conformance_sweep_s: float = Field(default=1.0, ge=0, le=600)
     """How often the sweeper looks for silence, time outside and windows over (0: never)."""
+    replan_poll_s: float = Field(default=0.5, ge=0, le=60)
+    """How often the replanner looks for requested re-plans when idle (0: never)."""
+    replan_hold_s: float = Field(default=30.0, ge=1, le=3600)
+    """How long a re-plan proposal holds its space for the operator to accept it (while
+    flying, also the lead before its route departs)."""
     webhook_poll_s: float = Field(default=0.2, ge=0, le=60)
     """How often the webhook dispatcher looks for due webhooks when idle (0: never)."""
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)

@@ -56,11 +56,16 @@ def insert_volumes(owner: str, source: str = "") -> str:
     FROM {source}{VOLUMES}"""
 
 
-def insert_boxes(owner: str, source: str = "", returning: str = "1") -> str:
+def insert_boxes(
+    owner: str, source: str = "", returning: str = "1", held_for: str = "NULL::uuid"
+) -> str:
     """The insert of the probe's boxes of reservation ``owner`` under the exclusion
-    constraint (overlapping boxes skipped), returning ``returning`` per stored box."""
-    return f"""INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority)
-    SELECT {owner}, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority FROM {source}{sql.PROBES}
+    constraint (overlapping boxes skipped), returning ``returning`` per stored box; a
+    hold's boxes name the reservation they are ``held_for``."""
+    return f"""INSERT INTO reservation_boxes (reservation_id, x, y, f, during, priority,
+        held_for)
+    SELECT {owner}, {sql.insert_ranges()}, {sql.M_WINDOW}, :priority, {held_for}
+    FROM {source}{sql.PROBES}
     ON CONFLICT DO NOTHING RETURNING {returning}"""
 
 
@@ -90,6 +95,19 @@ SELECT created_at, updated_at, (SELECT count(*) FROM b), {_MEETS_BLOCKER} FROM r
 """A new reservation: its timestamps, the number of boxes stored and whether one meets a
 blocker (obstacles only with ``:obstacles``); no row when the vehicle is busy."""
 INSERT_RESERVATION = text(INSERT_RESERVATION_SQL)  # built once: text() parses the SQL
+
+INSERT_HOLD = text(
+    f"""WITH r AS (
+    INSERT INTO reservations ({", ".join(RESERVATION_COLUMNS)})
+    VALUES ({_RESERVATION_VALUES})
+    RETURNING id
+), v AS ({insert_volumes("r.id", "r, ")}
+), b AS ({insert_boxes("r.id", "r, ", "x, y, f, during", "CAST(:held_for AS uuid)")}
+)
+SELECT (SELECT count(*) FROM b), {_MEETS_BLOCKER} FROM r"""
+)
+"""A re-plan proposal's hold (a ``held`` reservation, no event): the number of boxes
+stored and whether one meets a blocker."""
 
 DROP_CONTENTS = text(
     """WITH b AS (DELETE FROM reservation_boxes WHERE reservation_id = :id)

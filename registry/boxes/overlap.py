@@ -79,6 +79,26 @@ def insert_reservation(
     return None if row is None else (row[0], row[1], int(row[2]), bool(row[3]))
 
 
+def insert_hold(
+    *,
+    session: Session,
+    reservation: Reservation,
+    held_for: uuid.UUID,
+    volumes_json: str,
+    probe: Probe,
+) -> tuple[int, bool]:
+    """Insert a re-plan proposal's hold (a transient ``held`` reservation) with its volumes
+    and boxes, which never exclude those of ``held_for``: the number of boxes stored (fewer
+    than the probe's: overlap, roll back) and whether one meets a blocker."""
+    values = {c: getattr(reservation, c) for c in booking_sql.RESERVATION_COLUMNS}
+    values["geometry"] = bytes(reservation.geometry.data)
+    row = session.execute(
+        booking_sql.INSERT_HOLD,
+        {**probe.params(), **values, "docs": volumes_json, "obstacles": True, "held_for": held_for},
+    ).one()
+    return int(row[0]), bool(row[1])
+
+
 def replace_contents(
     *, session: Session, reservation_id: uuid.UUID, priority: int, volumes_json: str, probe: Probe
 ) -> int:

@@ -21,6 +21,12 @@ from registry.models.operators import (
     Principal,
     Role,
 )
+from registry.models.replans import (
+    OPEN_REPLAN_STATES,
+    REPLAN_CAUSES,
+    REPLAN_STATES,
+    ReplanProposal,
+)
 from registry.models.reservations import (
     LEAF_ZOOM,
     LIVE_STATES,
@@ -66,6 +72,7 @@ __all__ = [
     "LIVE_STATES",
     "LOOKUP_OUTCOMES",
     "MAX_AIRWAY_WIDTH_M",
+    "OPEN_REPLAN_STATES",
     "OPERATING_ROLES",
     "OPERATOR_BOUND_ROLES",
     "OVERSIGHT_ROLES",
@@ -73,6 +80,8 @@ __all__ = [
     "POSITION_VOXEL_ZOOM",
     "PRIORITIES",
     "REASON_MAX",
+    "REPLAN_CAUSES",
+    "REPLAN_STATES",
     "ROAD_ZOOM",
     "ROLES",
     "STATES",
@@ -93,6 +102,7 @@ __all__ = [
     "Position",
     "Principal",
     "ReplanCause",
+    "ReplanProposal",
     "Reservation",
     "ReservationBox",
     "ReservationVolume",

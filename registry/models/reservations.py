@@ -4,7 +4,8 @@ Every stored volume is a set of boxes of half-open integer ranges of the spatial
 indices ``x``, ``y`` and ``f`` at the leaf zoom ``LEAF_ZOOM`` (25, 1 m voxels) plus a
 ``tstzrange`` (see :mod:`registry.boxes`). The exclusion constraint on
 ``reservation_boxes`` makes a double booking impossible: PostgreSQL rejects any active
-box that overlaps another active box in x, y, f and time. Its partial GiST index also
+box that overlaps another active box in x, y, f and time (a re-plan proposal's hold
+excepted against the reservation it is for: the two share a ``family``). Its partial GiST index also
 serves the lookups of active boxes. A second exclusion, on ``reservations``, keeps a
 vehicle in one place: two live reservations of one vehicle never overlap in time.
 ``replan_causes`` records which blocker made a reservation need re-planning, and since when.
@@ -42,9 +43,10 @@ from registry.models.base import Base, created_column, in_values
 LEAF_ZOOM = 25
 """Zoom of every stored box; IDs finer than this are rounded up to their z25 ancestor."""
 
-STATES = ("accepted", "activated", "ended", "cancelled", "preempted")
+STATES = ("accepted", "activated", "ended", "cancelled", "preempted", "held")
 LIVE_STATES = ("accepted", "activated")
-"""States that hold space and the vehicle (the exclusions' ``WHERE``)."""
+"""States that hold space and the vehicle (the exclusions' ``WHERE``). A ``held``
+reservation holds a re-plan proposal's space only (no vehicle): see ``replan_proposals``."""
 LIVE_WHERE = in_values("state", LIVE_STATES)
 PRIORITIES = {"normal": 0, "medical": 50, "police": 90, "emergency": 100}
 """Documented priority levels (0..100; a higher one preempts a lower one where granted)."""
@@ -148,6 +150,12 @@ class ReservationBox(Base):
     during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
     priority: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, server_default="true", default=True)
+    held_for: Mapped[uuid.UUID | None] = mapped_column()
+    """For a hold's box: the reservation the proposal would replace (no foreign key)."""
+    family: Mapped[uuid.UUID] = mapped_column(
+        Computed("coalesce(held_for, reservation_id)", persisted=True)
+    )
+    """Boxes of one family never exclude each other: a reservation and its proposal's hold."""
 
     __table_args__ = (
         ExcludeConstraint(
@@ -155,6 +163,7 @@ class ReservationBox(Base):
             ("y", "&&"),
             ("f", "&&"),
             ("during", "&&"),
+            ("family", "<>"),
             name="ex_reservation_boxes_overlap",
             using="gist",
             where=text("active"),

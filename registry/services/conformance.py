@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from registry.services import replan_proposals
 from registry.services.events import emit
 from registry.services.telemetry_checks import Fix, TelemetryPolicy
 
@@ -172,6 +173,10 @@ def record_transition(
         "position": {"lng": obs.lng, "lat": obs.lat, "alt_m": obs.alt_m},
     }
     tell(session, f"kukan.conformance.{new}", obs, data, municipalities=new in ALERT_STATES)
+    if new == "contingent":
+        replan_proposals.request(
+            session=session, reservation_ids=[obs.reservation_id], cause="contingent"
+        )
 
 
 def tell(

@@ -59,6 +59,8 @@ def list_reservations(
     query = _visible(select(Reservation), actor)
     if state is not None:
         query = query.where(lifecycle.state_is(state))
+    else:  # a re-plan proposal's hold is listed only when asked for
+        query = query.where(Reservation.state != "held")
     if needs_replan is not None:
         query = query.where(lifecycle.needs_replan_is(needs_replan))
     if time_start is not None:

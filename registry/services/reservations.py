@@ -42,7 +42,7 @@ from registry.models import (
     Reservation,
     ReservationBox,
 )
-from registry.services import events, lifecycle
+from registry.services import events, lifecycle, replan_proposals
 from registry.services.authority import check_priority
 from registry.services.reservation_reads import get_reservation
 from registry.services.vehicles import lock_for_booking
@@ -159,6 +159,11 @@ def _preempt(
             active=False,
         )
         events.emit_preempted(session, locked)
+        replan_proposals.request(session=session, reservation_ids=locked, cause="preempted")
+    held = [i for i in ids if i not in set(locked)]
+    if held:  # proposals' holds in the way: withdrawn, their space freed
+        why = f"its space was taken by a priority {by.priority} reservation"
+        replan_proposals.withdraw_holds(session=session, hold_ids=held, detail=why)
     mine = [r[0] for r in rows if r[1] is not None and r[1] == actor.operator_id]
     return mine, len(locked)
 

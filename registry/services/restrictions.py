@@ -24,7 +24,7 @@ from registry.models import (
     Reservation,
     Restriction,
 )
-from registry.services import events
+from registry.services import events, replan_proposals
 from registry.services.authority import require_governs
 from registry.services.paging import Page, keyset_page
 
@@ -92,6 +92,7 @@ def create_restriction(
         end=time_end,
     )
     events.emit_intersects(session, item, hit)
+    replan_proposals.request(session=session, reservation_ids=hit, cause="restriction")
     return PlacedRestriction(item, hit)
 
 
@@ -168,6 +169,7 @@ def update_restriction(
             replans.recheck(session=session, column="restriction_id", owner_ids=[item.id])
     session.flush()
     events.emit_intersects(session, item, hit)
+    replan_proposals.request(session=session, reservation_ids=hit, cause="restriction")
     return PlacedRestriction(item, hit)
 
 
