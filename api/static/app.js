@@ -6,6 +6,7 @@ import { ATTRIBUTION, KEY_LAYERS, KINDS, addCityLayers, addKeyLayers, addLocalLa
 import { setupInspect } from './inspect.js';
 import { setupRoute } from './route.js';
 import { setupRestrict } from './restrict.js';
+import { setupLive } from './live.js';
 
 const HELSINKI = { center: [24.944, 60.171], zoom: 15, pitch: 50, bearing: -20 };
 const $ = (id) => document.getElementById(id);
@@ -158,6 +159,7 @@ if (!map) {
     setupInspect(map, { getTime, isActive: () => app.dataset.mode === 'inspect' });
     setupRoute(map, maplibregl, ctx);
     setupRestrict(map, ctx);
+    if (getKey()) setupLive(map);
     app.dataset.ready = 'yes';
   });
   map.on('error', (e) => console.error('map error:', e.error?.message || e));

@@ -8,11 +8,12 @@ export const KINDS = [
   { id: 'restrictions', color: '#e0413c', layers: ['restrictions'], needsKey: true },
   { id: 'reservations', color: '#2f7fd8', layers: ['reservations'], needsKey: true },
   { id: 'route', color: '#f08a00', layers: ['route-voxels', 'route-line'], needsKey: true },
+  { id: 'vehicles', color: '#1a9850', layers: ['live-vehicles'], needsKey: true },
   { id: 'roads', color: '#8a8f98', layers: ['roads-walk', 'roads-drive'] },
 ];
 
 export const KEY_LAYERS = ['restrictions', 'reservations']; // /v1/tiles, live at the slider's time
-export const CLICKABLE = ['route-voxels', 'reservations', 'restrictions', 'obstacles'];
+export const CLICKABLE = ['live-vehicles', 'route-voxels', 'reservations', 'restrictions', 'obstacles'];
 
 export function tileUrl(layer, time) {
   const t = encodeURIComponent(time.toISOString());
