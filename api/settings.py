@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     """How long a monitored flight may be silent before ``kukan.telemetry.lost``."""
     conformance_sweep_s: float = Field(default=1.0, ge=0, le=600)
     """How often the sweeper looks for silence, time outside and windows over (0: never)."""
+    telemetry_min_rate_hz: float = Field(default=0.5, ge=0, le=100)
+    """A monitored flight that sends fewer fixes per second than this, over
+    ``telemetry_rate_window_s``, is told ``kukan.telemetry.slow`` (0: no rate check)."""
+    telemetry_rate_window_s: float = Field(default=10.0, ge=1, le=3600)
+    """The window over which the sweeper counts a flight's fixes."""
     replan_poll_s: float = Field(default=0.5, ge=0, le=60)
     """How often the replanner looks for requested re-plans when idle (0: never)."""
     replan_hold_s: float = Field(default=30.0, ge=1, le=3600)
@@ -170,4 +175,6 @@ class Settings(BaseSettings):
             tolerance_s=self.conformance_tolerance_s,
             contingent_after_s=self.conformance_contingent_after_s,
             lost_after_s=self.telemetry_lost_after_s,
+            min_rate_hz=self.telemetry_min_rate_hz,
+            rate_window_s=self.telemetry_rate_window_s,
         )

@@ -122,6 +122,11 @@ class Conformance(Base):
     fixes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     lost: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     """The monitor has reported the telemetry lost, and no fix has come since."""
+    rate_mark_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the sweeper last marked the fix count (the start of the rate window)."""
+    rate_mark_fixes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    slow: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    """The last window had fewer fixes than the minimum rate asks (told once)."""
 
     __table_args__ = (
         CheckConstraint(in_values("state", CONFORMANCE_STATES), name="state"),

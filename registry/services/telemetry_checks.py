@@ -43,6 +43,9 @@ class TelemetryPolicy:
     tolerance_s: float = 2.0
     contingent_after_s: float = 30.0
     lost_after_s: float = 10.0
+    min_rate_hz: float = 0.5
+    """A flight reporting fewer fixes than this over ``rate_window_s`` is slow (0: no check)."""
+    rate_window_s: float = 10.0
 
 
 @dataclass
