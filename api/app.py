@@ -13,6 +13,7 @@ from api import errors
 from api.limits import BodyLimit
 from api.mqtt_bridge import Bridge
 from api.planning_pool import PlanningPool
+from api.position_batcher import PositionBatcher
 from api.replanner import Replanner
 from api.routers import (
     airways,
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        batcher = PositionBatcher(app.state.sessionmaker, settings.telemetry_policy())
+        batcher.start()
+        app.state.position_batcher = batcher
         pool = None
         if settings.planning_workers > 0:
             pool = PlanningPool(settings, settings.planning_workers)
@@ -124,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             background.dispose()
             if pool is not None:
                 await pool.close()
+            await batcher.close()
             engine.dispose()
 
     app = FastAPI(

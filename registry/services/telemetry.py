@@ -113,7 +113,7 @@ def ingest(
         if row is None:
             result.status = "duplicate"
             continue
-        result.id = row[0]
+        result.id, result.received_at = row
         if verdict is not None:
             observations.append(
                 Observation(

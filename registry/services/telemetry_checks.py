@@ -63,10 +63,12 @@ class FixResult:
     reservation_id: uuid.UUID | None = None
     conforming: bool | None = None
     conformance: str | None = None
+    received_at: datetime | None = None
+    """When the fix was stored (the storing transaction's time); not part of the answer."""
 
     def as_dict(self) -> dict[str, object]:
         """The result as the API answers it: the fields that apply."""
-        return {k: v for k, v in vars(self).items() if v is not None}
+        return {k: v for k, v in vars(self).items() if v is not None and k != "received_at"}
 
     def refuse(self, reason: str, detail: str, field: str | None = None) -> None:
         """Mark the fix refused."""
