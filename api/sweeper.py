@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
 from registry.services import partitions
-from registry.services.conformance_sweep import SweepReport, sweep
+from registry.services.conformance_sweep import CHUNK, SweepReport, sweep
 
 log = logging.getLogger("kukan.sweeper")
 PARTITIONS_EVERY_S = 3600.0
@@ -54,7 +54,12 @@ class Sweeper:
                 log.info("dropped fix partitions past retention: %s", ", ".join(dropped))
             self._partitions_at = time.monotonic()
         with self.factory() as session, session.begin():
-            return sweep(session, now=now, policy=self.policy)
+            first = sweep(session, now=now, policy=self.policy)
+        report = first
+        while report is not None and report.rows == CHUNK:  # more due: the next chunk
+            with self.factory() as session, session.begin():
+                report = sweep(session, now=now, policy=self.policy, after=report.last)
+        return first
 
     async def _run(self) -> None:
         while True:
