@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from registry.errors import (
     Conflict,
     Forbidden,
+    Gone,
     InvalidInput,
     NotFound,
     PreconditionFailed,
@@ -38,6 +39,7 @@ STATUS_OF: dict[type[Exception], int] = {
     Conflict: 409,
     Forbidden: 403,
     PreconditionFailed: 412,
+    Gone: 410,
     PreconditionRequired: 428,
     InvalidInput: 422,
     Unauthenticated: 401,

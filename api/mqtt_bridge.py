@@ -137,7 +137,9 @@ class Bridge:
             cursor = outbound.lease(session, FEED, now=now, lease_s=LEASE_S)
             if cursor is None:
                 return False
-            page = read_events(session=session, actor=reader, after=cursor, limit=PAGE)
+            page = read_events(
+                session=session, actor=reader, after=cursor, limit=PAGE, skip_dropped=True
+            )
             events = [(e, CloudEventOut.model_validate(e).model_dump_json()) for e in page.items]
         published = 0
         try:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     ``telemetry_rate_window_s``, is told ``kukan.telemetry.slow`` (0: no rate check)."""
     telemetry_rate_window_s: float = Field(default=10.0, ge=1, le=3600)
     """The window over which the sweeper counts a flight's fixes."""
+    events_retention_days: int = Field(default=30, ge=1, le=36_500)
+    """Events older than this many days are dropped (hourly); a cursor from before the cut
+    is answered 410 ``cursor_expired``."""
     replan_poll_s: float = Field(default=0.5, ge=0, le=60)
     """How often the replanner looks for requested re-plans when idle (0: never)."""
     replan_hold_s: float = Field(default=30.0, ge=1, le=3600)

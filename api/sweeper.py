@@ -1,6 +1,7 @@
 """The API process's background sweeper: conformance (silence, time outside, windows over)
-every ``conformance_sweep_s``, and the fix history's partitions (made ahead, dropped past
-retention) every hour. Each API process runs one; the database lets one work at a time."""
+every ``conformance_sweep_s``, and every hour the fix history's partitions (made ahead,
+dropped past retention) and the events past their retention. Each API process runs one;
+the database lets one work at a time."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
-from registry.services import partitions
+from registry.services import events, partitions
 from registry.services.conformance_sweep import CHUNK, SweepReport, sweep
 
 log = logging.getLogger("kukan.sweeper")
@@ -52,6 +53,9 @@ class Sweeper:
                 dropped = partitions.drop_expired(session, now=now, retention_days=days)
             if dropped:
                 log.info("dropped fix partitions past retention: %s", ", ".join(dropped))
+            gone = self.drop_events(now)
+            if gone:
+                log.info("dropped %d events past retention", gone)
             self._partitions_at = time.monotonic()
         with self.factory() as session, session.begin():
             first = sweep(session, now=now, policy=self.policy)
@@ -60,6 +64,18 @@ class Sweeper:
             with self.factory() as session, session.begin():
                 report = sweep(session, now=now, policy=self.policy, after=report.last)
         return first
+
+    def drop_events(self, now: datetime) -> int:
+        """Drop the events older than ``events_retention_days``, in chunks (each its own
+        transaction); how many."""
+        before = now - timedelta(days=self.settings.events_retention_days)
+        total = 0
+        while True:
+            with self.factory() as session, session.begin():
+                n = events.drop_expired(session, before=before)
+            total += n
+            if n == 0:
+                return total
 
     async def _run(self) -> None:
         while True:

@@ -90,7 +90,9 @@ class Dispatcher:
                     disable="its principal was revoked",
                 )
                 return False
-            page = read_events(session=session, actor=principal, after=hook.cursor, limit=PAGE)
+            page = read_events(
+                session=session, actor=principal, after=hook.cursor, limit=PAGE, skip_dropped=True
+            )
             url, secret, types, failures = hook.url, hook.secret, hook.types, hook.failures
             cursor = hook.cursor
             events = [(e, CloudEventOut.model_validate(e).model_dump_json()) for e in page.items]

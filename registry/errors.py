@@ -45,6 +45,16 @@ class InvalidInput(RegistryError, ValueError):
         self.field = field
 
 
+class Gone(RegistryError):
+    """What was asked for existed once and was dropped (events past their retention);
+    ``field`` names the argument that pointed at it."""
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str = "gone") -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem_extra = {"reason": reason}
+
+
 class Unauthenticated(RegistryError):
     """A bearer token is missing, unknown or revoked."""
 

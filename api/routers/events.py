@@ -19,14 +19,14 @@ from api.deps import PageDep, PrincipalDep, SessionDep, SettingsDep, TokenDep
 from api.event_schemas import CloudEventOut, EventPage
 from api.problem_schemas import problem_responses
 from registry.db import session_scope
-from registry.errors import RegistryError
+from registry.errors import Gone, RegistryError
 from registry.services import events
 from registry.services.principals import authenticate
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=problem_responses(401, 503))
 
 
-@router.get("", response_model=EventPage, responses=problem_responses(422))
+@router.get("", response_model=EventPage, responses=problem_responses(410, 422))
 def list_events(session: SessionDep, me: PrincipalDep, page: PageDep) -> EventPage:
     """The caller's events after `after` (from the start without it), oldest first.
 
@@ -78,6 +78,12 @@ def _stream(
         authenticate(session=session, token=token)
         if cursor is None:  # from now: fixed before the response starts
             cursor = events.end_cursor(session)
+        elif events.decode_cursor(cursor) < events.dropped_through(session):
+            raise Gone(
+                "events after this cursor were dropped by retention: reconnect without one",
+                field="Last-Event-ID" if last_event_id else "after",
+                reason="cursor_expired",
+            )
     limit = settings.events_stream_max_s
     return Stream(
         token, cursor, time.monotonic() + (limit if timeout_s is None else min(limit, timeout_s))
@@ -102,7 +108,7 @@ def _read(
 @router.get(
     "/stream",
     response_class=EventSourceResponse,
-    responses=problem_responses(422),
+    responses=problem_responses(410, 422),
 )
 async def stream_events(
     request: Request, start: StreamDep, settings: SettingsDep

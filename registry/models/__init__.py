@@ -9,7 +9,7 @@ from __future__ import annotations
 from registry.models.airways import AIRWAY_DIRECTIONS, MAX_AIRWAY_WIDTH_M, Airway
 from registry.models.base import ALTITUDE_DATUM, Base
 from registry.models.blockers import BlockerBox, Obstacle, Restriction
-from registry.models.events import Event
+from registry.models.events import Event, EventRetention
 from registry.models.identification import LOOKUP_OUTCOMES, IdentificationLookup
 from registry.models.operators import (
     OPERATING_ROLES,
@@ -95,6 +95,7 @@ __all__ = [
     "Conformance",
     "ConformanceTransition",
     "Event",
+    "EventRetention",
     "IdentificationLookup",
     "Obstacle",
     "Operator",

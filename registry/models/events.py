@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    SmallInteger,
     String,
     Text,
     text,
@@ -63,4 +64,21 @@ class Event(Base):
         Index("ix_events_tx_seq", "tx", "seq"),
         Index("ix_events_principal", "principal_id", "tx", "seq"),
         Index("ix_events_operator", "operator_id", "tx", "seq"),
+        Index("ix_events_time", "time"),
     )
+
+
+class EventRetention(Base):
+    """How far the log has been cut by retention: every event at or before ``(tx, seq)``
+    is gone (one row)."""
+
+    __tablename__ = "event_retention"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    tx: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    dropped: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    """Events dropped so far."""
+    dropped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)

@@ -18,12 +18,13 @@ import binascii
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from registry.errors import InvalidInput
+from registry.errors import Gone, InvalidInput
 from registry.models import Event, Principal, Reservation, Restriction
 
 RESERVATIONS = "/v1/reservations"
@@ -203,12 +204,39 @@ def end_cursor(session: Session) -> str:
     return encode_cursor(int(session.execute(select(HORIZON)).scalar_one()), 0)
 
 
-def read_events(*, session: Session, actor: Principal, after: str | None, limit: int) -> EventPage:
-    """The events ``actor`` may see after cursor ``after`` (None: from the start), at most
-    ``limit``: its own and its operator's; an admin sees every event."""
+def dropped_through(session: Session) -> tuple[int, int]:
+    """The position at and before which retention has dropped every event ((0, 0): none)."""
+    row = session.execute(text("SELECT tx, seq FROM event_retention WHERE id = 1")).first()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+def read_events(
+    *,
+    session: Session,
+    actor: Principal,
+    after: str | None,
+    limit: int,
+    skip_dropped: bool = False,
+) -> EventPage:
+    """The events ``actor`` may see after cursor ``after`` (None: from the oldest kept), at
+    most ``limit``: its own and its operator's; an admin sees every event.
+
+    A cursor before what retention dropped is ``Gone`` (410: some events after it are no
+    longer there), unless ``skip_dropped`` (an outbound feed), which reads on from the
+    oldest kept."""
     if limit < 1:
         raise InvalidInput(f"limit must be >= 1, got {limit}", field="limit")
     start = decode_cursor(after) if after is not None else (0, 0)
+    cut = dropped_through(session)
+    if start < cut:
+        if after is not None and not skip_dropped:
+            raise Gone(
+                "events after this cursor were dropped by retention: read from the oldest "
+                "kept (no cursor), or from a newer cursor",
+                field=CURSOR_FIELD,
+                reason="cursor_expired",
+            )
+        start = cut
     horizon = int(session.execute(select(HORIZON)).scalar_one())
     query = select(Event).where(tuple_(Event.tx, Event.seq) > start, Event.tx < horizon)
     if not actor.is_admin:
@@ -221,3 +249,35 @@ def read_events(*, session: Session, actor: Principal, after: str | None, limit:
         return EventPage(rows, cursor_of(rows[-1]))
     # every final event after the cursor was read: read on from the horizon
     return EventPage(rows, encode_cursor(*max(start, (horizon, 0))))
+
+
+_CUT = text(
+    """SELECT tx, seq FROM events WHERE time < :before AND tx < :horizon
+    ORDER BY tx DESC, seq DESC LIMIT 1"""
+)
+_MARK = text(
+    """INSERT INTO event_retention (id, tx, seq, dropped, dropped_at)
+    VALUES (1, :tx, :seq, 0, now())
+    ON CONFLICT (id) DO UPDATE SET tx = excluded.tx, seq = excluded.seq, dropped_at = now()
+    WHERE (event_retention.tx, event_retention.seq) < (excluded.tx, excluded.seq)"""
+)
+_DROP = text(
+    """WITH gone AS (DELETE FROM events WHERE seq IN (
+        SELECT seq FROM events WHERE (tx, seq) <= (:tx, :seq) LIMIT :chunk) RETURNING 1)
+    UPDATE event_retention SET dropped = dropped + (SELECT count(*) FROM gone) WHERE id = 1
+    RETURNING (SELECT count(*) FROM gone)"""
+)
+
+
+def drop_expired(session: Session, *, before: datetime, chunk: int = 10_000) -> int:
+    """Cut the log at the newest final event older than ``before``: mark the cut (so a
+    reader behind it is told, never shown a log with holes) and delete up to ``chunk``
+    events at or before it; how many were deleted (call again until 0)."""
+    horizon = int(session.execute(select(HORIZON)).scalar_one())
+    row = session.execute(_CUT, {"before": before, "horizon": horizon}).first()
+    tx, seq = dropped_through(session) if row is None else (int(row[0]), int(row[1]))
+    if (tx, seq) == (0, 0):
+        return 0
+    session.execute(_MARK, {"tx": tx, "seq": seq})
+    tx, seq = dropped_through(session)
+    return int(session.execute(_DROP, {"tx": tx, "seq": seq, "chunk": chunk}).scalar_one())
