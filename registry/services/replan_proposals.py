@@ -146,6 +146,22 @@ def withdraw_holds(*, session: Session, hold_ids: Sequence[uuid.UUID], detail: s
     )
 
 
+def withdraw_for(
+    *, session: Session, reservation_ids: Sequence[uuid.UUID], cause: str, detail: str
+) -> int:
+    """Withdraw the open proposals of ``cause`` for these reservations (what caused them is
+    gone: a restriction lifted); the number withdrawn."""
+    if not reservation_ids:
+        return 0
+    return _close(
+        session,
+        "reservation_id = ANY(:ids) AND cause = :cause AND state IN ('requested', 'pending')",
+        {"ids": list(reservation_ids), "cause": cause},
+        "withdrawn",
+        detail,
+    )
+
+
 def claim(*, session: Session, lease_s: float) -> Job | None:
     """Lease the oldest request nobody is planning (commit at once); None when none."""
     row = session.execute(

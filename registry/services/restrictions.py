@@ -166,7 +166,13 @@ def update_restriction(
                 session=session, column="restriction_id", owner_ids=[item.id]
             )
         else:  # lifted: the reservations it alone held for re-plan are clear again
-            replans.recheck(session=session, column="restriction_id", owner_ids=[item.id])
+            cleared = replans.recheck(session=session, column="restriction_id", owner_ids=[item.id])
+            replan_proposals.withdraw_for(
+                session=session,
+                reservation_ids=cleared,
+                cause="restriction",
+                detail=f"restriction {item.id} was lifted: the reservation is clear again",
+            )
     session.flush()
     events.emit_intersects(session, item, hit)
     replan_proposals.request(session=session, reservation_ids=hit, cause="restriction")
