@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +31,9 @@ class Replanner:
         self.policy = ReplanPolicy(
             hold_s=settings.replan_hold_s,
             fresh_s=max(settings.telemetry_lost_after_s, 1.0) * 3,
-            budget=budget(settings),
+            budget=dataclasses.replace(
+                budget(settings), seconds=min(settings.route_budget_s, settings.replan_budget_s)
+            ),
         )
         self._task: asyncio.Task[None] | None = None
 

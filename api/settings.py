@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     is answered 410 ``cursor_expired``."""
     replan_poll_s: float = Field(default=0.5, ge=0, le=60)
     """How often the replanner looks for requested re-plans when idle (0: never)."""
+    replan_budget_s: float = Field(default=5.0, gt=0, le=120)
+    """The planning budget of one re-plan (at most ``route_budget_s``): the replanner works
+    in the background, so one hard request must not hold it long."""
     replan_hold_s: float = Field(default=30.0, ge=1, le=3600)
     """How long a re-plan proposal holds its space for the operator to accept it (while
     flying, also the lead before its route departs)."""
