@@ -81,13 +81,14 @@ def _overlap(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 
 
 def no_overlap(rows: list[tuple[Any, ...]]) -> list[tuple[Any, Any]]:
-    """Plain-Python sweep over x: pairs of boxes (x0,x1,y0,y1,f0,f1,t0,t1) that overlap."""
+    """Plain-Python sweep over x: pairs of boxes (x0,x1,y0,y1,f0,f1,t0,t1[,family]) that
+    overlap (boxes of one family, a reservation and its re-plan proposal's hold, may)."""
     bad = []
     rows = sorted(rows)
     open_: list[tuple[Any, ...]] = []
     for box in rows:
         open_ = [o for o in open_ if o[1] > box[0]]
-        bad += [(o, box) for o in open_ if _overlap(o, box)]
+        bad += [(o, box) for o in open_ if _overlap(o, box) and (len(box) < 9 or o[8] != box[8])]
         open_.append(box)
     return bad
 
@@ -148,7 +149,8 @@ def test_one_winner_per_contested_box(
     with db_sessions() as s:
         rows = s.execute(
             text("""SELECT lower(x), upper(x), lower(y), upper(y), lower(f), upper(f),
-                    lower(during), upper(during) FROM reservation_boxes WHERE active""")
+                    lower(during), upper(during), family FROM reservation_boxes
+                    WHERE active""")
         ).all()
     boxes = [tuple(r) for r in rows]
     assert boxes and all(isinstance(b[6], datetime) for b in boxes)
@@ -161,3 +163,6 @@ def test_checker_finds_an_overlap() -> None:
     assert no_overlap([a, (10, 20, 0, 10, 0, 10, t[0], t[1])]) == []
     assert no_overlap([a, (5, 20, 0, 10, 0, 10, t[1], t[2])]) == []
     assert len(no_overlap([a, (5, 20, 9, 10, 0, 10, t[0], t[2])])) == 1
+    b, c = (*a, "r1"), (5, 20, 9, 10, 0, 10, t[0], t[2], "r1")
+    assert no_overlap([b, c]) == []  # one family: a reservation and its proposal's hold
+    assert len(no_overlap([b, (*c[:8], "r2")])) == 1
