@@ -7,6 +7,7 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+import anyio
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from registry.errors import (
     Conflict,
@@ -85,6 +87,17 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+GONE_CLIENT = (anyio.BrokenResourceError, anyio.ClosedResourceError, ClientDisconnect)
+
+
+def client_went_away(exc: BaseException) -> bool:
+    """The error only says the client closed the connection (e.g. a stream's keep-alive
+    writing after the client left), possibly as a group of such errors."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(client_went_away(e) for e in exc.exceptions)
+    return isinstance(exc, GONE_CLIENT)
+
+
 def install(app: FastAPI, *, retry_after_s: int) -> None:
     """Register every exception handler on ``app``."""
 
@@ -149,6 +162,9 @@ def install(app: FastAPI, *, retry_after_s: int) -> None:
         return await unhandled(request, exc)
 
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if client_went_away(exc):  # a stream's client closed it: nothing to answer, no bug
+            log.debug("client went away on %s %s", request.method, request.url.path)
+            return problem(400, "the client closed the connection")  # never delivered
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal server error")
 
