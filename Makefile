@@ -22,7 +22,7 @@ test: venv db browser geoid
 	$(MAKE) --no-print-directory lint
 
 lint: venv
-	$(VENV)/bin/ruff check spatialid routing registry planning api migrations tests bench
+	$(VENV)/bin/ruff check spatialid routing registry planning simulation api migrations tests bench
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
