@@ -1,5 +1,6 @@
 """Space simulation (空間シミュレーション): a city's traffic flown through Kukan, measured.
 
-So far: :mod:`simulation.demand` (a scenario and the flights it asks for) and
-:mod:`simulation.separation` (losses of separation between flown tracks).
+So far: :mod:`simulation.demand` (a scenario and the flights it asks for),
+:mod:`simulation.flying` (a plan flown with its errors) and :mod:`simulation.separation`
+(losses of separation between flown tracks).
 """
