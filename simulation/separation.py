@@ -16,6 +16,7 @@ pairs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,25 +89,24 @@ def close_pairs(
     return a[inside], b[inside], h[inside], v[inside]
 
 
-def losses_of_separation(
-    positions: np.ndarray, horizontal_m: float = HORIZONTAL_M, vertical_m: float = VERTICAL_M
+def losses_in_steps(
+    steps: Iterable[tuple[np.ndarray, np.ndarray]],
+    horizontal_m: float = HORIZONTAL_M,
+    vertical_m: float = VERTICAL_M,
 ) -> list[Episode]:
-    """Every episode of loss of separation in ``positions`` (``(steps, flights, 3)``, NaN
-    where a flight is not flying), in order of start, then of the pair."""
-    if positions.ndim != 3 or positions.shape[2] != 3:
-        raise ValueError(f"positions must be (steps, flights, 3), got {positions.shape}")
+    """Every episode of loss of separation over ``steps``: per step, the ids of the flights
+    flying and their positions ``(n, 3)``; in order of start, then of the pair."""
     if horizontal_m <= 0 or vertical_m <= 0:
         raise ValueError("the separation minima must be positive")
     open_: dict[tuple[int, int], list[float]] = {}  # pair -> [start, min_h, min_v]
     done: list[Episode] = []
-    for t in range(positions.shape[0]):
-        step = positions[t]
-        flying = np.flatnonzero(~np.isnan(step).any(axis=1))
-        a, b, h, v = close_pairs(step[flying], horizontal_m, vertical_m)
-        now: dict[tuple[int, int], tuple[float, float]] = {
-            (int(flying[i]), int(flying[j])): (float(hh), float(vv))
-            for i, j, hh, vv in zip(a, b, h, v, strict=True)
-        }
+    t = -1
+    for t, (ids, points) in enumerate(steps):
+        a, b, h, v = close_pairs(points, horizontal_m, vertical_m)
+        now: dict[tuple[int, int], tuple[float, float]] = {}
+        for i, j, hh, vv in zip(a, b, h, v, strict=True):
+            p, q = int(ids[i]), int(ids[j])
+            now[(min(p, q), max(p, q))] = (float(hh), float(vv))
         for pair in [p for p in open_ if p not in now]:  # ended at the previous step
             start, mh, mv = open_.pop(pair)
             done.append(Episode(pair[0], pair[1], int(start), t - 1, mh, mv))
@@ -116,7 +116,22 @@ def losses_of_separation(
                 ep[1], ep[2] = min(ep[1], hh), min(ep[2], vv)
             else:
                 open_[pair] = [float(t), hh, vv]
-    last = positions.shape[0] - 1
     for pair, (start, mh, mv) in open_.items():
-        done.append(Episode(pair[0], pair[1], int(start), last, mh, mv))
+        done.append(Episode(pair[0], pair[1], int(start), t, mh, mv))
     return sorted(done, key=lambda e: (e.start, e.a, e.b))
+
+
+def losses_of_separation(
+    positions: np.ndarray, horizontal_m: float = HORIZONTAL_M, vertical_m: float = VERTICAL_M
+) -> list[Episode]:
+    """Every episode of loss of separation in ``positions`` (``(steps, flights, 3)``, NaN
+    where a flight is not flying), in order of start, then of the pair."""
+    if positions.ndim != 3 or positions.shape[2] != 3:
+        raise ValueError(f"positions must be (steps, flights, 3), got {positions.shape}")
+
+    def steps() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for step in positions:
+            flying = np.flatnonzero(~np.isnan(step).any(axis=1))
+            yield flying, step[flying]
+
+    return losses_in_steps(steps(), horizontal_m, vertical_m)
