@@ -55,6 +55,33 @@ class Observation:
     reason: str | None = None
 
 
+def swept(
+    *,
+    reservation_id: uuid.UUID,
+    vehicle_id: uuid.UUID,
+    principal_id: uuid.UUID,
+    operator_id: uuid.UUID | None,
+    now: datetime,
+    position: tuple[float | None, float | None, float | None],
+) -> Observation:
+    """What the sweeper saw of a flight at ``now``: no fix, only its last position (0 where
+    it has none)."""
+    lng, lat, alt = (v if v is not None else 0.0 for v in position)
+    return Observation(
+        index=-1,
+        reservation_id=reservation_id,
+        vehicle_id=vehicle_id,
+        principal_id=principal_id,
+        operator_id=operator_id,
+        time=now,
+        received_at=now,
+        inside=False,
+        lng=lng,
+        lat=lat,
+        alt_m=alt,
+    )
+
+
 def step(
     state: str | None,
     obs: Observation,

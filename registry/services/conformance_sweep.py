@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.services.conformance import Observation, record_transition, tell
+from registry.services.conformance import Observation, record_transition, swept, tell
 from registry.services.telemetry_checks import TelemetryPolicy
 from registry.services.telemetry_rate import check_rates
 
@@ -87,18 +87,13 @@ def sweep(
         (rid, vid, state, outside_since, last_fix, last_recv, lost, pid, oid, rstate, end) = row[
             :11
         ]
-        obs = Observation(
-            index=-1,
+        obs = swept(
             reservation_id=rid,
             vehicle_id=vid,
             principal_id=pid,
             operator_id=oid,
-            time=now,
-            received_at=now,
-            inside=False,
-            lng=row[11] if row[11] is not None else 0.0,
-            lat=row[12] if row[12] is not None else 0.0,
-            alt_m=row[13] if row[13] is not None else 0.0,
+            now=now,
+            position=(row[11], row[12], row[13]),
         )
         silent = last_recv < lost_before
         over = (

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.services.conformance import Observation, tell
+from registry.services.conformance import swept, tell
 from registry.services.telemetry_checks import TelemetryPolicy
 
 _JUDGE = text(
@@ -53,18 +53,13 @@ def check_rates(session: Session, *, now: datetime, policy: TelemetryPolicy) -> 
     before = now - timedelta(seconds=policy.rate_window_s)
     rows = session.execute(_JUDGE, {"now": now, "before": before, "min": policy.min_rate_hz}).all()
     for rid, vid, state, n, window_s, pid, oid, lng, lat, alt in rows:
-        obs = Observation(
-            index=-1,
+        obs = swept(
             reservation_id=rid,
             vehicle_id=vid,
             principal_id=pid,
             operator_id=oid,
-            time=now,
-            received_at=now,
-            inside=False,
-            lng=lng if lng is not None else 0.0,
-            lat=lat if lat is not None else 0.0,
-            alt_m=alt if alt is not None else 0.0,
+            now=now,
+            position=(lng, lat, alt),
         )
         data = {
             "reservation_id": str(rid),

@@ -38,17 +38,23 @@ def one_volume(spatial_id: str, start: datetime, end: datetime) -> dict[str, Any
     }
 
 
+def tile_box(x: int, y: int) -> dict[str, Any]:
+    """The footprint of z20 tile (x, y), a hair inside it, as a GeoJSON polygon."""
+    from tests.reservations.helpers import tile_corner
+
+    (w, n), (e, s) = tile_corner(x, y), tile_corner(x + 1, y + 1)
+    w, n, e, s = w + 1e-7, n - 1e-7, e - 1e-7, s + 1e-7
+    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+
+
 def pending_proposal(client: httpx.Client, owner: Key, declarer: Key) -> dict[str, Any]:
     """A pending proposal of ``owner``'s: a flight whose middle voxel ``declarer`` (an admin
     or a municipality governing it) closes with a restriction."""
-    from tests.reservations.helpers import tile_corner
     from tests.telemetry.helpers import flight
 
     fl = flight(client, owner)
-    (w, n), (e, s) = tile_corner(fl.x + 1, fl.y), tile_corner(fl.x + 2, fl.y + 1)
-    w, n, e, s = w + 1e-7, n - 1e-7, e - 1e-7, s + 1e-7
     body = {
-        "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
+        "geometry": tile_box(fl.x + 1, fl.y),
         "altitude_lower": 0,
         "altitude_upper": 100,
         "reason": "closed",

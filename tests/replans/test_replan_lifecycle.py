@@ -11,17 +11,15 @@ import httpx
 
 from tests.conftest import Key
 from tests.events.test_event_log import drain
-from tests.replans.helpers import proposal_of
+from tests.replans.helpers import proposal_of, tile_box
 from tests.reservations.helpers import tile_corner
 from tests.telemetry.helpers import flight
 
 
 def _close(client: httpx.Client, town: Key, x: int, y: int) -> str:
     """Close z20 tile (x, y) from the ground to 100 m; the restriction's id."""
-    (w, n), (e, s) = tile_corner(x, y), tile_corner(x + 1, y + 1)
-    w, n, e, s = w + 1e-7, n - 1e-7, e - 1e-7, s + 1e-7
     body = {
-        "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]},
+        "geometry": tile_box(x, y),
         "altitude_lower": 0,
         "altitude_upper": 100,
         "reason": "closed",

@@ -19,20 +19,13 @@ from registry.services import replan_proposals
 from tests.conftest import Key
 from tests.events.test_event_log import drain
 from tests.pgtools import serve
-from tests.replans.helpers import one_volume, proposal_of
-from tests.reservations.helpers import conflict, created, reserve, tile_corner
+from tests.replans.helpers import one_volume, proposal_of, tile_box
+from tests.reservations.helpers import conflict, created, reserve
 from tests.telemetry.helpers import F, Flight, Z, flight, send
 
 
 def _about(items: list[dict[str, Any]], proposal_id: str) -> list[str]:
     return [e["type"] for e in items if e["subject"] == proposal_id]
-
-
-def _box(x: int, y: int) -> dict[str, Any]:
-    """The footprint of z20 tile (x, y), a hair inside it."""
-    (w, n), (e, s) = tile_corner(x, y), tile_corner(x + 1, y + 1)
-    w, n, e, s = w + 1e-7, n - 1e-7, e - 1e-7, s + 1e-7
-    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
 def _avoids(volumes: list[dict[str, Any]], fl: Flight, k: int = 1) -> bool:
@@ -163,7 +156,7 @@ def test_a_restriction_cut_is_replanned_and_swapped_in_place(
     fl = flight(client, me)
     town = make_key("municipality")
     body = {
-        "geometry": _box(fl.x + 1, fl.y),
+        "geometry": tile_box(fl.x + 1, fl.y),
         "altitude_lower": 0,
         "altitude_upper": 100,
         "reason": "fire",
