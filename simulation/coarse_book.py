@@ -66,6 +66,8 @@ class CellBook:
     """A1: cells locked for whole flight windows."""
 
     cell_m: float = 1000.0
+    band_pad_m: float = 10.0
+    """The one altitude band is the operating band widened by this on both sides."""
     _windows: dict[tuple[int, int], list[tuple[float, float]]] = field(
         default_factory=lambda: defaultdict(list)
     )

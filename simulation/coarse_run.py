@@ -11,14 +11,15 @@ and come with the database runner.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
 
-from simulation.coarse_book import CellBook, VolumeBook
+from simulation.coarse_book import CellBook, Slot, VolumeBook, crossed_cells
 from simulation.demand import FlightRequest, Scenario, frame_of, generate
-from simulation.flying import Errors, Track, fly, fly_rogue
-from simulation.separation import HORIZONTAL_M, VERTICAL_M, Episode, losses_in_steps
+from simulation.flying import Track, errors_of, fly, fly_rogue
+from simulation.metrics import NEEDED_M3, ArmRecord
 
 COARSE_ARMS = ("none", "cells", "volumes")
 
@@ -35,34 +36,29 @@ def straight_plan(f: FlightRequest, scenario: Scenario, delay_s: float = 0.0) ->
     return np.array([[t0, xs[0], ys[0], f.origin[2]], [t1, xs[1], ys[1], f.destination[2]]])
 
 
-def _steps(tracks: list[Track]) -> Any:
-    """Per second: the ids of the tracks flying and their positions."""
-    if not tracks:
-        return
-    first = min(t.start for t in tracks)
-    last = max(t.end for t in tracks)
-    order = sorted(range(len(tracks)), key=lambda i: tracks[i].start)
-    live: list[int] = []
-    k = 0
-    for step in range(first, last + 1):
-        while k < len(order) and tracks[order[k]].start <= step:
-            live.append(order[k])
-            k += 1
-        live = [i for i in live if tracks[i].end >= step]
-        ids = np.array(live, dtype=np.int64)
-        pts = np.array([tracks[i].xyz[step - tracks[i].start] for i in live]).reshape(-1, 3)
-        yield ids, pts
+def _inside_cells(
+    track: Track,
+    cells: set[tuple[int, int]],
+    cell_m: float,
+    band: tuple[float, float],
+    window: tuple[float, float],
+) -> int:
+    """Seconds of ``track`` inside its locked cells, band and window."""
+    t = track.start + np.arange(len(track.xyz))
+    cx = np.floor(track.xyz[:, 0] / cell_m).astype(np.int64)
+    cy = np.floor(track.xyz[:, 1] / cell_m).astype(np.int64)
+    mine = np.array([(a, b) in cells for a, b in zip(cx.tolist(), cy.tolist(), strict=True)])
+    z = track.xyz[:, 2]
+    ok = mine & (band[0] <= z) & (z <= band[1]) & (window[0] <= t) & (t < window[1])
+    return int(ok.sum())
 
 
-def _delays(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"mean": 0.0, "p95": 0.0, "max": 0.0}
-    arr = np.array(values)
-    return {
-        "mean": round(float(arr.mean()), 3),
-        "p95": round(float(np.percentile(arr, 95)), 3),
-        "max": round(float(arr.max()), 3),
-    }
+def _inside_boxes(track: Track, boxes: np.ndarray) -> int:
+    """Seconds of ``track`` inside one of its leg boxes (x, y, z ranges and window)."""
+    t = track.start + np.arange(len(track.xyz))
+    p = np.column_stack([track.xyz, t])[:, None, :]
+    lo, hi = boxes[None, :, 0::2], boxes[None, :, 1::2]
+    return int(np.any(np.all((lo <= p) & (p <= hi), axis=2), axis=1).sum())
 
 
 def run_coarse_arm(
@@ -72,60 +68,55 @@ def run_coarse_arm(
     if arm not in COARSE_ARMS:
         raise ValueError(f"arm must be one of {', '.join(COARSE_ARMS)}, got {arm!r}")
     flights = generate(scenario) if flights is None else flights
-    errors = Errors(scenario.lateral_sigma_m, scenario.vertical_sigma_m, scenario.speed_sigma_mps)
+    errors = errors_of(scenario)
     cells, volumes = CellBook(), VolumeBook()
-    tracks: list[Track] = []
-    delays: list[float] = []
-    tries: list[int] = []
-    rejected = 0
+    band = (scenario.band_m[0] - cells.band_pad_m, scenario.band_m[1] + cells.band_pad_m)
+    record = ArmRecord(requested=len(flights))
     for f in flights:
         plan = straight_plan(f, scenario)
+        duration = float(plan[1, 0] - plan[0, 0])
+        t0 = time.perf_counter()
         if arm == "none":
-            delay: float | None = 0.0
-            tries.append(1)
+            slot = Slot(0.0, 1)
+        elif arm == "cells":
+            slot = cells.book(plan[:, 1:], plan[0, 0], duration)
         else:
-            slot = (
-                cells.book(plan[:, 1:], plan[0, 0], plan[1, 0] - plan[0, 0])
-                if arm == "cells"
-                else volumes.book(plan)
-            )
-            delay = slot.delay_s
-            tries.append(slot.tries)
-        if delay is None:
-            rejected += 1
+            slot = volumes.book(plan)
+        record.latencies_s.append(time.perf_counter() - t0)
+        record.tries.append(slot.tries)
+        if slot.delay_s is None:
+            record.rejected += 1
             continue
-        delays.append(delay)
+        delay = slot.delay_s
+        record.delays_s.append(delay)
         rng = np.random.default_rng([scenario.seed, f.index])
         if f.rogue:
-            tracks.append(
-                fly_rogue(
-                    tuple(plan[0, 1:]),
-                    tuple(plan[1, 1:]),
-                    request_s=f.request_s,
-                    speed_mps=f.speed_mps,
-                )
+            track = fly_rogue(
+                tuple(plan[0, 1:]), tuple(plan[1, 1:]), request_s=f.request_s, speed_mps=f.speed_mps
             )
         else:
-            shifted = plan + np.array([delay, 0, 0, 0])
-            tracks.append(
-                fly(
-                    shifted,
-                    speed_mps=f.speed_mps,
-                    errors=errors,
-                    rng=rng,
-                    departure_delay_s=f.departure_delay_s,
-                )
+            track = fly(
+                plan + np.array([delay, 0, 0, 0]),
+                speed_mps=f.speed_mps,
+                errors=errors,
+                rng=rng,
+                departure_delay_s=f.departure_delay_s,
             )
-    episodes: list[Episode] = losses_in_steps(_steps(tracks), HORIZONTAL_M, VERTICAL_M)
-    hours = sum(len(t.xyz) for t in tracks) / 3600.0
-    return {
-        "requested": len(flights),
-        "accepted": len(flights) - rejected,
-        "rejected": rejected,
-        "los_events": len(episodes),
-        "los_per_flight_hour": round(len(episodes) / hours, 4) if hours else 0.0,
-        "flight_hours": round(hours, 3),
-        "delay_s": _delays(delays),
-        "booking_tries": _delays([float(t) for t in tries]),
-        "conformance": None,
-    }
+        record.tracks.append(track)
+        record.used_m3s += len(track.xyz) * NEEDED_M3
+        length = float(np.hypot(*(plan[1, 1:3] - plan[0, 1:3])))
+        record.planned_m += length
+        record.direct_m += length
+        if arm == "cells":
+            mine = crossed_cells(plan[:, 1:], cells.cell_m)
+            window = (plan[0, 0] + delay, plan[0, 0] + delay + duration)
+            record.inside_s += _inside_cells(track, mine, cells.cell_m, band, window)
+            record.judged_s += len(track.xyz)
+            record.locked_m3s += len(mine) * cells.cell_m**2 * (band[1] - band[0]) * duration
+        elif arm == "volumes":
+            boxes = volumes.boxes(plan, delay)
+            record.inside_s += _inside_boxes(track, boxes)
+            record.judged_s += len(track.xyz)
+            d = boxes[:, 1::2] - boxes[:, 0::2]
+            record.locked_m3s += float(np.prod(d, axis=1).sum())
+    return record.result()

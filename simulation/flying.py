@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.demand import Scenario
+
 CORRELATION_S = 30.0
 """How long an error persists (the autoregression's time constant)."""
 
@@ -30,6 +32,11 @@ class Errors:
     vertical_sigma_m: float = 2.0
     speed_sigma_mps: float = 0.5
     correlation_s: float = CORRELATION_S
+
+
+def errors_of(scenario: Scenario) -> Errors:
+    """The flight errors a scenario asks for."""
+    return Errors(scenario.lateral_sigma_m, scenario.vertical_sigma_m, scenario.speed_sigma_mps)
 
 
 @dataclass(frozen=True)

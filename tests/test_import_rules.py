@@ -113,7 +113,8 @@ def test_the_rules_keep_the_layers() -> None:
         return any(covers(other, a) or covers(a, other) for a in RULES[layer])
 
     both = [k for k in LAYERS if may(k, "routing") and may(k, "registry")]
-    assert both == ["api", "planning"]  # planning is the one use-case layer; api wires all
+    # planning is the one use-case layer; api wires all; simulation drives planning as api does
+    assert both == ["api", "planning", "simulation"]
     assert [k for k in RULES if may(k, "api")] == ["api"]  # nothing imports api
     assert not any(may(k, n) for k in RULES for n in NOT_LAYERS)
     assert RULES["spatialid"] == {"spatialid"}
