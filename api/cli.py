@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from api import cli_authority, cli_demo, cli_id, cli_import, cli_route
+from api import cli_authority, cli_demo, cli_id, cli_import, cli_route, cli_simulate
 from api.cli_common import CliError, Parser, factory, operator_id_of, sub
 from api.settings import Settings
 
@@ -116,7 +116,7 @@ def build_parser() -> Parser:
     op_create.add_argument("name", help="the operator's unique name")
     ops.set_defaults(func=cmd_operators)
 
-    for module in (cli_import, cli_id, cli_demo, cli_route, cli_authority):
+    for module in (cli_import, cli_id, cli_demo, cli_route, cli_authority, cli_simulate):
         module.add_parsers(subs)
     return parser
 
