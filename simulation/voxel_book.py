@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from planning.budget import Budget
@@ -36,7 +37,29 @@ from simulation.demand import FlightRequest
 from spatialid import Voxel, VoxelSet, voxel_height
 
 SIM_EPOCH = datetime(2100, 1, 1, tzinfo=UTC)
-"""Simulated time zero: far from any real booking, so a run never waits on one."""
+"""Simulated time zero of the first slot: far from any real booking, so a run never waits
+on one."""
+SLOT_DAYS = 30
+SLOTS = 64
+"""Runs at the same time each hold a slot of their own, ``SLOT_DAYS`` apart, so that two
+never book the same time (one would wait on the other's uncommitted rows). Every slot's
+epoch lies in [2**31, 2**32) unix seconds, where a float's step is the same, so that a
+run's times round alike in every slot."""
+_SLOT_LOCK = 0x4B55_4B53
+"""The advisory lock class of the slots."""
+
+
+def claim_epoch(session: Session) -> datetime:
+    """The epoch of a free slot, held until the run's transaction ends."""
+    for slot in range(SLOTS):
+        got = session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k, :s)"), {"k": _SLOT_LOCK, "s": slot}
+        ).scalar()
+        if got:
+            return SIM_EPOCH + timedelta(days=SLOT_DAYS * slot)
+    raise RuntimeError(f"{SLOTS} simulations are running already: try again later")
+
+
 STATIC = ("obstacle", "restriction")
 NEVER = ("too_far", "outside_altitude_band", "no_airway_nearby")
 """Refusals no delay can change."""
@@ -51,11 +74,6 @@ def in_layers(alt: float, band: tuple[float, float], zoom: int) -> float:
     if lo > hi or lo <= f <= hi:
         return alt
     return (min(max(f, lo), hi) + 0.5) * h
-
-
-def at(seconds: float) -> datetime:
-    """Simulated seconds as a time of the book."""
-    return SIM_EPOCH + timedelta(seconds=seconds)
 
 
 class StaticOnly:
@@ -106,7 +124,12 @@ class Booker:
     caches: PlanningCaches
     zoom: int
     band: tuple[float, float]
+    epoch: datetime = SIM_EPOCH
     budget_s: float = 5.0
+
+    def at(self, seconds: float) -> datetime:
+        """Simulated seconds as a time of the book."""
+        return self.epoch + timedelta(seconds=seconds)
 
     def ends(self, f: FlightRequest) -> tuple[tuple[float, float, float], ...]:
         """The flight's origin and destination, at heights the planner can fly."""
@@ -140,7 +163,7 @@ class Booker:
                     vehicle_id=vehicle_id,
                     origin=origin,
                     destination=destination,
-                    departure_time=at(f.request_s + delay),
+                    departure_time=self.at(f.request_s + delay),
                     zoom=self.zoom,
                     reserve=True,
                     budget=Budget(seconds=self.budget_s),
@@ -160,7 +183,7 @@ class Booker:
     ) -> tuple[float | None, int, Route | None, bool]:
         vehicle = load_vehicle(session=self.session, actor=self.actor, vehicle_id=vehicle_id)
         limits = limits_of(vehicle)
-        departure = at(f.request_s).timestamp()
+        departure = self.at(f.request_s).timestamp()
         view = StaticOnly(occupancy_for(self.session, departure, limits, self.zoom))
         planner = DronePlanner(
             view,

@@ -3,10 +3,11 @@
 The run is one transaction that is never committed: a simulation operator and principal,
 one vehicle per flight (a vehicle is in one place at a time), and every booking live only
 inside it, so the real book never sees them, and the city's obstacles and restrictions are
-the real ones. Simulated time starts at :data:`simulation.voxel_book.SIM_EPOCH`. Each flight
-is booked in request order (:class:`simulation.voxel_book.Booker`), flown with the
-scenario's errors along its route (a rogue flies straight from its request), and its track,
-a fix a second, is judged by the live conformance logic
+the real ones. Simulated time starts at the epoch of a slot the run holds
+(:func:`simulation.voxel_book.claim_epoch`). Each flight is booked in request order
+(:class:`simulation.voxel_book.Booker`), flown with the scenario's errors along its route (a
+rogue flies straight from its request), and its track, a fix a second, is judged by the live
+conformance logic
 (:func:`registry.services.telemetry_judge.judge`) against its own reservation.
 """
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from planning.caches import PlanningCaches
@@ -32,7 +34,7 @@ from simulation.coarse_run import straight_plan
 from simulation.demand import FlightRequest, LocalFrame, Scenario, frame_of, generate
 from simulation.flying import Track, errors_of, fly, fly_rogue
 from simulation.metrics import NEEDED_M3, ArmRecord
-from simulation.voxel_book import SIM_EPOCH, Booker, Outcome
+from simulation.voxel_book import SIM_EPOCH, Booker, Outcome, claim_epoch
 from spatialid import vectorized as sv
 from spatialid import voxel_height
 
@@ -46,11 +48,11 @@ EARTH_CIRCUMFERENCE_M = 2 * math.pi * 6_378_137.0
 Progress = Callable[[int, int], None]
 
 
-def route_plan(route: Route, frame: LocalFrame) -> np.ndarray:
+def route_plan(route: Route, frame: LocalFrame, epoch: datetime = SIM_EPOCH) -> np.ndarray:
     """A route's waypoints as a plan ``(m, 4)``: simulated seconds and local metres."""
     w = np.array(route.waypoints, dtype=float)
     x, y = frame.to_m(w[:, 0], w[:, 1])
-    t = w[:, 3] - SIM_EPOCH.timestamp()
+    t = w[:, 3] - epoch.timestamp()
     keep = np.concatenate([[True], np.diff(t) > 0])  # a hover keeps its first waypoint
     return np.column_stack([t, x, y, w[:, 2]])[keep]
 
@@ -89,7 +91,9 @@ def _setup(session: Session, flights: Sequence[FlightRequest], scenario: Scenari
     return actor, ids
 
 
-def _fly(f: FlightRequest, got: Outcome, scenario: Scenario, frame: LocalFrame) -> Track:
+def _fly(
+    f: FlightRequest, got: Outcome, scenario: Scenario, frame: LocalFrame, epoch: datetime
+) -> Track:
     if f.rogue:
         p = straight_plan(f, scenario)
         return fly_rogue(
@@ -97,7 +101,7 @@ def _fly(f: FlightRequest, got: Outcome, scenario: Scenario, frame: LocalFrame) 
         )
     assert got.route is not None
     return fly(
-        route_plan(got.route, frame),
+        route_plan(got.route, frame, epoch),
         speed_mps=f.speed_mps,
         errors=errors_of(scenario),
         rng=np.random.default_rng([scenario.seed, f.index]),
@@ -106,7 +110,7 @@ def _fly(f: FlightRequest, got: Outcome, scenario: Scenario, frame: LocalFrame) 
 
 
 def _judge(
-    session: Session, flown: list[tuple[uuid.UUID, Track]], frame: LocalFrame
+    session: Session, flown: list[tuple[uuid.UUID, Track]], frame: LocalFrame, epoch: datetime
 ) -> tuple[int, int]:
     """Seconds inside the flight's own reservation, and seconds judged."""
     fixes: list[Fix] = []
@@ -116,7 +120,7 @@ def _judge(
             fixes.append(
                 Fix(
                     vehicle_id,
-                    SIM_EPOCH + timedelta(seconds=tr.start + k),
+                    epoch + timedelta(seconds=tr.start + k),
                     float(lng[k]),
                     float(lat[k]),
                     float(tr.xyz[k, 2]),
@@ -152,7 +156,12 @@ def run_voxel_arm(
     with sessions() as session:
         try:
             actor, vehicle_ids = _setup(session, flights, scenario)
-            booker = Booker(session, actor, caches, zoom, scenario.band_m)
+            # PostgreSQL's statistics never see the run's own uncommitted rows: left to
+            # them, it would scan the growing book row by row instead of its index
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            booker = Booker(
+                session, actor, caches, zoom, scenario.band_m, epoch=claim_epoch(session)
+            )
             flown: list[tuple[uuid.UUID, Track]] = []
             for n, f in enumerate(flights):
                 got = booker.book(arm, f, vehicle_ids[n])
@@ -163,7 +172,7 @@ def run_voxel_arm(
                     record.unplannable += got.unplannable
                 else:
                     record.delays_s.append(got.delay_s)
-                    track = _fly(f, got, scenario, frame)
+                    track = _fly(f, got, scenario, frame, booker.epoch)
                     record.tracks.append(track)
                     flown.append((vehicle_ids[n], track))
                     record.locked_m3s += locked_m3s(got.route)
@@ -172,7 +181,7 @@ def run_voxel_arm(
                     w = got.route.waypoints
                     record.direct_m += segment_length_m(w[0], w[-1])
                 if len(flown) >= JUDGE_BATCH or (n == len(flights) - 1 and flown):
-                    inside, judged = _judge(session, flown, frame)
+                    inside, judged = _judge(session, flown, frame, booker.epoch)
                     record.inside_s += inside
                     record.judged_s += judged
                     flown = []

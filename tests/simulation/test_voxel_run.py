@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from registry.models import Principal
 from registry.services import restrictions
 from simulation.demand import Scenario, generate
-from simulation.voxel_book import in_layers
+from simulation.voxel_book import claim_epoch, in_layers
 from simulation.voxel_run import run_voxel_arm
 
 AREA = (141.300, 38.500, 141.312, 38.509)  # about 1 km x 1 km, empty of other tests' data
@@ -97,3 +97,17 @@ def test_heights_move_into_whole_voxel_layers() -> None:
     assert in_layers(140.0, (30.0, 150.0), 20) == 112.0  # 128-160 sticks out: into 96-128
     assert in_layers(31.0, (30.0, 150.0), 20) == 48.0
     assert in_layers(70.0, (30.0, 150.0), 20) == 70.0
+
+
+def test_a_run_beside_another_takes_its_own_slot_and_the_same_numbers(
+    db_sessions: sessionmaker[Session],
+) -> None:
+    sc = _scenario(demand_per_hour=300, seed=8)
+    alone = run_voxel_arm("voxels", sc, db_sessions)
+    with db_sessions() as other:  # another run holds the first slot until it ends
+        epoch = claim_epoch(other)
+        beside = run_voxel_arm("voxels", sc, db_sessions)
+        with db_sessions() as third:
+            assert claim_epoch(third) > epoch
+        other.rollback()
+    assert _timeless(alone) == _timeless(beside)
