@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +63,52 @@ def summary(document: dict[str, Any]) -> Any:
     return table
 
 
+def _list(kind: type, name: str) -> Any:
+    def parse(raw: str) -> list[Any]:
+        try:
+            values = [kind(v) for v in raw.split(",") if v.strip()]
+        except ValueError:
+            values = []
+        if not values or any(v < 0 for v in values):
+            raise argparse.ArgumentTypeError(f"{name} must be a comma list of numbers, got {raw!r}")
+        return values
+
+    return parse
+
+
+def sweep_table(document: dict[str, Any]) -> Any:
+    """A sweep's seeds-averaged metrics per arm and demand, with each arm's C95."""
+    from rich.table import Table
+
+    summary = document["summary"]
+    table = Table(
+        title=f"{len(document['sweep']['seeds'])} seed(s); C95 with LoS/fh <= "
+        f"{summary['los_threshold']}"
+    )
+    for title in ("arm", "demand/h", "accepted", "acceptance", "LoS/fh", "delay mean s",
+                  "conformance", "C95"):  # fmt: skip
+        table.add_column(title, justify="left" if title == "arm" else "right")
+    for arm, rows in summary["by_arm"].items():
+        c95 = summary["c95"][arm]
+        for demand, row in rows.items():
+            conf = row["conformance"]
+            table.add_row(
+                arm, f"{float(demand):,.0f}", f"{row['accepted']:,.1f}",
+                f"{row['acceptance']:.1%}", f"{row['los_per_flight_hour']:.3g}",
+                f"{row['delay_mean_s']:,.1f}", "-" if conf is None else f"{conf:.1%}",
+                "-" if c95 is None else f"{c95:,.0f}",
+            )  # fmt: skip
+    return table
+
+
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> None:
-    """Run the arms on the scenario (a file, else the built-in demo) and print the table."""
+    """Run the arms on the scenario (a file, else a built-in one) and print the table; many
+    runs (several arms, demands or seeds) go to Dask workers in parallel."""
     from rich.console import Console
 
     from simulation import scenarios
     from simulation.arms import check_arms, run_arms
+    from simulation.sweep import sweep
     from simulation.voxel_run import VOXEL_ARMS
 
     change = {
@@ -88,20 +129,43 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> None:
         arms = check_arms([a.strip() for a in args.arms.split(",") if a.strip()])
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    sessions = factory(settings) if any(a in VOXEL_ARMS for a in arms) else None
-    with progress() as report:
-        ticks: dict[str, tuple[Any, list[int]]] = {}
-
-        def on_progress(arm: str, n: int, total: int) -> None:
-            if arm not in ticks:
-                ticks[arm] = (report(f"arm {arm}", total), [0])
-            tick, done = ticks[arm]
-            tick(n - done[0])
-            done[0] = n
-
-        document = run_arms(sc, arms, sessions, on_progress)
+    demands = args.demands or [sc.demand_per_hour]
+    seeds = args.seeds or [sc.seed]
+    cells = len(arms) * len(demands) * len(seeds)
+    workers = args.workers or min(cells, os.cpu_count() or 1)
+    voxels = any(a in VOXEL_ARMS for a in arms)
     console = Console()
-    Console(width=max(console.width, 120)).print(summary(document))
+    wide = Console(width=max(console.width, 120))
+    with progress() as report:
+        if cells > 1 and (workers > 1 or args.scheduler or len(demands) * len(seeds) > 1):
+            tick = report(f"{cells} runs on {args.scheduler or f'{workers} workers'}", cells)
+            done = [0]
+
+            def on_cell(n: int, total: int) -> None:
+                tick(n - done[0])
+                done[0] = n
+
+            document = sweep(
+                sc, arms, demands, seeds,
+                database_url=settings.database_url if voxels else None,
+                scheduler=args.scheduler, workers=workers,
+                los_threshold=args.los_threshold, progress=on_cell,
+            )  # fmt: skip
+            if len(demands) * len(seeds) == 1:
+                document["arms"] = {r["arm"]: r for r in document["runs"]}
+        else:
+            ticks: dict[str, tuple[Any, list[int]]] = {}
+
+            def on_progress(arm: str, n: int, total: int) -> None:
+                if arm not in ticks:
+                    ticks[arm] = (report(f"arm {arm}", total), [0])
+                tick, done = ticks[arm]
+                tick(n - done[0])
+                done[0] = n
+
+            sessions = factory(settings) if voxels else None
+            document = run_arms(sc, arms, sessions, on_progress)
+    wide.print(summary(document) if "arms" in document else sweep_table(document))
     if args.json:
         Path(args.json).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         print(f"simulate: wrote {args.json}")
@@ -125,4 +189,15 @@ def add_parsers(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=_positive(float, "--duration"), help="seconds simulated")
     p.add_argument("--seed", type=int, help="the random seed (same seed, same numbers)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    p.add_argument(
+        "--demands", type=_list(float, "--demands"), help="sweep: flights/h, e.g. 500,1667"
+    )
+    p.add_argument("--seeds", type=_list(int, "--seeds"), help="sweep: seeds, e.g. 1,2,3")
+    p.add_argument(
+        "--workers", type=_positive(int, "--workers"), help="local Dask workers (default: cores)"
+    )
+    p.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786) to go wider")
+    p.add_argument(
+        "--los-threshold", type=float, default=0.1, help="LoS per flight-hour for C95 (default 0.1)"
+    )
     p.set_defaults(func=cmd_simulate)

@@ -73,3 +73,20 @@ def test_bad_scenarios_and_arguments_give_one_line(
 def test_a_missing_file_is_named(database_url: str, tmp_path: Path) -> None:
     r = kukan("simulate", str(tmp_path / "nope.yaml"), url=database_url)
     assert r.returncode == 1 and "nope.yaml: cannot read" in r.stderr
+
+
+def test_a_sweep_from_the_command_line_writes_runs_and_their_summary(
+    database_url: str, tmp_path: Path
+) -> None:
+    scenario = tmp_path / "town.yaml"
+    scenario.write_text(AREA + "duration_s: 120\ntrip_m: [300, 800]\n")
+    out = tmp_path / "sweep.json"
+    r = kukan(
+        "simulate", str(scenario), "--arms", "cells,voxels", "--demands", "300,600",
+        "--seeds", "1,2", "--workers", "2", "--json", str(out), url=database_url,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert len(doc["runs"]) == 8 and doc["sweep"]["seeds"] == [1, 2]
+    assert set(doc["summary"]["c95"]) == {"cells", "voxels"}
+    assert "C95" in r.stdout
